@@ -1,0 +1,105 @@
+"""Versioned parameter tables: every rule constant lives here with its unit, source and
+evidence tag ([V] read in the source, [K] well-known literature value, [U] placeholder).
+
+Tables are plain frozen data so that a scientist can list them (``taleforge params``),
+and override values by name (``ParamTable.override``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from taleforge.errors import UnknownNameError
+
+Evidence = Literal["V", "K", "U"]
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    value: Any
+    unit: str
+    source: str
+    evidence: Evidence
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ParamTable:
+    """A named, versioned, immutable set of parameters."""
+
+    name: str
+    version: str
+    params: tuple[Param, ...]
+
+    def __post_init__(self) -> None:
+        names = [p.name for p in self.params]
+        if len(names) != len(set(names)):
+            raise ValueError(f"duplicate parameter names in table {self.name}")
+
+    def __getitem__(self, name: str) -> Any:
+        for p in self.params:
+            if p.name == name:
+                return p.value
+        raise UnknownNameError(
+            f"unknown parameter {name!r} in table {self.name}",
+            hint="valid names: " + ", ".join(p.name for p in self.params),
+        )
+
+    def __iter__(self) -> Iterator[Param]:
+        return iter(self.params)
+
+    def get(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise UnknownNameError(
+            f"unknown parameter {name!r} in table {self.name}",
+            hint="valid names: " + ", ".join(p.name for p in self.params),
+        )
+
+    def override(self, values: Mapping[str, Any], *, source: str = "user override") -> ParamTable:
+        """Return a copy with some values replaced (marked with the given source)."""
+        known = {p.name for p in self.params}
+        for k in values:
+            if k not in known:
+                raise UnknownNameError(
+                    f"unknown parameter {k!r} in table {self.name}",
+                    hint="valid names: " + ", ".join(sorted(known)),
+                )
+        new = tuple(
+            replace(p, value=values[p.name], source=source, evidence="U")
+            if p.name in values
+            else p
+            for p in self.params
+        )
+        return replace(self, params=new, version=self.version + "+override")
+
+    def as_records(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "table": self.name,
+                "version": self.version,
+                "name": p.name,
+                "value": p.value,
+                "unit": p.unit,
+                "source": p.source,
+                "evidence": p.evidence,
+                "description": p.description,
+            }
+            for p in self.params
+        ]
+
+
+_REGISTRY: dict[str, ParamTable] = {}
+
+
+def register_table(table: ParamTable) -> ParamTable:
+    _REGISTRY[table.name] = table
+    return table
+
+
+def all_tables() -> dict[str, ParamTable]:
+    return dict(_REGISTRY)
