@@ -11,8 +11,6 @@ import importlib
 import importlib.util
 import sys
 
-import click
-
 from taleforge.cli.app import app, err_console
 from taleforge.errors import TaleforgeError
 
@@ -31,18 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     """Console entry point. Returns/exits with 0 on success, 2 on user errors."""
     _register()
     try:
-        app(args=argv, standalone_mode=False, prog_name="taleforge")
+        # standalone mode: typer/click print usage errors themselves and exit 2
+        app(args=argv, prog_name="taleforge")
     except TaleforgeError as exc:
         err_console.print(f"taleforge: error: {exc.one_line()}", markup=False, highlight=False)
         sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        err_console.print("taleforge: interrupted; finished work was kept", markup=False)
-        sys.exit(130)
     except KeyboardInterrupt:
         err_console.print("taleforge: interrupted; finished work was kept", markup=False)
         sys.exit(130)

@@ -14,4 +14,4 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 out_console = Console(soft_wrap=False)
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)

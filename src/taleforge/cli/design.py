@@ -1,0 +1,143 @@
+"""`taleforge design`: TALEN knockout design."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from taleforge.cli.app import app, out_console
+from taleforge.cli.common import GENOME_HELP, command_line, info, print_table, rich_table, route_outputs
+from taleforge.cli.progress import cli_progress
+
+
+@app.command("design")
+def design_cmd(
+    gene: Annotated[Optional[str], typer.Argument(help="Gene symbol, gene ID or transcript ID")] = None,  # noqa: UP007
+    genome: Annotated[str, typer.Option("--genome", "-g", help=GENOME_HELP)] = "builtin:hg38-chrM",
+    annotation: Annotated[Optional[Path], typer.Option(help="GTF, GFF3 or GenBank annotation")] = None,  # noqa: UP007
+    region: Annotated[Optional[str], typer.Option(help="Region chr:start-end (1-based, inclusive)")] = None,  # noqa: UP007
+    sequence: Annotated[Optional[str], typer.Option(help="FASTA file (or raw sequence) to design on instead of a genome")] = None,  # noqa: UP007
+    transcript: Annotated[Optional[str], typer.Option(help="Transcript to target (default: canonical)")] = None,  # noqa: UP007
+    flank: Annotated[int, typer.Option(help="bp added on each side of each coding exon")] = 0,
+    include_utr: Annotated[bool, typer.Option("--include-utr", help="Target whole exons, not just CDS")] = False,
+    scaffold: Annotated[str, typer.Option(help="Scaffold preset: tale-nt, cellectis-like, goldy, plus63, evolved-ntd")] = "tale-nt",
+    arm_min: Annotated[Optional[int], typer.Option(help="Minimum RVDs per array")] = None,  # noqa: UP007
+    arm_max: Annotated[Optional[int], typer.Option(help="Maximum RVDs per array")] = None,  # noqa: UP007
+    spacer_min: Annotated[Optional[int], typer.Option(help="Minimum spacer (bp)")] = None,  # noqa: UP007
+    spacer_max: Annotated[Optional[int], typer.Option(help="Maximum spacer (bp)")] = None,  # noqa: UP007
+    pos0: Annotated[Optional[str], typer.Option(help="Allowed position-0 bases, e.g. T or TC")] = None,  # noqa: UP007
+    g_rvd: Annotated[Optional[str], typer.Option(help="RVD for G: NN, NH or NK")] = None,  # noqa: UP007
+    streubel: Annotated[bool, typer.Option("--streubel/--no-streubel", help="Streubel filter (TALE-NT default on)")] = True,
+    cermak: Annotated[bool, typer.Option("--cermak/--no-cermak", help="Cermak 2011 filters incl. composition")] = False,
+    variants: Annotated[Optional[Path], typer.Option(help="VCF of variants to avoid in half-sites")] = None,  # noqa: UP007
+    top: Annotated[int, typer.Option(help="Number of designs to report")] = 20,
+    min_cut_spacing: Annotated[int, typer.Option(help="Skip designs whose cut is within this many bp of a better one (0: report near-duplicates)")] = 5,
+    enzymes: Annotated[str, typer.Option(help="Restriction enzymes for genotyping: commercial, all or none")] = "commercial",
+    specificity: Annotated[bool, typer.Option("--specificity/--no-specificity", help="Genome-wide off-target scan of the best candidates")] = True,
+    specificity_candidates: Annotated[int, typer.Option(help="How many top candidates get a genome-wide scan")] = 40,
+    max_mismatches: Annotated[int, typer.Option(help="Off-target mismatches per half-site")] = 4,
+    model: Annotated[str, typer.Option(help="Binding model: positional or tale-nt")] = "positional",
+    offtarget_genome: Annotated[Optional[str], typer.Option(help="Genome scanned for off-targets (default: --genome)")] = None,  # noqa: UP007
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output file (.tsv, .json, .bed, .gff3)")] = None,  # noqa: UP007
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write JSON here")] = None,  # noqa: UP007
+    bed_out: Annotated[Optional[Path], typer.Option("--bed", help="Also write a BED12 track here")] = None,  # noqa: UP007
+    gff3_out: Annotated[Optional[Path], typer.Option("--gff3", help="Also write a GFF3 track here")] = None,  # noqa: UP007
+    rebuild_index: Annotated[str, typer.Option(help="Genome index: auto (rebuild when stale), never (refuse a stale index), always")] = "auto",
+    explain: Annotated[int, typer.Option(help="Print the rule-by-rule explanation of the top N designs")] = 0,
+) -> None:
+    """Design TALEN pairs that knock out a gene (or cut in a region or sequence)."""
+    from taleforge.design.knockout import KnockoutParams, design_knockout
+    from taleforge.errors import ParameterError
+    from taleforge.io import knockout_out as ko
+
+    if enzymes not in ("commercial", "all", "none"):
+        raise ParameterError(f"unknown enzyme set {enzymes!r}", hint="use commercial, all or none")
+    if g_rvd is not None and g_rvd.upper() not in ("NN", "NH", "NK"):
+        raise ParameterError(f"G RVD {g_rvd!r} invalid", hint="use NN, NH or NK")
+    params = KnockoutParams(
+        scaffold=scaffold,
+        arm_min_rvds=arm_min,
+        arm_max_rvds=arm_max,
+        spacer_min_bp=spacer_min,
+        spacer_max_bp=spacer_max,
+        pos0_bases=pos0,
+        g_rvd=g_rvd.upper() if g_rvd else None,  # type: ignore[arg-type]
+        streubel=streubel,
+        cermak=cermak,
+        flank_bp=flank,
+        transcript=transcript,
+        include_utr=include_utr,
+        top=top,
+        min_cut_spacing_bp=min_cut_spacing,
+        enzymes=enzymes,  # type: ignore[arg-type]
+        specificity=specificity,
+        specificity_candidates=specificity_candidates,
+        max_mismatches=max_mismatches,
+        model=model,
+    )
+    params.resolved_scaffold()  # validate before any work
+    if rebuild_index not in ("auto", "never", "always"):
+        raise ParameterError(
+            f"--rebuild-index {rebuild_index!r} invalid", hint="use auto, never or always"
+        )
+    with cli_progress() as progress:
+        from taleforge.genome.index import open_genome
+
+        g = None if sequence is not None else open_genome(
+            genome, rebuild=rebuild_index, progress=progress  # type: ignore[arg-type]
+        )
+        res = design_knockout(
+            gene,
+            genome=g if g is not None else genome,
+            annotation=annotation,
+            region=region,
+            sequence=sequence,
+            variants=variants,
+            offtarget_genome=offtarget_genome,
+            params=params,
+            progress=progress,
+        )
+    cmd = command_line()
+    outs = route_outputs(
+        out,
+        {"json": json_out, "bed": bed_out, "gff3": gff3_out},
+        {
+            "tsv": lambda: ko.to_tsv_text(res),
+            "json": lambda: ko.to_json_text(res, command=cmd),
+            "bed": lambda: ko.to_bed_text(res),
+            "gff3": lambda: ko.to_gff3_text(res),
+        },
+    )
+    written = outs.commit()
+    if not res.designs:
+        info(f"taleforge: no designs: {res.empty_reason()}")
+    if out_console.is_terminal or not written:
+        if out_console.is_terminal:
+            _print_table(res)
+        else:
+            sys.stdout.write(ko.to_tsv_text(res))
+    for d in res.designs[:explain]:
+        info(d.explain())
+    for n in res.notes:
+        info(f"note: {n}")
+    for p in written:
+        info(f"wrote {p}")
+
+
+def _print_table(res: object) -> None:
+    from taleforge.io.knockout_out import design_row
+
+    designs = res.designs  # type: ignore[attr-defined]
+    cols = ["rank", "score", "left_start", "left_site", "spacer_len", "right_site", "cut",
+            "exon", "codon", "cds_pct", "offtarget_pairs", "enzymes"]
+    rows = []
+    for d in designs:
+        r = design_row(d)
+        if isinstance(r["enzymes"], list):
+            r["enzymes"] = ",".join(r["enzymes"][:3])
+        rows.append([r[c] for c in cols])
+    t = res.target  # type: ignore[attr-defined]
+    print_table(rich_table(f"TALEN pairs for {t.label}", cols, rows))

@@ -1,0 +1,60 @@
+"""`taleforge params` and `taleforge genomes`: what the tool knows, with sources."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from taleforge.cli.app import app, out_console
+from taleforge.cli.common import print_table, rich_table
+
+# modules whose import registers parameter tables
+_TABLE_MODULES = (
+    "taleforge.model.rvd",
+    "taleforge.design.talen_rules",
+    "taleforge.design.knockout",
+    "taleforge.scoring",
+    "taleforge.model.editors",
+    "taleforge.design.donor",
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Design TALE-based genome edits and prove they are specific."""
+
+
+@app.command("params")
+def params_cmd(
+    table: Annotated[Optional[str], typer.Argument(help="Only this table")] = None,  # noqa: UP007
+    tsv: Annotated[Optional[Path], typer.Option("--tsv", help="Write all tables as TSV")] = None,  # noqa: UP007
+) -> None:
+    """List every rule constant: value, unit, source and evidence ([V] read in source,
+    [K] literature value, [U] placeholder)."""
+    from taleforge.errors import UnknownNameError
+    from taleforge.io.atomic import atomic_write_text
+    from taleforge.io.tables import to_tsv
+    from taleforge.model.params import all_tables
+
+    for m in _TABLE_MODULES:
+        try:
+            importlib.import_module(m)
+        except ModuleNotFoundError as exc:
+            if exc.name != m:
+                raise
+    tables = all_tables()
+    if table is not None:
+        if table not in tables:
+            raise UnknownNameError(f"unknown table {table!r}", hint="valid: " + ", ".join(sorted(tables)))
+        tables = {table: tables[table]}
+    records = [r for name in sorted(tables) for r in tables[name].as_records()]
+    if tsv is not None:
+        cols = ["table", "version", "name", "value", "unit", "source", "evidence", "description"]
+        atomic_write_text(tsv, to_tsv(records, cols))
+        out_console.print(f"wrote {tsv}")
+        return
+    cols = ["table", "name", "value", "unit", "evidence", "source"]
+    print_table(rich_table("taleforge parameter tables", cols, [[r[c] for c in cols] for r in records]))

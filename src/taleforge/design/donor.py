@@ -1,0 +1,976 @@
+"""Repair-template designer (issue 5): point correction with an ssODN, in-frame knock-in
+donors (2A + cargo) and intronic insertion cassettes (DOMAIN.md §7).
+
+Coordinates: 0-based half-open internally (genome coordinates; ``seq`` is a + strand window
+whose first base is ``offset``); 1-based inclusive in every ``as_dict``/report text.
+
+Alleles: :func:`design_correction` receives the *current* allele (what is in the cells, e.g.
+the sickle allele) and the base to correct *toward*. TALEN pairs are designed on the current
+allele (that is what must be cut); blocking mutations are chosen on the corrected allele so
+that it is not cut again. :func:`correction_from_variant` takes a variant written as on the
+reference (``chr11:5227002:T>A`` = reference T, cells carry A) and corrects the cells'
+ALT allele back to the reference REF base.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from Bio.Seq import Seq
+
+from taleforge.design.blocking import (
+    BLOCKING_PARAMS,
+    BlockingResult,
+    Change,
+    CleavableSite,
+    ProteinChange,
+    apply_changes,
+    choose_blocking,
+    cleavable_sites,
+    protein_changes,
+    score_half_sites,
+)
+from taleforge.design.cargo import DONOR_ELEMENTS, Cargo, two_a_sequence
+from taleforge.design.pairs import PairCandidates, check_acgt, enumerate_pairs
+from taleforge.design.primers import PRIMER_PARAMS, PrimerPair, RestrictionChange
+from taleforge.design.primers import design_primers as _primer3
+from taleforge.design.primers import restriction_changes
+from taleforge.design.ssodn import SSODN_PARAMS, Ssodn, design_ssodn
+from taleforge.design.talen_rules import evaluate_rules, half_site_matrices, strong_rvd_fraction
+from taleforge.errors import (
+    InputError,
+    NoResultError,
+    ParameterError,
+    RegionError,
+)
+from taleforge.genome.annotation import Transcript
+from taleforge.model.interval import reverse_complement
+from taleforge.model.params import Param, ParamTable, register_table
+from taleforge.model.scaffold import Scaffold, get_scaffold
+from taleforge.model.talen import TalenPair
+from taleforge.progress import ProgressCallback, report
+from taleforge.scoring.base import BindingModel, SiteScore, get_model
+
+DONOR_PARAMS = register_table(
+    ParamTable(
+        name="donor",
+        version="1",
+        params=(
+            Param("max_cut_distance_bp", 10, "bp", "Paquet 2016 (edit within ~10 bp of cut)",
+                  "K", "largest distance between the edited base and the TALEN cut"),
+            Param("arm_nt", 500, "bp", "DOMAIN.md §7 (300-1000 bp typical)", "K",
+                  "default homology-arm length for dsDNA/AAV donors"),
+            Param("arm_min_nt", 300, "bp", "DOMAIN.md §7", "K"),
+            Param("arm_max_nt", 1000, "bp", "DOMAIN.md §7", "K"),
+            Param("aav_capacity_bp", 4400, "bp", "AAV6 packaging between ITRs (DOMAIN.md §7)",
+                  "K", "warn when arms + cargo + polyA exceed this"),
+            Param("intron_donor_exclusion_bp", 50, "bp", "placeholder", "U",
+                  "no cut within this distance of the intron's splice donor (5' end)"),
+            Param("intron_branch_point_bp", (18, 50), "bp upstream of acceptor",
+                  "branch point lies 18-40 nt upstream of the 3' splice site (Gao 2008)", "K",
+                  "no cut in this range upstream of the acceptor AG"),
+            Param("intron_ppt_bp", 40, "bp", "polypyrimidine tract just 5' of the AG", "K",
+                  "no cut within this distance of the splice acceptor"),
+            Param("intron_margin_bp", 20, "bp", "placeholder", "U",
+                  "extra margin added to the exclusion zones for indels at the cut"),
+            Param("max_pairs_tried", 200, "pairs", "placeholder", "U",
+                  "candidate pairs examined per design before giving up"),
+            Param("window_bp", 1500, "bp", "placeholder", "U",
+                  "sequence fetched either side of the site in genome mode"),
+        ),
+    )
+)
+
+Layout = Literal["2a-cargo-polya", "2a-cargo-2a"]
+
+
+# --------------------------------------------------------------------------- pair selection
+def _pair_quality(c: PairCandidates) -> np.ndarray:
+    """Pair quality in [0, 1]: mean fraction of strong RVDs (HD, NN) over both half-sites
+    (DOMAIN.md §3), used when the knockout designer's ``pair_quality`` is absent."""
+    left, right = half_site_matrices(c)
+    return (strong_rvd_fraction(left, c.left_len) + strong_rvd_fraction(right, c.right_len)) / 2.0
+
+
+def _filter_streubel(c: PairCandidates) -> tuple[PairCandidates, dict[str, int]]:
+    if len(c) == 0:
+        return c, {}
+    cols = evaluate_rules(c, streubel=True)
+    ok = np.ones(len(c), dtype=bool)
+    rej: dict[str, int] = {}
+    for rule, passed in sorted(cols.passed.items()):
+        nfail = int((~passed).sum())
+        if nfail:
+            rej[rule] = nfail
+        ok &= passed
+    return c.subset(ok), rej
+
+
+def _distance_to_cut(cut: np.ndarray | int, pos: int) -> Any:
+    """bp between base ``pos`` and the cut between ``cut-1`` and ``cut`` (0 = flanking)."""
+    return np.where(pos >= cut, pos - cut, cut - 1 - pos)
+
+
+def _resolve(scaffold: str | Scaffold, model: str | BindingModel) -> tuple[Scaffold, BindingModel]:
+    sc = get_scaffold(scaffold) if isinstance(scaffold, str) else scaffold.validate()
+    md = get_model(model) if isinstance(model, str) else model
+    return sc, md
+
+
+def _specificity(genome: Any, pairs: list[TalenPair]) -> list[float | None]:
+    """Specificity from the off-target engine when it is installed and a genome is given."""
+    if genome is None or not pairs or importlib.util.find_spec("taleforge.design.offtarget") is None:
+        return [None] * len(pairs)
+    from taleforge.design import offtarget
+
+    fn = getattr(offtarget, "specificity_for_pairs", None)
+    if fn is None:
+        return [None] * len(pairs)
+    res = fn(genome, pairs)
+    out: list[float | None] = []
+    for r in res:
+        v = getattr(r, "specificity", r)
+        out.append(float(v) if isinstance(v, int | float) else None)
+    return out
+
+
+def _fetcher(seq: str, offset: int, contig: str) -> Any:
+    def fetch(c: str, s: int, e: int, strand: str = "+") -> str:
+        if c != contig or s < offset or e > offset + len(seq):
+            raise RegionError(
+                f"{c}:{s + 1}-{e} lies outside the sequence window "
+                f"{contig}:{offset + 1}-{offset + len(seq)}",
+                hint="give more flanking sequence around the transcript",
+            )
+        out = seq[s - offset : e - offset].upper()
+        return reverse_complement(out) if strand == "-" else out
+
+    return fetch
+
+
+# ------------------------------------------------------------------------ point correction
+@dataclass(frozen=True)
+class CorrectionDesign:
+    rank: int
+    pair: TalenPair
+    distance_bp: int
+    edit_in_spacer: bool
+    quality: float
+    specificity: float | None
+    blocking: BlockingResult
+    changes: tuple[Change, ...]  # edit + blocking, sorted by position
+    corrected_seq: str  # the + strand window after all changes
+    consequences: tuple[ProteinChange, ...]  # of all changes vs the current allele
+    ssodns: tuple[Ssodn, Ssodn]
+    restriction: tuple[RestrictionChange, ...]
+    primers: tuple[PrimerPair, ...]
+    warnings: tuple[str, ...] = ()
+
+    def as_dict(self, offset: int) -> dict[str, object]:
+        p = self.pair
+        return {
+            "rank": self.rank,
+            "pair_id": p.pair_id(),
+            "left_rvds": p.left.rvd_string(),
+            "right_rvds": p.right.rvd_string(),
+            "left_site": f"{p.contig}:{p.left.bound.start1}-{p.left.bound.end1}(+) {p.left.seq}",
+            "right_site": f"{p.contig}:{p.right.bound.start1}-{p.right.bound.end1}(-) "
+            f"{p.right.seq}",
+            "spacer": f"{p.spacer.start1}-{p.spacer.end1} ({len(p.spacer)} bp)",
+            "cut_between": [p.cut, p.cut + 1],
+            "distance_to_cut_bp": self.distance_bp,
+            "edit_in_spacer": self.edit_in_spacer,
+            "pair_quality": round(self.quality, 6),
+            "specificity": self.specificity,
+            "blocking": self.blocking.as_dict(),
+            "changes": [
+                {"position": c.pos + 1, "from": c.ref, "to": c.alt, "kind": c.kind}
+                for c in self.changes
+            ],
+            "protein_consequences": [c.as_dict() for c in self.consequences],
+            "ssodn": [o.as_dict() for o in self.ssodns],
+            "restriction_sites": [r.as_dict() for r in self.restriction],
+            "primers": [pp.as_dict() for pp in self.primers],
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class CorrectionResult:
+    contig: str
+    offset: int
+    position: int  # 0-based genome position of the corrected base
+    current_base: str  # + strand base in the cells (before correction)
+    corrected_base: str  # + strand base after correction
+    designs: tuple[CorrectionDesign, ...]
+    n_candidates: int
+    rejections: dict[str, int]
+    scaffold: str
+    model: str
+    warnings: tuple[str, ...] = ()
+    transcripts: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": "point_correction",
+            "coordinates": "1-based inclusive",
+            "contig": self.contig,
+            "position": self.position + 1,
+            "correction": f"{self.current_base}>{self.corrected_base} (+ strand): the cells' "
+            f"{self.current_base} allele is corrected toward {self.corrected_base}",
+            "scaffold": self.scaffold,
+            "binding_model": self.model,
+            "transcripts": list(self.transcripts),
+            "n_candidate_pairs": self.n_candidates,
+            "rejections": dict(sorted(self.rejections.items())),
+            "warnings": list(self.warnings),
+            "designs": [d.as_dict(self.offset) for d in self.designs],
+        }
+
+
+def _nearest_cut_distance(seq: str, sc: Scaffold, pos_local: int) -> int | None:
+    c = enumerate_pairs(seq, sc)
+    if len(c) == 0:
+        return None
+    return int(np.min(_distance_to_cut(c.cut_local, pos_local)))
+
+
+def design_correction(
+    seq: str,
+    position: int,
+    to_base: str,
+    *,
+    contig: str = "seq",
+    offset: int = 0,
+    transcripts: Sequence[Transcript] = (),
+    scaffold: str | Scaffold = "tale-nt",
+    model: str | BindingModel = "positional",
+    max_cut_distance_bp: int | None = None,
+    n_designs: int = 3,
+    min_blocking: int | None = None,
+    max_blocking: int | None = None,
+    ssodn_arms_nt: tuple[int, int] | None = None,
+    ssodn_params: ParamTable = SSODN_PARAMS,
+    primer_params: ParamTable = PRIMER_PARAMS,
+    blocking_params: ParamTable = BLOCKING_PARAMS,
+    params: ParamTable = DONOR_PARAMS,
+    genome: Any = None,
+    progress: ProgressCallback | None = None,
+) -> CorrectionResult:
+    """Design TALEN + ssODN point corrections of genome base ``position`` (0-based) to
+    ``to_base`` (+ strand). ``seq`` is the *current* allele (+ strand window starting at
+    ``offset``). Deterministic."""
+    check_acgt(seq, name="sequence")
+    to_base = to_base.upper()
+    if to_base not in ("A", "C", "G", "T"):
+        raise InputError(f"cannot correct to {to_base!r}", hint="give one of A, C, G, T")
+    pl = position - offset
+    if not 0 <= pl < len(seq):
+        raise RegionError(
+            f"position {position + 1} lies outside the sequence "
+            f"({offset + 1}-{offset + len(seq)})",
+            hint="positions are 1-based on the command line",
+        )
+    cur = seq[pl].upper()
+    if cur == to_base:
+        raise InputError(
+            f"position {position + 1} already carries {to_base}",
+            hint="give the base to correct toward (the current allele must differ)",
+        )
+    sc, md = _resolve(scaffold, model)
+    dmax = int(params["max_cut_distance_bp"]) if max_cut_distance_bp is None else max_cut_distance_bp
+    if dmax < 0:
+        raise ParameterError("max cut distance must be >= 0", hint="use 10 bp")
+    report(progress, "enumerate pairs", 0, None)
+    cands = enumerate_pairs(
+        seq, sc, contig=contig, offset=offset, cut_window=(pl - dmax, pl + dmax + 2)
+    )
+    dist = _distance_to_cut(cands.cut_local, pl)
+    cands = cands.subset(dist <= dmax)
+    n_raw = len(cands)
+    if n_raw == 0:
+        near = _nearest_cut_distance(seq, sc, pl)
+        raise NoResultError(
+            f"no TALEN pair of scaffold {sc.name} cuts within {dmax} bp of "
+            f"{contig}:{position + 1}"
+            + (f"; the nearest cut is {near} bp away" if near is not None else ""),
+            hint="use a scaffold with a wider spacer range (e.g. tale-nt, spacer 15-30 bp, or "
+            "plus63) or raise --max-cut-distance"
+            + (f" to {near}" if near is not None else ""),
+        )
+    cands, rejections = _filter_streubel(cands)
+    target_seq = seq[:pl] + to_base + seq[pl + 1 :]
+    edit = Change(position, cur, to_base, "edit")
+    order: list[int] = []
+    if len(cands):
+        dist = _distance_to_cut(cands.cut_local, pl)
+        sp_lo = cands.p + 1 + cands.left_len
+        in_sp = (pl >= sp_lo) & (pl < sp_lo + cands.spacer_len)
+        qual = _pair_quality(cands)
+        order = np.lexsort(
+            (cands.right_len, cands.spacer_len, cands.left_len, cands.p, -qual, dist, ~in_sp)
+        ).tolist()
+    tried = 0
+    blocked_fail = 0
+    designs: list[CorrectionDesign] = []
+    pairs_kept: list[tuple[TalenPair, int, bool, float, BlockingResult]] = []
+    limit = int(params["max_pairs_tried"])
+    for i in order:
+        if len(pairs_kept) >= n_designs or tried >= limit:
+            break
+        tried += 1
+        report(progress, "blocking mutations", tried, min(limit, len(order)))
+        pair = cands.materialize(i, g_rvd=sc.g_rvd)
+        blk = choose_blocking(
+            seq, target_seq, offset, pair, md, sc, transcripts, protected=(position,),
+            min_blocking=min_blocking, max_blocking=max_blocking, params=blocking_params,
+        )
+        if blk is None:
+            blocked_fail += 1
+            continue
+        pairs_kept.append((pair, int(dist[i]), bool(in_sp[i]), float(qual[i]), blk))
+    if blocked_fail:
+        rejections["no_silent_blocking"] = blocked_fail
+    if not pairs_kept:
+        raise NoResultError(
+            f"{n_raw} TALEN pairs cut within {dmax} bp of {contig}:{position + 1} but none "
+            "could be blocked by silent mutations (rejections: "
+            + ", ".join(f"{k}={v}" for k, v in sorted(rejections.items())) + ")",
+            hint="allow more blocking mutations (--max-blocking), a larger --max-cut-distance, "
+            "or another scaffold",
+        )
+    specs = _specificity(genome, [p[0] for p in pairs_kept])
+    if any(s is not None for s in specs):
+        idx = sorted(
+            range(len(pairs_kept)),
+            key=lambda k: (
+                not pairs_kept[k][2], pairs_kept[k][1], -(specs[k] or 0.0), -pairs_kept[k][3],
+                pairs_kept[k][0].key,
+            ),
+        )
+        pairs_kept = [pairs_kept[k] for k in idx]
+        specs = [specs[k] for k in idx]
+    gene_strand = transcripts[0].strand if transcripts else None
+    for rank, ((pair, d, insp, q, blk), spec) in enumerate(zip(pairs_kept, specs, strict=True), 1):
+        changes = tuple(sorted([edit] + [m.change for m in blk.mutations]))
+        corrected = apply_changes(seq, offset, changes)
+        cons = tuple(protein_changes(seq, offset, changes, transcripts))
+        arms = ssodn_arms_nt
+        oligos = design_ssodn(
+            seq, offset, changes,
+            left_arm_nt=arms[0] if arms else None, right_arm_nt=arms[1] if arms else None,
+            params=ssodn_params, gene_strand=gene_strand,
+        )
+        warns: list[str] = []
+        lo = min(c.pos for c in changes + (Change(pair.left.pos0, "", ""),))
+        hi = max(c.pos for c in changes + (Change(pair.right.pos0, "", ""),)) + 1
+        primers: tuple[PrimerPair, ...] = ()
+        try:
+            primers = tuple(
+                _primer3(seq, offset, lo, hi, exclude=tuple(c.pos for c in changes),
+                         params=primer_params)
+            )
+        except NoResultError as exc:
+            warns.append(exc.one_line())
+        amp = (primers[0].left_start, primers[0].right_end) if primers else None
+        ctx = int(primer_params["restriction_context_bp"])
+        wlo, whi = max(offset, lo - ctx), min(offset + len(seq), hi + ctx)
+        rsites = tuple(
+            restriction_changes(
+                seq[wlo - offset : whi - offset], corrected[wlo - offset : whi - offset], wlo,
+                tuple(c.pos for c in changes), amplicon=amp,
+            )
+        )
+        designs.append(
+            CorrectionDesign(rank, pair, d, insp, q, spec, blk, changes, corrected, cons,
+                             oligos, rsites, primers, tuple(warns))
+        )
+    report(progress, "blocking mutations", tried, tried)
+    return CorrectionResult(
+        contig, offset, position, cur, to_base, tuple(designs), n_raw, rejections, sc.name,
+        md.name, (), tuple(t.id for t in transcripts),
+    )
+
+
+def parse_variant(text: str) -> tuple[str, int, str, str]:
+    """``chr11:5227002:T>A`` -> (contig, 0-based position, REF, ALT)."""
+    parts = text.strip().rsplit(":", 2)
+    if len(parts) != 3 or ">" not in parts[2]:
+        raise InputError(
+            f"cannot parse variant {text!r}",
+            hint="write it as CONTIG:POS:REF>ALT with POS 1-based, e.g. chr11:5227002:T>A",
+        )
+    contig, pos_s, alleles = parts
+    ref, _, alt = alleles.partition(">")
+    ref, alt = ref.strip().upper(), alt.strip().upper()
+    if not pos_s.replace(",", "").isdigit() or int(pos_s.replace(",", "")) < 1:
+        raise InputError(f"bad position {pos_s!r} in {text!r}", hint="POS is 1-based")
+    if len(ref) != 1 or len(alt) != 1 or ref not in "ACGT" or alt not in "ACGT" or ref == alt:
+        raise InputError(
+            f"variant {text!r} is not a single-base substitution",
+            hint="REF and ALT must be different single bases (A, C, G, T)",
+        )
+    return contig, int(pos_s.replace(",", "")) - 1, ref, alt
+
+
+def correction_from_variant(
+    genome: Any,
+    variant: str,
+    *,
+    annotation: Any = None,
+    **kwargs: Any,
+) -> CorrectionResult:
+    """Correct a variant written as on the reference (+ strand): the cells carry ALT, the
+    design restores REF. ``genome`` is a :class:`taleforge.genome.index.Genome`."""
+    contig, pos, ref, alt = parse_variant(variant)
+    w = int(kwargs.get("params", DONOR_PARAMS)["window_bp"])
+    n = genome.contig_length(contig)
+    if pos >= n:
+        raise RegionError(
+            f"{contig}:{pos + 1} is past the end of {contig} ({n:,} bp)",
+            hint=f"give a position within {contig}:1-{n}",
+        )
+    s, e = max(0, pos - w), min(n, pos + w + 1)
+    window = genome.fetch(contig, s, e).upper()
+    have = window[pos - s]
+    if have != ref:
+        comp = reverse_complement(ref)
+        extra = (
+            f"; {ref} is the complement of the reference base, so the variant may be written "
+            f"on the minus strand: write it as {contig}:{pos + 1}:{comp}>{reverse_complement(alt)}"
+            if have == comp else ""
+        )
+        raise InputError(
+            f"the reference has {have} at {contig}:{pos + 1}, not {ref}{extra}",
+            hint="write REF>ALT on the + strand of the reference (REF = reference base)",
+        )
+    current = window[: pos - s] + alt + window[pos - s + 1 :]
+    txs: list[Transcript] = []
+    if annotation is not None:
+        txs = [t for t in annotation.transcripts_overlapping(contig, pos, pos + 1) if t.is_coding]
+    return design_correction(current, pos, ref, contig=contig, offset=s, transcripts=txs, **kwargs)
+
+
+# ------------------------------------------------------------------------------ knock-in
+@dataclass(frozen=True)
+class DonorFeature:
+    """A feature on the donor, in donor coordinates (0-based, half-open) of the donor as
+    written in the + strand of the genome."""
+
+    kind: str  # homology_arm, cargo, 2A, polyA, splice_acceptor, filler, tale_site, primer, ...
+    start: int
+    end: int
+    strand: int  # 1 or -1 (relative to the + strand donor)
+    label: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class KnockinDesign:
+    rank: int
+    pair: TalenPair
+    insertion: int  # genome position: insert between insertion-1 and insertion
+    quality: float
+    specificity: float | None
+    insert_seq: str  # gene (transcript) orientation
+    donor_plus: str  # donor on the genome + strand: left arm + insert(+) + right arm
+    left_arm: tuple[int, int]  # genome interval of the left (+ strand) arm
+    right_arm: tuple[int, int]
+    features: tuple[DonorFeature, ...]
+    cleavable_before: int
+    cleavable_after: tuple[CleavableSite, ...]
+    scores_before: tuple[SiteScore, SiteScore]
+    frame_phase: int | None
+    protein_preview: str  # translation of the edited CDS from the ATG to the first stop
+    intended_stop_aa: int | None  # 1-based amino acid index of the intended stop
+    primers: tuple[PrimerPair, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def donor_gene_orientation(self) -> str:
+        return self.donor_plus
+
+    def as_dict(self) -> dict[str, object]:
+        p = self.pair
+        return {
+            "rank": self.rank,
+            "pair_id": p.pair_id(),
+            "left_rvds": p.left.rvd_string(),
+            "right_rvds": p.right.rvd_string(),
+            "left_site": f"{p.contig}:{p.left.bound.start1}-{p.left.bound.end1}(+) {p.left.seq}",
+            "right_site": f"{p.contig}:{p.right.bound.start1}-{p.right.bound.end1}(-) "
+            f"{p.right.seq}",
+            "spacer_bp": len(p.spacer),
+            "insertion_between": [self.insertion, self.insertion + 1],
+            "pair_quality": round(self.quality, 6),
+            "specificity": self.specificity,
+            "insert_bp": len(self.insert_seq),
+            "donor_bp": len(self.donor_plus),
+            "left_arm": [self.left_arm[0] + 1, self.left_arm[1]],
+            "right_arm": [self.right_arm[0] + 1, self.right_arm[1]],
+            "frame_phase": self.frame_phase,
+            "protein_preview": self.protein_preview,
+            "intended_stop_aa": self.intended_stop_aa,
+            "blocking": {
+                "cleavable_sites_before": self.cleavable_before,
+                "cleavable_sites_after": len(self.cleavable_after),
+                "left_score": self.scores_before[0].as_dict(),
+                "right_score": self.scores_before[1].as_dict(),
+                "how": "the insert splits the spacer: the half-sites are "
+                f"{len(p.spacer) + len(self.insert_seq)} bp apart after integration",
+            },
+            "features": [
+                {"kind": f.kind, "start": f.start + 1, "end": f.end, "strand": f.strand,
+                 "label": f.label, "note": f.note}
+                for f in self.features
+            ],
+            "primers": [pp.as_dict() for pp in self.primers],
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class KnockinResult:
+    contig: str
+    offset: int
+    transcript: str
+    gene: str
+    strand: str
+    mode: str
+    target: str  # e.g. "exon 1" / "intron 2"
+    designs: tuple[KnockinDesign, ...]
+    n_candidates: int
+    rejections: dict[str, int]
+    scaffold: str
+    model: str
+    warnings: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": "knockin",
+            "coordinates": "1-based inclusive; donor features on the donor as written "
+            "(gene orientation)",
+            "contig": self.contig,
+            "transcript": self.transcript,
+            "gene": self.gene,
+            "strand": self.strand,
+            "mode": self.mode,
+            "target": self.target,
+            "scaffold": self.scaffold,
+            "binding_model": self.model,
+            "n_candidate_pairs": self.n_candidates,
+            "rejections": dict(sorted(self.rejections.items())),
+            "warnings": list(self.warnings),
+            "designs": [d.as_dict() for d in self.designs],
+        }
+
+
+def _cargo_orf(cargo: Cargo, *, keep_stop: bool, transl_table: int) -> str:
+    """The cargo ORF (codon-aligned) with its stop kept/added or removed; raises when the
+    frame is impossible."""
+    s, e = cargo.orf if cargo.orf is not None else (0, len(cargo.seq))
+    orf = cargo.seq[s:e]
+    if len(orf) % 3:
+        raise NoResultError(
+            f"frame impossible: cargo {cargo.name!r} ORF is {len(orf)} bp, not a multiple of 3",
+            hint="give the coding sequence only (GenBank CDS feature or a FASTA of the ORF)",
+        )
+    prot = str(Seq(orf).translate(table=transl_table))
+    if prot.endswith("*"):
+        body, prot_body = orf[:-3], prot[:-1]
+    else:
+        body, prot_body = orf, prot
+    if "*" in prot_body:
+        k = prot_body.index("*") + 1
+        raise NoResultError(
+            f"frame impossible: cargo {cargo.name!r} has an internal stop codon at codon {k}",
+            hint="check the cargo's reading frame (it must start at the first base of the ORF)",
+        )
+    if keep_stop:
+        return body + (orf[-3:] if prot.endswith("*") else "TAA")
+    return body
+
+
+def _exon_cds_zone(tx: Transcript, exon: int) -> tuple[int, int]:
+    exons = tx.exons_in_order()
+    if not 1 <= exon <= len(exons):
+        raise RegionError(
+            f"exon {exon} out of range: transcript {tx.id} has {len(exons)} exons",
+            hint=f"give an exon number between 1 and {len(exons)}",
+        )
+    ex = exons[exon - 1]
+    cs, ce = tx.cds_start, tx.cds_end
+    if cs is None or ce is None:
+        raise NoResultError(
+            f"frame impossible: transcript {tx.id} is non-coding",
+            hint="use --intron with your own cassette, or choose a coding transcript",
+        )
+    lo, hi = max(ex.start, cs), min(ex.end, ce)
+    if hi - lo < 6:
+        raise NoResultError(
+            f"frame impossible: exon {exon} of {tx.id} has no coding sequence to insert into",
+            hint="choose an exon that contains CDS (after the start codon, before the stop)",
+        )
+    # insertion point c between c-1 and c; keep the start and stop codons intact
+    if tx.strand == "+":
+        return (lo + 3 if lo == cs else lo + 1), (hi - 3 if hi == ce else hi)
+    return (lo + 3 if lo == cs else lo + 1), (hi - 3 if hi == ce else hi)
+
+
+def _upstream_cds_len(tx: Transcript, c: int) -> int | None:
+    """CDS bases 5' (transcript orientation) of an insertion between c-1 and c, if both
+    flanking bases are coding and adjacent in the CDS."""
+    a, b = tx.cds_offset(c - 1), tx.cds_offset(c)
+    if a is None or b is None or abs(a - b) != 1:
+        return None
+    return b if tx.strand == "+" else a
+
+
+def _intron_zone(
+    tx: Transcript, intron: int, params: ParamTable
+) -> tuple[tuple[int, int], list[tuple[int, int, str]]]:
+    introns = tx.introns_in_order()
+    if not 1 <= intron <= len(introns):
+        raise RegionError(
+            f"intron {intron} out of range: transcript {tx.id} has {len(introns)} introns",
+            hint=f"give an intron number between 1 and {len(introns)}"
+            if introns else "this transcript has no introns; use --exon",
+        )
+    iv = introns[intron - 1]
+    m = int(params["intron_margin_bp"])
+    dex = int(params["intron_donor_exclusion_bp"]) + m
+    bp_lo, bp_hi = params["intron_branch_point_bp"]
+    ppt = int(params["intron_ppt_bp"]) + m
+    bpx = int(bp_hi) + m
+    # zones as distance from the donor (5' end) or the acceptor (3' end), transcript orient.
+    if tx.strand == "+":
+        d5 = (iv.start, iv.start + dex)
+        zb = (iv.end - bpx, iv.end - int(bp_lo) + 1)
+        zp = (iv.end - ppt, iv.end)
+    else:
+        d5 = (iv.end - dex, iv.end)
+        zb = (iv.start + int(bp_lo) - 1, iv.start + bpx)
+        zp = (iv.start, iv.start + ppt)
+    excl = [
+        (d5[0], d5[1], f"within {dex} bp of the splice donor"),
+        (zb[0], zb[1], f"in the branch-point region ({bp_lo}-{bp_hi} bp upstream of the "
+                       f"acceptor, +{m} bp margin)"),
+        (zp[0], zp[1], f"within {ppt} bp of the acceptor (polypyrimidine tract)"),
+    ]
+    return (iv.start, iv.end), excl
+
+
+def _feature(kind: str, start: int, end: int, label: str, note: str = "", strand: int = 1
+             ) -> DonorFeature:
+    return DonorFeature(kind, start, end, strand, label, note)
+
+
+def design_knockin(
+    seq: str,
+    transcript: Transcript,
+    cargo: Cargo,
+    *,
+    contig: str | None = None,
+    offset: int = 0,
+    exon: int | None = None,
+    intron: int | None = None,
+    two_a: str = "P2A",
+    gsg_linker: bool = True,
+    layout: Layout = "2a-cargo-polya",
+    keep_stop: bool | None = None,
+    polya: bool = True,
+    own_cassette: bool = False,
+    arm_nt: int | None = None,
+    arms_nt: tuple[int, int] | None = None,
+    scaffold: str | Scaffold = "tale-nt",
+    model: str | BindingModel = "positional",
+    n_designs: int = 3,
+    other_transcripts: Sequence[Transcript] = (),
+    params: ParamTable = DONOR_PARAMS,
+    elements: ParamTable = DONOR_ELEMENTS,
+    primer_params: ParamTable = PRIMER_PARAMS,
+    genome: Any = None,
+    progress: ProgressCallback | None = None,
+) -> KnockinResult:
+    """Design knock-in donors into ``exon`` (in-frame, 2A) or ``intron`` (splice acceptor
+    cassette) of ``transcript``; ``seq`` is a + strand window starting at ``offset`` that
+    covers the transcript's CDS and the homology arms. Deterministic."""
+    check_acgt(seq, name="sequence")
+    contig = contig or transcript.contig
+    if (exon is None) == (intron is None):
+        raise ParameterError("give exactly one of --exon or --intron", hint="e.g. --exon 1")
+    sc, md = _resolve(scaffold, model)
+    tt = transcript.transl_table
+    la_nt, ra_nt = arms_nt if arms_nt else ((arm_nt,) * 2 if arm_nt else (int(params["arm_nt"]),) * 2)
+    amin, amax = int(params["arm_min_nt"]), int(params["arm_max_nt"])
+    warns: list[str] = []
+    for a in (la_nt, ra_nt):
+        if a < 1:
+            raise ParameterError("homology arms must be >= 1 bp", hint="use 300-1000 bp arms")
+        if not amin <= a <= amax:
+            warns.append(f"homology arm of {a} bp is outside the usual {amin}-{amax} bp")
+    fetch = _fetcher(seq, offset, contig)
+    minus = transcript.strand == "-"
+    # --- the insert (transcript orientation) and its parts
+    parts: list[tuple[str, str, str]] = []  # (kind, label, seq)
+    mode = "in-frame" if exon is not None else "intron"
+    phase: int | None = None
+    if exon is not None:
+        zone = _exon_cds_zone(transcript, exon)
+        excl: list[tuple[int, int, str]] = []
+        if keep_stop is None:
+            keep_stop = layout == "2a-cargo-polya"
+        if layout == "2a-cargo-2a" and keep_stop:
+            raise ParameterError(
+                "layout 2a-cargo-2a continues the host protein after the cargo, so the cargo "
+                "stop codon must be removed",
+                hint="drop --keep-stop or use --layout 2a-cargo-polya",
+            )
+        if layout == "2a-cargo-polya" and not keep_stop:
+            raise NoResultError(
+                "frame impossible: without its stop codon the cargo would read into the polyA",
+                hint="keep the stop codon or use --layout 2a-cargo-2a",
+            )
+        orf = _cargo_orf(cargo, keep_stop=keep_stop, transl_table=tt)
+        target_label = f"exon {exon}"
+    else:
+        assert intron is not None
+        zone, excl = _intron_zone(transcript, intron, params)
+        target_label = f"intron {intron}"
+        orf = cargo.seq if own_cassette else _cargo_orf(cargo, keep_stop=True, transl_table=tt)
+    # --- candidate pairs with the cut in the zone
+    lo, hi = zone[0] - offset, zone[1] - offset
+    if lo < 0 or hi > len(seq):
+        raise RegionError(
+            f"the {target_label} region lies outside the given sequence",
+            hint="give a sequence window that covers the target and the homology arms",
+        )
+    report(progress, "enumerate pairs", 0, None)
+    cands = enumerate_pairs(seq, sc, contig=contig, offset=offset, cut_window=(lo, hi))
+    n_raw = len(cands)
+    rejections: dict[str, int] = {}
+    if excl and n_raw:
+        keep = np.ones(n_raw, dtype=bool)
+        cut_g = cands.cut_local + offset
+        site_lo = cands.p + offset
+        site_hi = cands.p + cands.left_len + cands.spacer_len + cands.right_len + 2 + offset
+        for a, b, why in excl:
+            bad = (cut_g >= a) & (cut_g < b)
+            rejections[f"cut {why}"] = int((bad & keep).sum())
+            keep &= ~bad
+        bad = (site_lo < zone[0]) | (site_hi > zone[1])
+        rejections["TALEN site overlaps an exon"] = int((bad & keep).sum())
+        keep &= ~bad
+        rejections = {k: v for k, v in rejections.items() if v}
+        cands = cands.subset(keep)
+    if len(cands) == 0 and n_raw == 0:
+        raise NoResultError(
+            f"no TALEN pair of scaffold {sc.name} cuts in {target_label} of {transcript.id}",
+            hint="try another scaffold (e.g. tale-nt) or another exon/intron",
+        )
+    cands, rej2 = _filter_streubel(cands)
+    for k, v in rej2.items():
+        rejections[k] = rejections.get(k, 0) + v
+    if len(cands) == 0:
+        raise NoResultError(
+            f"all {n_raw} TALEN pairs cutting in {target_label} of {transcript.id} were "
+            "rejected: " + "; ".join(f"{k}: {v}" for k, v in sorted(rejections.items())),
+            hint="choose another intron/exon or relax the distances (see `taleforge params`)",
+        )
+    qual = _pair_quality(cands)
+    # transcript-order position of the cut (5'-most first), so ranking is strand-aware
+    tpos = -cands.cut_local if minus else cands.cut_local
+    order = np.lexsort((cands.right_len, cands.spacer_len, cands.left_len, cands.p, tpos, -qual))
+    cds_tx = transcript.cds_sequence(fetch) if transcript.is_coding else ""
+    designs: list[tuple[TalenPair, float, KnockinDesign]] = []
+    tried = 0
+    frame_fail = 0
+    for i in order.tolist():
+        if len(designs) >= n_designs or tried >= int(params["max_pairs_tried"]):
+            break
+        tried += 1
+        pair = cands.materialize(i, g_rvd=sc.g_rvd)
+        c = pair.cut
+        parts = []
+        preview, stop_aa = "", None
+        if exon is not None:
+            k = _upstream_cds_len(transcript, c)
+            if k is None:
+                frame_fail += 1
+                continue
+            phase = k % 3
+            tail = cds_tx[k : k + (3 - phase)] if phase else ""
+            head = cds_tx[k - phase : k] if phase else ""
+            if tail:
+                parts.append(("filler", "codon completion", tail))
+            parts.append(("2A", ("GSG-" if gsg_linker else "") + two_a.upper(),
+                          two_a_sequence(two_a, gsg=gsg_linker, table=elements)))
+            parts.append(("cargo", cargo.name, orf))
+            if layout == "2a-cargo-2a":
+                parts.append(("2A", ("GSG-" if gsg_linker else "") + two_a.upper(),
+                              two_a_sequence(two_a, gsg=gsg_linker, table=elements)))
+                if head:
+                    parts.append(("filler", "codon restart", head))
+            elif polya:
+                parts.append(("polyA", "bGH polyA", str(elements["bGH_polyA"])))
+            insert = "".join(s for _, _, s in parts)
+            edited_cds = cds_tx[:k] + insert + (cds_tx[k:] if layout == "2a-cargo-2a" else "")
+            prot = str(Seq(edited_cds[: len(edited_cds) // 3 * 3]).translate(table=tt))
+            first_stop = prot.find("*")
+            if layout == "2a-cargo-polya":
+                stop_aa = (k + len(tail) + len(orf)
+                           + len(two_a_sequence(two_a, gsg=gsg_linker, table=elements))) // 3
+            else:
+                stop_aa = len(prot) if prot.endswith("*") else None
+            if first_stop == -1 or stop_aa is None or first_stop + 1 != stop_aa:
+                frame_fail += 1
+                continue
+            preview = prot[:first_stop + 1]
+        else:
+            if own_cassette:
+                parts.append(("cargo", cargo.name + " (user cassette)", orf))
+                phase = None
+            else:
+                ups = [e for e in transcript.exons_in_order()][:intron]
+                last = ups[-1]
+                gl = last.end - 1 if not minus else last.start
+                off = transcript.cds_offset(gl)
+                if off is None:
+                    raise NoResultError(
+                        f"frame impossible: intron {intron} of {transcript.id} is not inside "
+                        "the coding sequence, so a 2A cassette cannot be put in frame",
+                        hint="give your own cassette (--cassette-as-is, e.g. with its own "
+                        "promoter or IRES) or choose an intron within the CDS",
+                    )
+                phase = (off + 1) % 3
+                fill = {0: "", 1: "GC", 2: "C"}[phase]
+                parts.append(("splice_acceptor", "splice acceptor", str(elements["splice_acceptor"])))
+                if fill:
+                    parts.append(("filler", "frame filler", fill))
+                parts.append(("2A", ("GSG-" if gsg_linker else "") + two_a.upper(),
+                              two_a_sequence(two_a, gsg=gsg_linker, table=elements)))
+                parts.append(("cargo", cargo.name, orf))
+                if polya:
+                    parts.append(("polyA", "bGH polyA", str(elements["bGH_polyA"])))
+                upstream = cds_tx[: off + 1]
+                spliced = upstream + "".join(s for k2, _, s in parts if k2 != "splice_acceptor"
+                                             and k2 != "polyA")
+                prot = str(Seq(spliced[: len(spliced) // 3 * 3]).translate(table=tt))
+                stop_aa = (len(spliced)) // 3
+                first = prot.find("*")
+                if first + 1 != stop_aa:
+                    frame_fail += 1
+                    continue
+                preview = prot[: first + 1]
+            insert = "".join(s for _, _, s in parts)
+        ins_plus = reverse_complement(insert) if minus else insert
+        cl = c - offset
+        ls_, re_ = cl - la_nt, cl + ra_nt
+        if minus:
+            ls_, re_ = cl - ra_nt, cl + la_nt
+        if ls_ < 0 or re_ > len(seq):
+            raise RegionError(
+                f"homology arms run off the given sequence (need {contig}:{ls_ + offset + 1}-"
+                f"{re_ + offset})",
+                hint="give more flanking sequence or shorter arms (--arm)",
+            )
+        donor_plus = seq[ls_:cl].upper() + ins_plus + seq[cl:re_].upper()
+        integrated = seq[:cl] + ins_plus + seq[cl:]
+        after = tuple(cleavable_sites(integrated, offset, pair, md, sc))
+        before = len(cleavable_sites(seq, offset, pair, md, sc))
+        if after:
+            continue
+        scores = score_half_sites(seq, offset, pair, md)
+        # features on the + strand donor
+        feats: list[DonorFeature] = []
+        nl = cl - ls_
+        feats.append(_feature("homology_arm", 0, nl, "left homology arm",
+                              f"{contig}:{ls_ + offset + 1}-{cl + offset}"))
+        pos = nl
+        seg: list[tuple[str, str, int, int]] = []
+        for kind, label, s in parts:
+            seg.append((kind, label, pos, pos + len(s)))
+            pos += len(s)
+        if minus:  # parts were laid out in transcript orientation; mirror them
+            total = len(insert)
+            seg = [(k2, lb, nl + total - (b - nl), nl + total - (a - nl)) for k2, lb, a, b in seg]
+        for kind, label, a, b in seg:
+            feats.append(_feature(kind, a, b, label, strand=-1 if minus else 1))
+        nins = len(ins_plus)
+        feats.append(_feature("homology_arm", nl + nins, len(donor_plus), "right homology arm",
+                              f"{contig}:{cl + offset + 1}-{re_ + offset}"))
+        for name, hs, st in (("left TALE", pair.left, 1), ("right TALE", pair.right, -1)):
+            a, b = hs.bound.start - offset - ls_, hs.bound.end - offset - ls_
+            if b <= nl:
+                feats.append(_feature("tale_site", a, b, name, hs.rvd_string(), st))
+            elif a >= nl:
+                feats.append(_feature("tale_site", a + nins, b + nins, name, hs.rvd_string(), st))
+        pw: list[str] = []
+        primers: tuple[PrimerPair, ...] = ()
+        try:
+            primers = tuple(_primer3(seq, offset, pair.left.pos0, pair.right.pos0 + 1,
+                                     params=primer_params))
+        except NoResultError as exc:
+            pw.append(exc.one_line())
+        for pp in primers:
+            a = pp.left_start - offset - ls_
+            b = pp.right_end - offset - ls_
+            if 0 <= a and a + len(pp.left_seq) <= nl:
+                feats.append(_feature("primer", a, a + len(pp.left_seq), "genotyping forward"))
+            if nl <= b - len(pp.right_seq) and b <= len(donor_plus) - nins:
+                feats.append(_feature("primer", b - len(pp.right_seq) + nins, b + nins,
+                                      "genotyping reverse", strand=-1))
+        payload = len(donor_plus)
+        cap = int(params["aav_capacity_bp"])
+        if payload > cap:
+            pw.append(
+                f"arms + insert = {payload} bp exceed the AAV packaging limit of about {cap} bp; "
+                "use shorter arms or a dsDNA/plasmid donor"
+            )
+        kd = KnockinDesign(
+            0, pair, c, float(qual[i]), None, insert, donor_plus,
+            (ls_ + offset, cl + offset), (cl + offset, re_ + offset),
+            tuple(sorted(feats, key=lambda f: (f.start, f.end, f.kind, f.label))),
+            before, after, scores, phase, preview, stop_aa, primers, tuple(pw + warns),
+        )
+        designs.append((pair, float(qual[i]), kd))
+    if frame_fail:
+        rejections["frame check failed"] = frame_fail
+    if not designs:
+        raise NoResultError(
+            f"no knock-in design in {target_label} of {transcript.id} ({len(cands)} pairs "
+            "examined; " + "; ".join(f"{k}: {v}" for k, v in sorted(rejections.items())) + ")",
+            hint="try another scaffold, exon or intron",
+        )
+    specs = _specificity(genome, [d[0] for d in designs])
+    out = tuple(
+        KnockinDesign(
+            r, d.pair, d.insertion, d.quality, s, d.insert_seq, d.donor_plus, d.left_arm,
+            d.right_arm, d.features, d.cleavable_before, d.cleavable_after, d.scores_before,
+            d.frame_phase, d.protein_preview, d.intended_stop_aa,
+            d.primers, d.warnings,
+        )
+        for r, ((_, _, d), s) in enumerate(zip(designs, specs, strict=True), 1)
+    )
+    return KnockinResult(
+        contig, offset, transcript.id, transcript.gene_name, transcript.strand, mode,
+        target_label, out, n_raw, rejections, sc.name, md.name, tuple(warns),
+    )
+
+
+__all__ = [
+    "DONOR_PARAMS",
+    "CorrectionDesign",
+    "CorrectionResult",
+    "DonorFeature",
+    "KnockinDesign",
+    "KnockinResult",
+    "correction_from_variant",
+    "design_correction",
+    "design_knockin",
+    "parse_variant",
+]

@@ -1,0 +1,657 @@
+"""TALEN knockout designer: ``design_knockout(...) -> KnockoutResult`` (pure function).
+
+Flow: resolve the target (gene -> canonical transcript's coding exons + flanks; region;
+or a user sequence) -> enumerate every pair geometry of the scaffold whose cut lies in the
+target (design/pairs.py) -> evaluate TALE-NT filters column-wise (design/talen_rules.py) ->
+score survivors with an additive, explainable rank score (weights in the
+``knockout_ranking`` parameter table) -> optionally add genome-wide specificity for the best
+candidates (design/offtarget.py) -> materialise the top designs with every rule evaluation.
+
+Ranking is deterministic: score descending, then contig, cut position, left length,
+spacer length and right length ascending.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from taleforge.design.pairs import PairCandidates, check_acgt, enumerate_pairs
+from taleforge.design.restriction import EnzymeSet, unique_sites_in
+from taleforge.design.talen_rules import (
+    RuleColumns,
+    cpg_count,
+    evaluate_rules,
+    half_site_matrices,
+    strong_rvd_fraction,
+)
+from taleforge.errors import InputError, ParameterError
+from taleforge.model.interval import Interval
+from taleforge.model.params import Param, ParamTable, register_table
+from taleforge.model.rules import RuleEval
+from taleforge.model.scaffold import Scaffold, custom_scaffold, get_scaffold
+from taleforge.model.talen import TalenPair
+from taleforge.progress import ProgressCallback, report
+
+if TYPE_CHECKING:
+    from taleforge.genome.annotation import Annotation, Gene, Transcript
+    from taleforge.genome.index import Genome
+    from taleforge.io.vcf import Variant
+
+RANKING = register_table(
+    ParamTable(
+        name="knockout_ranking",
+        version="1",
+        params=(
+            Param("w_early_cds", 2.0, "score per unit", "CHOPCHOP/E-TALEN practice (DOMAIN §4)", "K",
+                  "times (1 - fraction of CDS before the cut): early cuts disrupt more protein"),
+            Param("min_cds_fraction", 0.05, "fraction", "alternative start codons [K]", "K",
+                  "cuts before this fraction of the CDS get no early-CDS credit"),
+            Param("w_all_isoforms", 1.0, "score", "CHOPCHOP/E-TALEN practice (DOMAIN §4)", "K",
+                  "bonus when the cut lies in the CDS of every coding isoform"),
+            Param("w_strong_rvd", 1.0, "score per unit", "Streubel 2012: HD/NN strong RVDs", "K",
+                  "times the mean fraction of strong (HD, NN/NH) RVDs of the two arrays"),
+            Param("w_spacer_pref", 0.15, "score per bp", "scaffold preferred spacer [U]", "U",
+                  "penalty per bp away from the scaffold's preferred spacer"),
+            Param("w_repeat", 1.5, "score per unit", "soft-masked repeats are off-target prone", "K",
+                  "penalty times the soft-masked fraction of the site"),
+            Param("w_cpg", 0.3, "score per CpG", "HD is blocked by 5-methyl-C (DOMAIN §3)", "K",
+                  "penalty per CpG in a half-site"),
+            Param("w_variant", 1.0, "score per variant", "avoid SNPs in half-sites (DOMAIN §4)", "K",
+                  "penalty per user-supplied variant in a half-site or position 0"),
+            Param("w_restriction", 0.2, "score", "genotyping aid (TALE-NT, DOMAIN §4)", "K",
+                  "bonus when an enzyme site in the spacer is unique within the window"),
+            Param("restriction_window_bp", 250, "bp", "TALE-NT 2.0 (DOMAIN §4)", "V",
+                  "uniqueness window on each side of the spacer"),
+        ),
+    )
+)
+
+TargetKind = Literal["gene", "region", "sequence"]
+
+
+@dataclass(frozen=True)
+class KnockoutParams:
+    """Options of the knockout designer (all keyword; units in names)."""
+
+    scaffold: str | Scaffold = "tale-nt"
+    arm_min_rvds: int | None = None
+    arm_max_rvds: int | None = None
+    spacer_min_bp: int | None = None
+    spacer_max_bp: int | None = None
+    pos0_bases: str | None = None
+    g_rvd: Literal["NN", "NH", "NK"] | None = None
+    streubel: bool = True
+    cermak: bool = False
+    composition: bool | None = None
+    flank_bp: int = 0
+    transcript: str | None = None
+    include_utr: bool = False
+    top: int = 20
+    min_cut_spacing_bp: int = 5
+    enzymes: EnzymeSet = "commercial"
+    specificity: bool = True
+    specificity_candidates: int = 40
+    max_mismatches: int = 4
+    model: str = "positional"
+    ranking: ParamTable = RANKING
+
+    def resolved_scaffold(self) -> Scaffold:
+        base = self.scaffold if isinstance(self.scaffold, Scaffold) else get_scaffold(self.scaffold)
+        s = custom_scaffold(
+            base,
+            arm_min_rvds=self.arm_min_rvds,
+            arm_max_rvds=self.arm_max_rvds,
+            spacer_min_bp=self.spacer_min_bp,
+            spacer_max_bp=self.spacer_max_bp,
+            pos0_bases=self.pos0_bases,
+            g_rvd=self.g_rvd,
+        )
+        if self.top < 1:
+            raise ParameterError(f"--top must be >= 1 (got {self.top})", hint="use --top 20")
+        if self.flank_bp < 0:
+            raise ParameterError(f"flank must be >= 0 bp (got {self.flank_bp})", hint="use --flank 0")
+        if not 0 <= self.max_mismatches <= 8:
+            raise ParameterError(
+                f"max mismatches {self.max_mismatches} outside 0-8", hint="use --max-mismatches 4"
+            )
+        return s
+
+    def as_dict(self) -> dict[str, Any]:
+        s = self.resolved_scaffold()
+        return {
+            "scaffold": s.name,
+            "arm_rvds": [s.arm_min_rvds, s.arm_max_rvds],
+            "spacer_bp": [s.spacer_min_bp, s.spacer_max_bp],
+            "pos0_bases": s.pos0_bases,
+            "g_rvd": s.g_rvd,
+            "streubel": self.streubel,
+            "cermak": self.cermak,
+            "composition": self.cermak if self.composition is None else self.composition,
+            "flank_bp": self.flank_bp,
+            "transcript": self.transcript,
+            "include_utr": self.include_utr,
+            "top": self.top,
+            "min_cut_spacing_bp": self.min_cut_spacing_bp,
+            "enzymes": self.enzymes,
+            "specificity": self.specificity,
+            "specificity_candidates": self.specificity_candidates,
+            "max_mismatches": self.max_mismatches,
+            "model": self.model,
+        }
+
+
+@dataclass(frozen=True)
+class Target:
+    """What is being knocked out: windows in which the cut must fall."""
+
+    kind: TargetKind
+    label: str
+    windows: tuple[Interval, ...]
+    gene: Gene | None = None
+    transcript: Transcript | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "label": self.label,
+            "gene": self.gene.name if self.gene else None,
+            "gene_id": self.gene.id if self.gene else None,
+            "transcript": self.transcript.id if self.transcript else None,
+            "windows": [w.to_1based_str() for w in self.windows],
+        }
+
+
+@dataclass(frozen=True)
+class Design:
+    rank: int
+    pair: TalenPair
+    score: float
+    rules: tuple[RuleEval, ...]
+    annotations: dict[str, Any] = field(default_factory=dict)
+
+    def explain(self) -> str:
+        lines = [f"#{self.rank} {self.pair.pair_id()} score {self.score:.3f}"]
+        for r in self.rules:
+            if r.kind == "score":
+                lines.append(f"  {r.score:+.3f}  {r.rule}: {r.reason}")
+        for r in self.rules:
+            if r.kind == "flag":
+                lines.append(f"  flag  {r.rule}: {r.reason}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class KnockoutResult:
+    target: Target
+    designs: tuple[Design, ...]
+    n_candidates: int
+    n_passing: int
+    rejections: dict[str, int]
+    params: KnockoutParams
+    provenance: dict[str, Any]
+    notes: tuple[str, ...] = ()
+
+    def empty_reason(self) -> str:
+        if self.designs:
+            return ""
+        if self.n_candidates == 0:
+            return (
+                f"no pair geometry of scaffold {self.params.resolved_scaffold().name} fits the "
+                "target (position-0 rule, spacer and array lengths)"
+            )
+        parts = ", ".join(f"{k}: {v}" for k, v in self.rejections.items() if v)
+        return f"all {self.n_candidates} candidate pairs were removed by filters ({parts})"
+
+
+# --------------------------------------------------------------------------- target
+
+
+def resolve_target(
+    genome: Genome,
+    *,
+    gene: str | None = None,
+    region: str | None = None,
+    annotation: Annotation | None = None,
+    transcript: str | None = None,
+    flank_bp: int = 0,
+    include_utr: bool = False,
+) -> Target:
+    from taleforge.genome.index import parse_region
+
+    if gene is not None and region is not None:
+        raise ParameterError("give either a gene or --region, not both", hint="drop one of them")
+    if region is not None:
+        contig, start, end = parse_region(region, genome)
+        return Target("region", region, (Interval(contig, start, end, "+"),))
+    if gene is None:
+        names = genome.packed.names
+        if len(names) == 1:
+            n = int(genome.packed.lengths[0])
+            return Target("sequence", names[0], (Interval(names[0], 0, n, "+"),))
+        raise ParameterError(
+            "no target given", hint="name a gene, or use --region or --sequence"
+        )
+    if annotation is None:
+        raise InputError(
+            f"cannot look up gene {gene!r} without an annotation",
+            hint="pass --annotation GTF/GFF3/GenBank, or use --region",
+        )
+    g = annotation.find_gene(gene)
+    tx = annotation.find_transcript(transcript) if transcript else annotation.canonical_transcript(g)
+    if transcript and tx.gene_id != g.id:
+        raise ParameterError(
+            f"transcript {transcript} belongs to {tx.gene_name}, not {g.name}",
+            hint="pick a transcript of the named gene",
+        )
+    pieces = tx.cds if (tx.cds and not include_utr) else tx.exons
+    glen = genome.packed.contig_length(tx.contig)
+    wins = []
+    for iv in pieces:
+        s = max(0, iv.start - flank_bp)
+        e = min(glen, iv.end + flank_bp)
+        wins.append(Interval(tx.contig, s, e, tx.strand))
+    return Target("gene", g.name, tuple(_merge(wins)), g, tx)
+
+
+def _merge(ivs: Sequence[Interval]) -> list[Interval]:
+    out: list[Interval] = []
+    for iv in sorted(ivs):
+        if out and out[-1].contig == iv.contig and iv.start <= out[-1].end:
+            last = out[-1]
+            out[-1] = Interval(last.contig, last.start, max(last.end, iv.end), last.strand)
+        else:
+            out.append(iv)
+    return out
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+def _candidates_for_window(genome: Genome, win: Interval, scaffold: Scaffold) -> PairCandidates:
+    margin = scaffold.arm_max_rvds + scaffold.spacer_max_bp // 2 + 2
+    glen = genome.packed.contig_length(win.contig)
+    s = max(0, win.start - margin)
+    e = min(glen, win.end + margin)
+    seq = genome.fetch(win.contig, s, e, soft=True)
+    return enumerate_pairs(
+        seq, scaffold, contig=win.contig, offset=s, cut_window=(win.start - s, win.end - s)
+    )
+
+
+@dataclass
+class _Scored:
+    cand: PairCandidates
+    rules: RuleColumns
+    keep: NDArray[np.bool_]
+    terms: dict[str, NDArray[np.float64]]
+    flags: dict[str, NDArray[np.float64]]
+
+
+def _score_window(
+    genome: Genome,
+    cand: PairCandidates,
+    target: Target,
+    annotation: Annotation | None,
+    variants: Sequence[Variant],
+    p: KnockoutParams,
+    scaffold: Scaffold,
+) -> _Scored:
+    rules = evaluate_rules(cand, streubel=p.streubel, cermak=p.cermak, composition=p.composition)
+    keep = rules.all_pass(len(cand))
+    sub = cand.subset(keep)
+    rk = p.ranking
+    n = len(sub)
+    terms: dict[str, NDArray[np.float64]] = {}
+    flags: dict[str, NDArray[np.float64]] = {}
+    cut_g = sub.cut_local + sub.offset
+    # CDS position
+    tx = target.transcript
+    if tx is not None and tx.cds:
+        frac = np.full(n, np.nan)
+        for i, c in enumerate(cut_g.tolist()):
+            off = tx.cds_offset(int(c))
+            if off is not None:
+                frac[i] = off / tx.cds_length
+        early = np.where(
+            np.isnan(frac), 0.0, np.where(frac >= rk["min_cds_fraction"], 1.0 - frac, 0.0)
+        )
+        terms["early_cds"] = rk["w_early_cds"] * early
+        flags["cds_fraction"] = frac
+        coding = [t for t in (target.gene.transcripts if target.gene else ()) if t.cds]
+        if coding:
+            shared = np.array(
+                [all(t.cds_offset(int(c)) is not None for t in coding) for c in cut_g.tolist()],
+                dtype=np.float64,
+            )
+            terms["all_isoforms"] = rk["w_all_isoforms"] * shared
+    # binding strength proxy
+    lm, rm = half_site_matrices(sub)
+    strong = 0.5 * (strong_rvd_fraction(lm, sub.left_len) + strong_rvd_fraction(rm, sub.right_len))
+    terms["strong_rvds"] = rk["w_strong_rvd"] * strong
+    if scaffold.spacer_preferred_bp is not None:
+        terms["spacer_preference"] = -rk["w_spacer_pref"] * np.abs(
+            sub.spacer_len - scaffold.spacer_preferred_bp
+        ).astype(np.float64)
+    # repeats: soft-masked fraction of the whole site (lower case in the fetched seq)
+    low = np.frombuffer(sub.seq.encode(), dtype=np.uint8) >= ord("a")
+    lcum = np.concatenate(([0], np.cumsum(low)))
+    site_len = sub.left_len + sub.spacer_len + sub.right_len + 2
+    rep = (lcum[sub.p + site_len] - lcum[sub.p]) / site_len
+    terms["repeat_overlap"] = -rk["w_repeat"] * rep
+    flags["repeat_fraction"] = rep
+    cl = cpg_count(sub, "left")
+    cr = cpg_count(sub, "right")
+    terms["cpg"] = -rk["w_cpg"] * (cl + cr).astype(np.float64)
+    flags["cpg_left"] = cl.astype(np.float64)
+    flags["cpg_right"] = cr.astype(np.float64)
+    if variants:
+        vpos = np.array(
+            sorted(v.pos - sub.offset for v in variants if v.contig == sub.contig), dtype=np.int64
+        )
+        # left footprint [p, p+1+L), right footprint [q, q+R+1)
+        q = sub.p + 1 + sub.left_len + sub.spacer_len
+        nl = np.searchsorted(vpos, sub.p + 1 + sub.left_len) - np.searchsorted(vpos, sub.p)
+        nr = np.searchsorted(vpos, q + sub.right_len + 1) - np.searchsorted(vpos, q)
+        terms["variants"] = -rk["w_variant"] * (nl + nr).astype(np.float64)
+        flags["variants"] = (nl + nr).astype(np.float64)
+    return _Scored(cand, rules, keep, terms, flags)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def design_knockout(
+    gene: str | None = None,
+    *,
+    genome: Genome | str | os.PathLike[str] = "builtin:hg38-chrM",
+    annotation: Annotation | str | os.PathLike[str] | None = None,
+    region: str | None = None,
+    sequence: str | os.PathLike[str] | None = None,
+    variants: Sequence[Variant] | str | os.PathLike[str] | None = None,
+    offtarget_genome: Genome | str | os.PathLike[str] | None = None,
+    params: KnockoutParams | None = None,
+    progress: ProgressCallback | None = None,
+) -> KnockoutResult:
+    """Design TALEN pairs that knock out ``gene`` (or cut in ``region`` / ``sequence``).
+
+    ``genome``: a :class:`Genome`, a path, or a builtin name. For a builtin genome the
+    packaged annotation is used when ``annotation`` is None. ``sequence`` (a FASTA path or
+    raw sequence) replaces the genome: the whole sequence is the target. Specificity is
+    scanned against ``offtarget_genome`` (default: the design genome).
+    """
+    from taleforge.genome.index import genome_from_sequence, open_genome
+
+    p = params or KnockoutParams()
+    scaffold = p.resolved_scaffold()
+    notes: list[str] = []
+    if sequence is not None:
+        g = genome_from_sequence(sequence)
+        if gene is not None or region is not None:
+            raise ParameterError(
+                "--sequence cannot be combined with a gene or --region",
+                hint="the whole sequence is the target",
+            )
+    else:
+        g = genome if not isinstance(genome, (str, os.PathLike)) else open_genome(
+            genome, progress=progress
+        )
+    ann = _load_annotation(annotation, g)
+    var = _load_variants(variants)
+    report(progress, "target", 0, 1)
+    target = resolve_target(
+        g,
+        gene=gene,
+        region=region,
+        annotation=ann,
+        transcript=p.transcript,
+        flank_bp=p.flank_bp,
+        include_utr=p.include_utr,
+    )
+    if target.kind == "sequence":
+        seq = g.fetch(target.windows[0].contig, 0, len(target.windows[0]))
+        check_acgt(seq, name=f"sequence {target.label}")
+    report(progress, "target", 1, 1)
+
+    scored: list[_Scored] = []
+    n_cand = 0
+    rejections: dict[str, int] = {}
+    for wi, win in enumerate(target.windows):
+        cand = _candidates_for_window(g, win, scaffold)
+        n_cand += len(cand)
+        sc = _score_window(g, cand, target, ann, var, p, scaffold)
+        for k, v in sc.rules.rejection_counts().items():
+            rejections[k] = rejections.get(k, 0) + v
+        scored.append(sc)
+        report(progress, "enumerate candidates", wi + 1, len(target.windows))
+
+    # pool all passing candidates, rank by on-target score
+    pool: list[tuple[float, str, int, int, int, int, int, int]] = []
+    for si, sc in enumerate(scored):
+        sub = sc.cand.subset(sc.keep)
+        total = np.zeros(len(sub))
+        for v in sc.terms.values():
+            total += v
+        cut = sub.cut_local + sub.offset
+        for j in range(len(sub)):
+            pool.append(
+                (-round(float(total[j]), 9), sub.contig, int(cut[j]), int(sub.left_len[j]),
+                 int(sub.spacer_len[j]), int(sub.right_len[j]), si, j)
+            )
+    pool.sort()
+    n_pass = len(pool)
+    pool = _diverse(pool, p.min_cut_spacing_bp, limit=max(p.top, p.specificity_candidates))
+
+    # specificity for the best on-target candidates
+    n_spec = min(len(pool), p.specificity_candidates if p.specificity else 0)
+    if p.specificity and n_spec < p.top and len(pool) > n_spec:
+        n_spec = min(len(pool), p.top)
+    head = pool[: max(n_spec, p.top)]
+    pairs = [_materialize(scored, it, scaffold) for it in head]
+    spec_evals: list[list[RuleEval]] = [[] for _ in head]
+    if n_spec:
+        from taleforge.design.offtarget import specificity_for_pairs
+
+        og = g
+        if offtarget_genome is not None:
+            og = (
+                offtarget_genome
+                if not isinstance(offtarget_genome, (str, os.PathLike))
+                else open_genome(offtarget_genome, progress=progress)
+            )
+        if sequence is not None and offtarget_genome is None:
+            notes.append(
+                "specificity was scanned against the input sequence only; pass "
+                "--offtarget-genome to scan a whole genome"
+            )
+        summaries = specificity_for_pairs(
+            og,
+            pairs[:n_spec],
+            scaffold=scaffold,
+            max_mismatches=p.max_mismatches,
+            model=p.model,
+            progress=progress,
+        )
+        for i, s in enumerate(summaries):
+            spec_evals[i] = list(s.rule_evals())
+    if n_pass > n_spec and n_spec:
+        notes.append(
+            f"genome-wide specificity computed for the best {n_spec} of {n_pass} candidates "
+            "by on-target score; raise --specificity-candidates to scan more"
+        )
+
+    designs_tmp = []
+    for i, it in enumerate(head):
+        sc = scored[it[6]]
+        evals = _evals_for(sc, int(it[7]), p) + spec_evals[i]
+        ann_d = _annotate(g, pairs[i], target, p, evals)
+        score = sum(e.score for e in evals if e.kind == "score")
+        scanned = 0 if (i < n_spec or not n_spec) else 1
+        designs_tmp.append(((scanned, -round(score, 9), *it[1:6]), pairs[i], evals, score, ann_d))
+    # specificity-scored candidates rank before unscanned ones; explicit tie-breaks
+    designs_tmp.sort(key=lambda d: d[0])
+    designs = [
+        Design(rank, pair, round(score, 6), tuple(evals), ann_d)
+        for rank, (_, pair, evals, score, ann_d) in enumerate(designs_tmp[: p.top], start=1)
+    ]
+    prov = {
+        "genome": g.provenance(),
+        "annotation": getattr(ann, "source", None),
+        "target": target.as_dict(),
+        "parameters": p.as_dict(),
+        "model": p.model if n_spec else None,
+    }
+    return KnockoutResult(
+        target, tuple(designs), n_cand, n_pass, rejections, p, prov, tuple(notes)
+    )
+
+
+def _diverse(
+    pool: list[tuple[Any, ...]], spacing: int, *, limit: int
+) -> list[tuple[Any, ...]]:
+    """Greedy, in rank order: skip a candidate whose cut lies within ``spacing`` bp of an
+    already kept one on the same contig (near-duplicates differ only by a repeat or two)."""
+    if spacing <= 0:
+        return pool[:limit]
+    kept: list[tuple[Any, ...]] = []
+    cuts: dict[str, list[int]] = {}
+    for it in pool:
+        cl = cuts.setdefault(it[1], [])
+        if any(abs(it[2] - c) < spacing for c in cl):
+            continue
+        kept.append(it)
+        cl.append(it[2])
+        if len(kept) >= limit:
+            break
+    return kept
+
+
+def _materialize(scored: list[_Scored], it: tuple[Any, ...], scaffold: Scaffold) -> TalenPair:
+    sc = scored[it[6]]
+    sub = sc.cand.subset(sc.keep)
+    return sub.materialize(int(it[7]), g_rvd=scaffold.g_rvd)
+
+
+def _evals_for(sc: _Scored, j: int, p: KnockoutParams) -> list[RuleEval]:
+    idx = int(np.flatnonzero(sc.keep)[j])
+    evals = sc.rules.evals_for(idx)
+    reasons = {
+        "early_cds": "cut position in the CDS: earlier is better (after the first 5 %)",
+        "all_isoforms": "cut lies in the CDS of every coding isoform",
+        "strong_rvds": "mean fraction of strong RVDs (HD, NN) in the two arrays",
+        "spacer_preference": "distance from the scaffold's preferred spacer",
+        "repeat_overlap": "soft-masked (repeat) fraction of the site",
+        "cpg": "CpGs in the half-sites (HD blocked by 5-methyl-C)",
+        "variants": "user-supplied variants in half-sites",
+    }
+    for name in sorted(sc.terms):
+        v = float(sc.terms[name][j])
+        raw = None
+        if name == "early_cds":
+            f = sc.flags["cds_fraction"][j]
+            raw = None if np.isnan(f) else round(float(f) * 100, 2)
+        elif name == "repeat_overlap":
+            raw = round(float(sc.flags["repeat_fraction"][j]), 4)
+        elif name == "cpg":
+            raw = int(sc.flags["cpg_left"][j] + sc.flags["cpg_right"][j])
+        elif name == "variants":
+            raw = int(sc.flags["variants"][j])
+        else:
+            raw = round(v, 4)
+        evals.append(RuleEval(name, "score", True, raw, v, reasons.get(name, name)))
+    return evals
+
+
+def _annotate(
+    g: Genome, pair: TalenPair, target: Target, p: KnockoutParams, evals: list[RuleEval]
+) -> dict[str, Any]:
+    """Per-design report fields; appends the restriction-site rule to ``evals``."""
+    out: dict[str, Any] = {}
+    tx = target.transcript
+    cut = pair.cut
+    if tx is not None:
+        out["transcript"] = tx.id
+        out["exon"] = tx.exon_number(cut)
+        off = tx.cds_offset(cut) if tx.cds else None
+        out["codon"] = None if off is None else off // 3 + 1
+        out["cds_pct"] = None if off is None else round(100.0 * off / tx.cds_length, 2)
+        coding = [t for t in (target.gene.transcripts if target.gene else ()) if t.cds]
+        out["all_isoforms"] = (
+            all(t.cds_offset(cut) is not None for t in coding) if coding else None
+        )
+    w = int(p.ranking["restriction_window_bp"])
+    glen = g.packed.contig_length(pair.contig)
+    s = max(0, pair.spacer.start - w)
+    e = min(glen, pair.spacer.end + w)
+    ctx = g.fetch(pair.contig, s, e)
+    enz = unique_sites_in(ctx, pair.spacer.start - s, pair.spacer.end - s, enzymes=p.enzymes)
+    out["enzymes"] = enz
+    bonus = float(p.ranking["w_restriction"]) if enz else 0.0
+    evals.append(
+        RuleEval(
+            "restriction_site", "score", bool(enz), ",".join(enz[:5]) or None, bonus,
+            f"enzymes with a site in the spacer unique within +-{w} bp: "
+            + (", ".join(enz) if enz else "none"),
+        )
+    )
+    out["spacer_seq"] = g.fetch(pair.contig, pair.spacer.start, pair.spacer.end)
+    out["cpg_left"] = _cpg_in(g, pair.left.bound)
+    out["cpg_right"] = _cpg_in(g, pair.right.bound)
+    out["repeat_fraction"] = round(
+        g.packed.softmask_fraction(pair.contig, pair.site.start, pair.site.end), 4
+    )
+    for r in evals:
+        if r.rule == "variants":
+            out["variants"] = r.value
+        if r.rule.startswith("specificity"):
+            out[r.rule] = r.value
+    return out
+
+
+def _cpg_in(g: Genome, iv: Interval) -> int:
+    glen = g.packed.contig_length(iv.contig)
+    s = max(0, iv.start - 1)
+    e = min(glen, iv.end + 1)
+    seq = g.fetch(iv.contig, s, e)
+    return sum(1 for i in range(len(seq) - 1) if seq[i : i + 2] == "CG")
+
+
+def _load_annotation(
+    annotation: Annotation | str | os.PathLike[str] | None, g: Genome
+) -> Annotation | None:
+    from taleforge.genome.annotation import load_annotation
+
+    if annotation is None:
+        path = getattr(g, "default_annotation", None)
+        return load_annotation(path) if path is not None else None
+    if isinstance(annotation, (str, os.PathLike)):
+        return load_annotation(annotation)
+    return annotation
+
+
+def _load_variants(variants: Sequence[Variant] | str | os.PathLike[str] | None) -> list[Variant]:
+    if variants is None:
+        return []
+    if isinstance(variants, (str, os.PathLike)):
+        from taleforge.io.vcf import read_vcf
+
+        return list(read_vcf(Path(variants)))
+    return list(variants)
+
+
+__all__ = [
+    "RANKING",
+    "Design",
+    "KnockoutParams",
+    "KnockoutResult",
+    "Target",
+    "design_knockout",
+    "resolve_target",
+]
+

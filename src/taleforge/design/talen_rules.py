@@ -1,0 +1,196 @@
+"""TALEN half-site and pair rules (TALE-NT 2.0 filters, DOMAIN.md §4), evaluated
+column-wise on :class:`~taleforge.design.pairs.PairCandidates`.
+
+Each rule yields a boolean array (passes) and a value array; :func:`evaluate_rules` returns
+them in a :class:`RuleColumns` so that filters, rejection counts and per-design explanations
+all read the same evaluation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from taleforge.design.pairs import PairCandidates, seq_codes
+from taleforge.model.params import Param, ParamTable, register_table
+from taleforge.model.rules import RuleEval
+
+TALE_NT_FILTERS = register_table(
+    ParamTable(
+        name="talen_filters",
+        version="1",
+        params=(
+            Param("streubel_min_gc", 0.25, "fraction", "Streubel 2012 via TALE-NT 2.0", "V",
+                  "reject a half-site with C+G below this fraction"),
+            Param("streubel_max_at_run", 5, "bp", "Streubel 2012 via TALE-NT 2.0", "V",
+                  "reject a half-site containing a run of A/T longer than this (6 or more)"),
+            Param("cermak_pos1_not", "T", "base", "Cermak 2011 via TALE-NT 2.0", "V",
+                  "first bound base must not be this"),
+            Param("cermak_pos2_not", "A", "base", "Cermak 2011 via TALE-NT 2.0", "V",
+                  "second bound base must not be this"),
+            Param("cermak_last_base", "T", "base", "Cermak 2011 via TALE-NT 2.0", "V",
+                  "last bound base must be this"),
+            Param("cermak_comp_A", (31.0, 16.0), "% mean, SD", "Cermak 2011 (natural sites)", "V"),
+            Param("cermak_comp_C", (37.0, 13.0), "% mean, SD", "Cermak 2011 (natural sites)", "V"),
+            Param("cermak_comp_G", (9.0, 8.0), "% mean, SD", "Cermak 2011 (natural sites)", "V"),
+            Param("cermak_comp_T", (22.0, 10.0), "% mean, SD", "Cermak 2011 (natural sites)", "V"),
+            Param("cermak_comp_sd", 2.0, "SD", "Cermak 2011 via TALE-NT 2.0", "V",
+                  "composition must lie within mean +- this many SD"),
+        ),
+    )
+)
+
+_COMP = np.array([3, 2, 1, 0, 4], dtype=np.uint8)
+
+
+@dataclass
+class RuleColumns:
+    """Per-candidate evaluation of each rule (aligned with the candidates)."""
+
+    passed: dict[str, NDArray[np.bool_]] = field(default_factory=dict)
+    values: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    def add(self, rule: str, passed: NDArray[np.bool_], value: NDArray[np.float64], reason: str) -> None:
+        self.passed[rule] = passed
+        self.values[rule] = value
+        self.reasons[rule] = reason
+
+    def all_pass(self, n: int) -> NDArray[np.bool_]:
+        ok = np.ones(n, dtype=np.bool_)
+        for p in self.passed.values():
+            ok &= p
+        return ok
+
+    def rejection_counts(self) -> dict[str, int]:
+        return {k: int((~v).sum()) for k, v in sorted(self.passed.items())}
+
+    def evals_for(self, i: int) -> list[RuleEval]:
+        out = []
+        for rule in sorted(self.passed):
+            ok = bool(self.passed[rule][i])
+            v = float(self.values[rule][i])
+            out.append(
+                RuleEval(rule, "filter", ok, round(v, 4), 0.0,
+                         ("pass: " if ok else "fail: ") + self.reasons[rule])
+            )
+        return out
+
+
+def _half_site_codes(c: PairCandidates, codes: NDArray[np.uint8], side: str) -> NDArray[np.uint8]:
+    """Matrix (n x Lmax) of bound-base codes as the TALE reads them; padded with 5."""
+    lens = c.left_len if side == "left" else c.right_len
+    lmax = int(lens.max()) if lens.size else 0
+    idx = np.arange(lmax, dtype=np.int64)[None, :]
+    if side == "left":
+        pos = (c.p + 1)[:, None] + idx
+        valid = idx < lens[:, None]
+        mat = codes[np.clip(pos, 0, codes.size - 1)]
+    else:
+        q = c.p + 1 + c.left_len + c.spacer_len
+        # TALE reads the bottom strand from q+R-1 down to q
+        pos = (q + c.right_len - 1)[:, None] - idx
+        valid = idx < lens[:, None]
+        mat = _COMP[codes[np.clip(pos, 0, codes.size - 1)]]
+    return np.where(valid, mat, 5).astype(np.uint8)
+
+
+def half_site_matrices(c: PairCandidates) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
+    codes = seq_codes(c.seq)
+    return _half_site_codes(c, codes, "left"), _half_site_codes(c, codes, "right")
+
+
+def _max_run(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Longest run of True per row."""
+    n, m = mask.shape
+    run = np.zeros(n, dtype=np.int64)
+    best = np.zeros(n, dtype=np.int64)
+    for j in range(m):
+        run = np.where(mask[:, j], run + 1, 0)
+        best = np.maximum(best, run)
+    return best
+
+
+def evaluate_rules(
+    c: PairCandidates,
+    *,
+    streubel: bool = True,
+    cermak: bool = False,
+    composition: bool | None = None,
+    table: ParamTable = TALE_NT_FILTERS,
+) -> RuleColumns:
+    """Evaluate the TALE-NT filters on every candidate (both half-sites)."""
+    cols = RuleColumns()
+    n = len(c)
+    if n == 0:
+        return cols
+    if composition is None:
+        composition = cermak
+    left, right = half_site_matrices(c)
+    for side, mat, lens in (("left", left, c.left_len), ("right", right, c.right_len)):
+        lf = lens.astype(np.float64)
+        counts = np.stack([(mat == b).sum(axis=1) for b in range(4)], axis=1).astype(np.float64)
+        frac = counts / lf[:, None]
+        if streubel:
+            gc = frac[:, 1] + frac[:, 2]
+            min_gc = float(table["streubel_min_gc"])
+            cols.add(f"streubel_gc_{side}", gc >= min_gc, gc,
+                     f"{side} half-site C+G fraction must be >= {min_gc:.2f} (Streubel)")
+            at = (mat == 0) | (mat == 3)
+            run = _max_run(at).astype(np.float64)
+            max_run = int(table["streubel_max_at_run"])
+            cols.add(f"streubel_at_run_{side}", run <= max_run, run,
+                     f"{side} half-site longest A/T run must be <= {max_run} bp (Streubel)")
+        if cermak:
+            rows = np.arange(n)
+            b1 = mat[:, 0]
+            b2 = mat[:, 1]
+            last = mat[rows, lens - 1]
+            nt = "ACGT"
+            p1 = nt.index(str(table["cermak_pos1_not"]))
+            p2 = nt.index(str(table["cermak_pos2_not"]))
+            lb = nt.index(str(table["cermak_last_base"]))
+            cols.add(f"cermak_pos1_{side}", b1 != p1, b1.astype(np.float64),
+                     f"{side} first bound base must not be {nt[p1]} (Cermak)")
+            cols.add(f"cermak_pos2_{side}", b2 != p2, b2.astype(np.float64),
+                     f"{side} second bound base must not be {nt[p2]} (Cermak)")
+            cols.add(f"cermak_last_{side}", last == lb, last.astype(np.float64),
+                     f"{side} last bound base must be {nt[lb]} (Cermak)")
+        if composition:
+            k = float(table["cermak_comp_sd"])
+            for bi, base in enumerate("ACGT"):
+                mean, sd = table[f"cermak_comp_{base}"]
+                pct = frac[:, bi] * 100.0
+                lo_, hi_ = mean - k * sd, mean + k * sd
+                cols.add(
+                    f"composition_{base}_{side}", (pct >= lo_) & (pct <= hi_), pct,
+                    f"{side} half-site %{base} must be within {max(lo_, 0):.0f}-{hi_:.0f} (Cermak)",
+                )
+    return cols
+
+
+def strong_rvd_fraction(mat: NDArray[np.uint8], lens: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Fraction of C and G positions (HD and NN/NH: the strong RVDs, DOMAIN.md §3)."""
+    strong = ((mat == 1) | (mat == 2)).sum(axis=1).astype(np.float64)
+    return strong / lens.astype(np.float64)
+
+
+def cpg_count(c: PairCandidates, side: str) -> NDArray[np.int64]:
+    """CpG dinucleotides overlapping a half-site's bound bases (top-strand CpG; a CpG is
+    symmetric, so the same sites are methylated on both strands)."""
+    codes = seq_codes(c.seq)
+    is_cg = np.zeros(codes.size + 1, dtype=np.int64)
+    # a C at i followed by G at i+1: bases i and i+1 are methylation-relevant
+    cg = (codes[:-1] == 1) & (codes[1:] == 2)
+    is_cg[1:-1] = cg  # is_cg[i+1] = CpG starting at i
+    cum = np.concatenate(([0], np.cumsum(is_cg)))
+    if side == "left":
+        s = c.p + 1
+        e = s + c.left_len
+    else:
+        s = c.p + 1 + c.left_len + c.spacer_len
+        e = s + c.right_len
+    # CpG starting at i overlaps [s, e) when s-1 <= i <= e-1 -> is_cg index i+1 in [s, e]
+    return cum[np.minimum(e + 1, cum.size - 1)] - cum[s]

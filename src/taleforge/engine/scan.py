@@ -1,0 +1,669 @@
+"""Exhaustive genome-wide half-site scan (TALE array vs. every window, both strands).
+
+Every window start of the packed genome is tested against every query on the requested
+strands; a window is a hit when at most ``k`` bound positions hold a base the RVD does not
+match (degenerate matching from :data:`taleforge.model.rvd.RVD_MATCHES`). No seeds, no
+heuristics: the fast kernel is bit-parallel and exact.
+
+Fast kernel (numba)
+    The genome is cut into chunks of ``CHUNK_WORDS`` 64-bit words (parallel ``prange``).
+    For each chunk, one bit-plane per used base mask ("this position holds a base in mask
+    m", N excluded) is built once and stays in cache while *all* queries run over it. For a
+    query and a word, the 64 lanes are the 64 window starts ``64*w .. 64*w+63``; query
+    position ``j`` needs the plane shifted by ``j`` (a funnel shift of two words). Mismatch
+    counts are kept as a unary bit-sliced saturating counter ``G[e]`` = "lanes with >= e
+    mismatches" (``e = 1..k+1``); a word is abandoned as soon as ``G[k+1]`` is all ones,
+    which for random sequence happens after ~8-14 positions. Positions are visited most
+    specific mask first. The reverse strand is the reverse-complemented query run against
+    the same planes. Survivors are checked for N in the window and written to per-chunk
+    buffers; chunks that overflow are rerun with a larger buffer.
+
+Reference (numpy): :mod:`taleforge.engine.scan_reference`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from taleforge.errors import BackendError, InputError, ParameterError, RegionError
+from taleforge.genome.packed import WORD_BITS, PackedGenome
+from taleforge.model.params import Param, ParamTable, register_table
+from taleforge.model.rvd import RVD_MATCHES, check_array_length, parse_rvds
+from taleforge.progress import ProgressCallback, report
+
+from .scan_reference import COMP_MASK, reference_scan
+
+__all__ = [
+    "SCAN_PARAMS",
+    "HitTable",
+    "expected_hits",
+    "numba_available",
+    "query_masks",
+    "scan_halfsites",
+]
+
+SCAN_PARAMS = register_table(
+    ParamTable(
+        name="halfsite_scan",
+        version="1",
+        params=(
+            Param(
+                "max_expected_hits",
+                1e7,
+                "hits per genome",
+                "engine memory/time guard (issue 3)",
+                "U",
+                "refuse a scan expected to return more random hits than this",
+            ),
+            Param(
+                "max_mismatch_fraction",
+                0.5,
+                "fraction of RVDs",
+                "engine guard (issue 3)",
+                "U",
+                "refuse max_mismatches >= this fraction of the array length",
+            ),
+            Param(
+                "chunk_words",
+                1024,
+                "64-bit words",
+                "cache-size tuning (benchmarks/bench_scan_synthetic.py)",
+                "U",
+                "genome words per parallel work item (64 Kbp)",
+            ),
+            Param(
+                "call_words",
+                1 << 19,
+                "64-bit words",
+                "progress granularity (32 Mbp per kernel call)",
+                "U",
+                "genome words per kernel call (one progress step)",
+            ),
+        ),
+    )
+)
+
+BASE_BIT = {"A": 1, "C": 2, "G": 4, "T": 8}
+Backend = Literal["auto", "numba", "reference"]
+StrandSel = Literal["both", "+", "-"]
+
+
+# --------------------------------------------------------------------------- result table
+
+
+@dataclass(frozen=True)
+class HitTable:
+    """Half-site hits, sorted by (query, gpos, strand).
+
+    ``gpos`` is the global packed coordinate of the leftmost bound base on the + strand.
+    ``strand`` +1: the TALE reads the top strand (bound bases ``gpos..gpos+L-1`` 5'->3',
+    position 0 at ``gpos-1``); -1: it reads the bottom strand (bound bases are the reverse
+    complement of ``gpos..gpos+L-1``; position 0 is the complement of ``gpos+L``).
+    ``mismatches``: bound positions whose base the RVD does not match."""
+
+    query: NDArray[np.int32]
+    gpos: NDArray[np.int64]
+    strand: NDArray[np.int8]
+    mismatches: NDArray[np.int8]
+
+    def __len__(self) -> int:
+        return int(self.gpos.size)
+
+    @classmethod
+    def empty(cls) -> HitTable:
+        return cls(
+            np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, np.int8), np.zeros(0, np.int8)
+        )
+
+    @classmethod
+    def from_arrays(
+        cls,
+        query: NDArray[Any],
+        gpos: NDArray[Any],
+        strand: NDArray[Any],
+        mismatches: NDArray[Any],
+    ) -> HitTable:
+        """Build a table from unsorted arrays (sorts deterministically, drops duplicates)."""
+        q = np.asarray(query, dtype=np.int32)
+        p = np.asarray(gpos, dtype=np.int64)
+        s = np.asarray(strand, dtype=np.int8)
+        m = np.asarray(mismatches, dtype=np.int8)
+        order = np.lexsort((s, p, q))
+        q, p, s, m = q[order], p[order], s[order], m[order]
+        if q.size > 1:
+            dup = (q[1:] == q[:-1]) & (p[1:] == p[:-1]) & (s[1:] == s[:-1])
+            if dup.any():
+                keep = np.concatenate([[True], ~dup])
+                q, p, s, m = q[keep], p[keep], s[keep], m[keep]
+        return cls(q, p, s, m)
+
+    @staticmethod
+    def concat(tables: Sequence[HitTable]) -> HitTable:
+        """Concatenate (and re-sort) tables whose ``query`` indices share one numbering."""
+        if not tables:
+            return HitTable.empty()
+        return HitTable.from_arrays(
+            np.concatenate([t.query for t in tables]),
+            np.concatenate([t.gpos for t in tables]),
+            np.concatenate([t.strand for t in tables]),
+            np.concatenate([t.mismatches for t in tables]),
+        )
+
+    def select(self, keep: NDArray[np.bool_]) -> HitTable:
+        return HitTable(self.query[keep], self.gpos[keep], self.strand[keep], self.mismatches[keep])
+
+    def equals(self, other: HitTable) -> bool:
+        return (
+            np.array_equal(self.query, other.query)
+            and np.array_equal(self.gpos, other.gpos)
+            and np.array_equal(self.strand, other.strand)
+            and np.array_equal(self.mismatches, other.mismatches)
+        )
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def query_masks(rvds: tuple[str, ...]) -> NDArray[np.uint8]:
+    """Per-position 4-bit mask of the bases each RVD matches (A=1, C=2, G=4, T=8)."""
+    out = np.zeros(len(rvds), dtype=np.uint8)
+    for i, r in enumerate(rvds):
+        try:
+            bases = RVD_MATCHES[r]
+        except KeyError:
+            raise InputError(
+                f"invalid RVD {r!r} at repeat {i + 1}",
+                hint="valid RVDs: " + ", ".join(RVD_MATCHES),
+            ) from None
+        for b in bases:
+            out[i] |= BASE_BIT[b]
+    return out
+
+
+def _parse_query(q: Sequence[str] | str, idx: int) -> tuple[str, ...]:
+    if isinstance(q, str):
+        rvds = parse_rvds(q)
+    else:
+        rvds = tuple(str(r).upper() for r in q)
+        for i, r in enumerate(rvds, start=1):
+            if r not in RVD_MATCHES:
+                raise InputError(
+                    f"invalid RVD {r!r} at repeat {i} of query {idx + 1}",
+                    hint="valid RVDs: " + ", ".join(RVD_MATCHES),
+                )
+    check_array_length(rvds)
+    return rvds
+
+
+def _pos0_mask(pos0_bases: str | None) -> int:
+    if pos0_bases is None:
+        return 0
+    s = pos0_bases.strip().upper()
+    if not s or any(b not in BASE_BIT for b in s):
+        raise InputError(
+            f"invalid position-0 bases {pos0_bases!r}",
+            hint="give a non-empty set of A/C/G/T, e.g. 'T' or 'CT' (or None for no filter)",
+        )
+    m = 0
+    for b in s:
+        m |= BASE_BIT[b]
+    return m
+
+
+def _p_at_most(match_p: NDArray[np.float64], k: int) -> float:
+    """P(at most k mismatches) for independent positions with match probabilities ``match_p``."""
+    dist = np.zeros(k + 2)
+    dist[0] = 1.0
+    for p in match_p:
+        new = dist * p
+        new[1:] += dist[:-1] * (1 - p)
+        new[-1] += dist[-1] * (1 - p)  # saturate
+        dist = new
+    return float(dist[: k + 1].sum())
+
+
+def expected_hits(
+    masks: NDArray[np.uint8], k: int, genome_bp: int, *, n_strands: int = 2, pos0_mask: int = 0
+) -> float:
+    """Expected random hits of one query on a uniform random genome of ``genome_bp`` bases."""
+    pop = np.array([bin(int(m)).count("1") for m in masks], dtype=np.float64) / 4.0
+    p0 = bin(pos0_mask).count("1") / 4.0 if pos0_mask else 1.0
+    return genome_bp * n_strands * p0 * _p_at_most(pop, k)
+
+
+def _validate(
+    packed: PackedGenome,
+    queries: Sequence[Sequence[str] | str],
+    max_mismatches: int | Sequence[int],
+    pos0_mask: int,
+    n_strands: int,
+) -> tuple[list[NDArray[np.uint8]], list[int], float]:
+    if len(queries) == 0:
+        raise InputError("no queries to scan", hint="give at least one RVD array")
+    rvds = [_parse_query(q, i) for i, q in enumerate(queries)]
+    masks = [query_masks(r) for r in rvds]
+    if isinstance(max_mismatches, int | np.integer):
+        ks = [int(max_mismatches)] * len(masks)
+    else:
+        ks = [int(k) for k in max_mismatches]
+        if len(ks) != len(masks):
+            raise ParameterError(
+                f"{len(ks)} mismatch limits for {len(masks)} queries",
+                hint="give one max_mismatches per query, or a single int for all",
+            )
+    frac = float(SCAN_PARAMS["max_mismatch_fraction"])
+    limit = float(SCAN_PARAMS["max_expected_hits"])
+    total = 0.0
+    for i, (m, k) in enumerate(zip(masks, ks, strict=True)):
+        L = int(m.size)
+        if k < 0:
+            raise ParameterError(
+                f"max_mismatches {k} for query {i + 1} is negative", hint="use 0 or more"
+            )
+        if k >= frac * L:
+            raise ParameterError(
+                f"max_mismatches {k} is too permissive for a {L}-RVD array (query {i + 1})",
+                hint=f"use max_mismatches < {math.ceil(frac * L)} for {L} RVDs",
+            )
+        e = expected_hits(m, k, packed.genome_size, n_strands=n_strands, pos0_mask=pos0_mask)
+        if e > limit:
+            ok = max(
+                (kk for kk in range(k) if expected_hits(
+                    m, kk, packed.genome_size, n_strands=n_strands, pos0_mask=pos0_mask
+                ) <= limit),
+                default=None,
+            )
+            raise ParameterError(
+                f"max_mismatches {k} for query {i + 1} ({L} RVDs) would return about "
+                f"{e:.3g} random hits on this {packed.genome_size:,}-bp genome",
+                hint=(f"use max_mismatches <= {ok}" if ok is not None else "use a longer array")
+                + f" (limit {limit:.0e} expected hits)",
+            )
+        total += e
+    return masks, ks, total
+
+
+# --------------------------------------------------------------------------- numba kernel
+
+try:
+    import numba
+    from numba import njit, prange
+
+    _NUMBA_ERROR: str | None = None
+except ImportError as _exc:  # pragma: no cover - numba is a hard dependency
+    numba = None
+    _NUMBA_ERROR = str(_exc)
+
+NMASK_ROW = 16  # plane row holding the N mask (rows 1..15 are base-mask planes)
+
+
+def numba_available() -> bool:
+    return numba is not None
+
+
+if numba is not None:
+    _ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+    @njit(nogil=True, cache=True, inline="always")
+    def _sh(P: Any, m: int, t: int, j: int) -> Any:  # pragma: no cover - compiled
+        """Bits of plane ``m`` for positions ``64*w + b + j`` (b = lane), word ``t``."""
+        if j >= 0:
+            uj = np.uint64(j)
+            return (P[m, t] >> uj) | ((P[m, t + 1] << np.uint64(1)) << (np.uint64(63) - uj))
+        return (P[m, t] << np.uint64(1)) | (P[m, t - 1] >> np.uint64(63))
+
+    @njit(nogil=True, cache=True, inline="always")
+    def _bits(v: int, b: int) -> Any:  # pragma: no cover - compiled
+        return np.uint64(0xFFFFFFFFFFFFFFFF) if (v >> b) & 1 else np.uint64(0)
+
+    @njit(nogil=True, cache=True, inline="always")
+    def _word3(  # pragma: no cover - compiled
+        P: Any, t: int, pj: Any, pm: Any, off: int, L: int, init: int, dead: Any
+    ) -> Any:
+        """3-bit bit-sliced mismatch counters (k <= 6) for the 64 lanes of word ``t``.
+
+        Counters start at ``init = 8 - (k+1)``; a carry out of the top bit means more than
+        ``k`` mismatches and marks the lane dead."""
+        ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
+        c0 = _bits(init, 0)
+        c1 = _bits(init, 1)
+        c2 = _bits(init, 2)
+        for i in range(L):
+            x = _sh(P, pm[off + i], t, pj[off + i])
+            y = c0 & x
+            c0 ^= x
+            z = c1 & y
+            c1 ^= y
+            dead |= c2 & z
+            c2 ^= z
+            if dead == ONES:
+                break
+        return dead, c0, c1, c2, np.uint64(0), np.uint64(0)
+
+    @njit(nogil=True, cache=True, inline="always")
+    def _word5(  # pragma: no cover - compiled
+        P: Any, t: int, pj: Any, pm: Any, off: int, L: int, init: int, dead: Any
+    ) -> Any:
+        """As :func:`_word3` with 5-bit counters (k <= 30)."""
+        ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
+        c0 = _bits(init, 0)
+        c1 = _bits(init, 1)
+        c2 = _bits(init, 2)
+        c3 = _bits(init, 3)
+        c4 = _bits(init, 4)
+        for i in range(L):
+            x = _sh(P, pm[off + i], t, pj[off + i])
+            y = c0 & x
+            c0 ^= x
+            z = c1 & y
+            c1 ^= y
+            y = c2 & z
+            c2 ^= z
+            z = c3 & y
+            c3 ^= y
+            dead |= c4 & z
+            c4 ^= z
+            if dead == ONES:
+                break
+        return dead, c0, c1, c2, c3, c4
+
+    @njit(parallel=True, nogil=True, cache=True)
+    def _scan_chunks(  # pragma: no cover - compiled
+        lo: Any, hi: Any, nm: Any,
+        chunk_w0: Any, chunk_nw: Any, rstart: int, rend: int,
+        oq_off: Any, oq_len: Any, oq_k: Any, oq_p0mask: Any, oq_p0off: Any,
+        oq_strand: Any, oq_query: Any, pj: Any, pm: Any, used_masks: Any,
+        cap: int, out_q: Any, out_p: Any, out_s: Any, out_m: Any, counts: Any,
+    ) -> None:
+        """Scan chunks (parallel). Plane rows 1..15 hold *mismatch* bits per base mask
+        (1 = the base is not in the mask, or N, or outside the genome); row 16 the N mask."""
+        ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
+        ZERO = np.uint64(0)
+        nwords = lo.size
+        nchunks = chunk_w0.size
+        noq = oq_off.size
+        for ci in prange(nchunks):
+            w0 = chunk_w0[ci]
+            nw = chunk_nw[ci]
+            P = np.empty((NMASK_ROW + 1, nw + 2), dtype=np.uint64)
+            for t in range(nw + 2):
+                w = w0 - 1 + t
+                if w >= 0 and w < nwords:
+                    lw = lo[w]
+                    hw = hi[w]
+                    nw_ = nm[w]
+                else:
+                    lw = ZERO
+                    hw = ZERO
+                    nw_ = ONES
+                good = ~nw_
+                ba = ~lw & ~hw & good
+                bc = lw & ~hw & good
+                bg = ~lw & hw & good
+                bt = lw & hw & good
+                for ui in range(used_masks.size):
+                    m = used_masks[ui]
+                    v = ZERO
+                    if m & 1:
+                        v |= ba
+                    if m & 2:
+                        v |= bc
+                    if m & 4:
+                        v |= bg
+                    if m & 8:
+                        v |= bt
+                    P[m, t] = ~v
+                P[NMASK_ROW, t] = nw_
+            cnt = 0
+            base = ci * cap
+            for o in range(noq):
+                k = oq_k[o]
+                off = oq_off[o]
+                L = oq_len[o]
+                p0m = oq_p0mask[o]
+                p0o = oq_p0off[o]
+                nbits = 3 if k <= 6 else 5
+                init = (1 << nbits) - (k + 1)
+                for t in range(1, nw + 1):
+                    gw = (w0 - 1 + t) * 64
+                    dead = ZERO
+                    if gw < rstart:
+                        dead = ONES >> np.uint64(64 - (rstart - gw))
+                    if gw + 64 > rend:
+                        d = rend - gw
+                        if d <= 0:
+                            dead = ONES
+                        else:
+                            dead |= ONES << np.uint64(d)
+                    if p0m != 0:
+                        dead |= _sh(P, p0m, t, p0o)
+                    if dead == ONES:
+                        continue
+                    if nbits == 3:
+                        dead, c0, c1, c2, c3, c4 = _word3(P, t, pj, pm, off, L, init, dead)
+                    else:
+                        dead, c0, c1, c2, c3, c4 = _word5(P, t, pj, pm, off, L, init, dead)
+                    alive = ~dead
+                    if alive == ZERO:
+                        continue
+                    nwin = ZERO
+                    for j in range(L):
+                        nwin |= _sh(P, NMASK_ROW, t, j)
+                    alive &= ~nwin
+                    if alive == ZERO:
+                        continue
+                    for b in range(64):
+                        ub = np.uint64(b)
+                        if (alive >> ub) & np.uint64(1):
+                            if cnt < cap:
+                                val = (
+                                    np.int64((c0 >> ub) & np.uint64(1))
+                                    + 2 * np.int64((c1 >> ub) & np.uint64(1))
+                                    + 4 * np.int64((c2 >> ub) & np.uint64(1))
+                                    + 8 * np.int64((c3 >> ub) & np.uint64(1))
+                                    + 16 * np.int64((c4 >> ub) & np.uint64(1))
+                                )
+                                out_q[base + cnt] = oq_query[o]
+                                out_p[base + cnt] = gw + b
+                                out_s[base + cnt] = oq_strand[o]
+                                out_m[base + cnt] = val - init
+                            cnt += 1
+            counts[ci] = cnt
+
+    #: the same kernel compiled without threads (``workers=1``; safe to call concurrently
+    #: from several Python threads, e.g. dask workers in one process)
+    _scan_chunks_serial = njit(nogil=True, cache=True)(_scan_chunks.py_func)
+
+
+def _popcount4(m: int) -> int:
+    return bin(int(m)).count("1")
+
+
+def _oriented_queries(
+    masks: Sequence[NDArray[np.uint8]], ks: Sequence[int], pos0_mask: int, strands: Sequence[int]
+) -> dict[str, NDArray[np.int64]]:
+    """Flatten (query, strand) pairs into kernel arrays; positions most specific first."""
+    rows: dict[str, list[int]] = {k: [] for k in ("off", "len", "k", "p0m", "p0o", "s", "q")}
+    pj: list[int] = []
+    pm: list[int] = []
+    for q, (m, k) in enumerate(zip(masks, ks, strict=True)):
+        L = int(m.size)
+        for s in strands:
+            if s == 1:
+                pmask = m.astype(np.int64)
+                p0m, p0o = pos0_mask, -1
+            else:
+                pmask = COMP_MASK[m[::-1]].astype(np.int64)
+                p0m, p0o = (int(COMP_MASK[pos0_mask]) if pos0_mask else 0), L
+            pops = np.array([_popcount4(x) for x in pmask])
+            order = np.argsort(pops, kind="stable")
+            rows["off"].append(len(pj))
+            rows["len"].append(L)
+            rows["k"].append(int(k))
+            rows["p0m"].append(p0m)
+            rows["p0o"].append(p0o)
+            rows["s"].append(int(s))
+            rows["q"].append(q)
+            pj.extend(int(x) for x in order)
+            pm.extend(int(x) for x in pmask[order])
+    out = {k: np.asarray(v, dtype=np.int64) for k, v in rows.items()}
+    out["pj"] = np.asarray(pj, dtype=np.int64)
+    out["pm"] = np.asarray(pm, dtype=np.int64)
+    used = sorted(set(pm) | ({int(x) for x in out["p0m"]} - {0}))
+    out["used"] = np.asarray(used, dtype=np.int64)
+    return out
+
+
+def _scan_numba(
+    packed: PackedGenome,
+    masks: Sequence[NDArray[np.uint8]],
+    ks: Sequence[int],
+    pos0_mask: int,
+    strands: Sequence[int],
+    region: tuple[int, int],
+    expected: float,
+    progress: ProgressCallback | None,
+    serial: bool,
+) -> HitTable:
+    oq = _oriented_queries(masks, ks, pos0_mask, strands)
+    r0, r1 = region
+    w_lo, w_hi = r0 // WORD_BITS, -(-r1 // WORD_BITS)
+    cw = int(SCAN_PARAMS["chunk_words"])
+    call_words = max(cw, int(SCAN_PARAMS["call_words"]) // cw * cw)
+    lo, hi, nm = packed.lo, packed.hi, packed.nmask
+    frac = cw * WORD_BITS / max(1, packed.total_bits)
+    cap = int(min(1 << 16, 4 * expected * frac + 16))
+    parts: list[HitTable] = []
+    total = w_hi - w_lo
+    report(progress, "scan half-sites", 0, total * WORD_BITS)
+    for c0 in range(w_lo, w_hi, call_words):
+        c1 = min(w_hi, c0 + call_words)
+        chunk_w0 = np.arange(c0, c1, cw, dtype=np.int64)
+        chunk_nw = np.minimum(cw, c1 - chunk_w0).astype(np.int64)
+        parts.append(_run_chunks(lo, hi, nm, chunk_w0, chunk_nw, r0, r1, oq, cap, serial))
+        report(progress, "scan half-sites", (c1 - w_lo) * WORD_BITS, total * WORD_BITS)
+    return HitTable.concat(parts)
+
+
+def _run_chunks(
+    lo: NDArray[np.uint64],
+    hi: NDArray[np.uint64],
+    nm: NDArray[np.uint64],
+    chunk_w0: NDArray[np.int64],
+    chunk_nw: NDArray[np.int64],
+    r0: int,
+    r1: int,
+    oq: dict[str, NDArray[np.int64]],
+    cap: int,
+    serial: bool,
+) -> HitTable:
+    n = chunk_w0.size
+    out_q = np.empty(n * cap, np.int32)
+    out_p = np.empty(n * cap, np.int64)
+    out_s = np.empty(n * cap, np.int8)
+    out_m = np.empty(n * cap, np.int8)
+    counts = np.zeros(n, np.int64)
+    kernel = _scan_chunks_serial if serial else _scan_chunks
+    kernel(
+        lo, hi, nm, chunk_w0, chunk_nw, r0, r1,
+        oq["off"], oq["len"], oq["k"], oq["p0m"], oq["p0o"], oq["s"], oq["q"],
+        oq["pj"], oq["pm"], oq["used"], cap, out_q, out_p, out_s, out_m, counts,
+    )  # fmt: skip
+    over = counts > cap
+    keep_counts = np.minimum(counts, cap)
+    sel = (np.arange(cap)[None, :] < keep_counts[:, None]).ravel()
+    sel[np.repeat(over, cap)] = False
+    tables = [HitTable.from_arrays(out_q[sel], out_p[sel], out_s[sel], out_m[sel])]
+    if over.any():  # rerun overflowing chunks with room for all their hits
+        tables.append(
+            _run_chunks(
+                lo, hi, nm, chunk_w0[over], chunk_nw[over], r0, r1, oq, int(counts.max()), serial
+            )
+        )
+    return HitTable.concat(tables)
+
+
+# --------------------------------------------------------------------------- public entry
+
+
+def _strand_list(strands: str) -> tuple[int, ...]:
+    if strands == "both":
+        return (1, -1)
+    if strands == "+":
+        return (1,)
+    if strands == "-":
+        return (-1,)
+    raise InputError(f"invalid strands {strands!r}", hint="use 'both', '+' or '-'")
+
+
+def scan_halfsites(
+    packed: PackedGenome,
+    queries: Sequence[tuple[str, ...]],
+    max_mismatches: int | Sequence[int],
+    *,
+    pos0_bases: str | None = None,
+    strands: StrandSel = "both",
+    backend: Backend = "auto",
+    workers: int | None = None,
+    region: tuple[int, int] | None = None,
+    progress: ProgressCallback | None = None,
+) -> HitTable:
+    """Every window of ``packed`` matching a query with at most ``max_mismatches`` mismatches.
+
+    ``queries``: RVD tuples (8-40 RVDs each); ``max_mismatches``: one limit, or one per query.
+    ``pos0_bases``: allowed position-0 bases on the TALE's strand (None = no filter; an N at
+    position 0 fails the filter). ``region``: global ``[start, end)`` range of window starts
+    (``gpos``) to report. ``workers``: numba threads (default: all). Returns a
+    :class:`HitTable` sorted by (query, gpos, strand)."""
+    strand_list = _strand_list(strands)
+    p0 = _pos0_mask(pos0_bases)
+    masks, ks, expected = _validate(packed, queries, max_mismatches, p0, len(strand_list))
+    if region is None:
+        r0, r1 = 0, packed.total_bits
+    else:
+        r0, r1 = int(region[0]), int(region[1])
+        if r0 < 0 or r1 > packed.total_bits or r0 >= r1:
+            raise RegionError(
+                f"scan region [{r0}, {r1}) is outside the packed genome [0, {packed.total_bits})",
+                hint="give a non-empty global range within the genome",
+            )
+    if backend not in ("auto", "numba", "reference"):
+        raise InputError(
+            f"unknown scan backend {backend!r}", hint="use 'auto', 'numba' or 'reference'"
+        )
+    use_numba = backend == "numba" or (backend == "auto" and numba is not None)
+    if backend == "numba" and numba is None:
+        raise BackendError(
+            f"the numba scan backend is not available ({_NUMBA_ERROR})",
+            hint="pip install numba, or use backend='reference'",
+        )
+    if workers is not None and workers < 1:
+        raise ParameterError(f"workers must be >= 1, got {workers}", hint="use workers=1 or more")
+    if not use_numba:
+        report(progress, "scan half-sites", 0, r1 - r0)
+        raw = reference_scan(
+            packed, masks, ks, pos0_mask=p0, strands=strand_list, region=(r0, r1)
+        )
+        report(progress, "scan half-sites", r1 - r0, r1 - r0)
+        return HitTable.from_arrays(*raw)
+    if workers == 1:
+        return _scan_numba(
+            packed, masks, ks, p0, strand_list, (r0, r1), expected, progress, True
+        )
+    if numba is None:  # pragma: no cover - guarded above
+        raise BackendError("numba is not available", hint="use backend='reference'")
+    old = numba.get_num_threads()
+    if workers is not None:
+        numba.set_num_threads(max(1, min(int(workers), numba.config.NUMBA_NUM_THREADS)))
+    try:
+        return _scan_numba(
+            packed, masks, ks, p0, strand_list, (r0, r1), expected, progress, False
+        )
+    finally:
+        numba.set_num_threads(old)

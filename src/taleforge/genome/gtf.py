@@ -1,0 +1,266 @@
+"""GTF (GENCODE / Ensembl, GTF2.2-style) reader, standard library only.
+
+Uses ``gene``, ``transcript``, ``exon``, ``CDS`` and ``stop_codon`` rows; every other
+feature type (UTR, start_codon, Selenocysteine, ...) is skipped without parsing its
+attributes. ``stop_codon`` pieces are merged into the CDS. Attributes read: ``gene_id``,
+``gene_name``, ``gene_type``/``gene_biotype``, ``transcript_id``,
+``transcript_type``/``transcript_biotype``, repeated ``tag`` (e.g. ``MANE_Select``,
+``Ensembl_canonical``, ``basic``) and ``transl_table`` if present. GTFs without
+``transcript``/``gene`` rows are accepted (they are synthesised from the exon/CDS rows).
+
+Speed: one pass; exon/CDS rows only have their ``transcript_id`` extracted with string
+search, so a full GENCODE GTF (3.4 M lines) loads in roughly 20-40 s.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from taleforge.errors import FormatError
+from taleforge.genome.annotation import (
+    Gene,
+    Transcript,
+    build_gene,
+    build_transcript,
+    normalise_tag,
+    open_text,
+)
+from taleforge.model.interval import Strand
+from taleforge.progress import ProgressCallback, report
+
+__all__ = ["parse_gtf_attributes", "read_gtf"]
+
+_WANTED = frozenset({"gene", "transcript", "exon", "CDS", "stop_codon"})
+_PROGRESS_EVERY = 200_000
+
+
+@dataclass(slots=True)
+class _Tx:
+    gene_id: str
+    contig: str
+    strand: str
+    attrs: dict[str, list[str]] | None = None
+    exons: list[tuple[int, int]] = field(default_factory=list)
+    cds: list[tuple[int, int]] = field(default_factory=list)
+
+
+def parse_gtf_attributes(text: str) -> dict[str, list[str]]:
+    """``gene_id "X"; tag "a"; tag "b"; level 2;`` -> ``{"gene_id": ["X"], "tag": ["a", "b"],
+    "level": ["2"]}`` (quotes removed, repeated keys kept in order)."""
+    out: dict[str, list[str]] = {}
+    for part in text.split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        key, _, val = part.partition(" ")
+        val = val.strip()
+        if len(val) >= 2 and val[0] == '"' and val[-1] == '"':
+            val = val[1:-1]
+        out.setdefault(key, []).append(val)
+    return out
+
+
+def _first(attrs: dict[str, list[str]], *keys: str, default: str = "") -> str:
+    for k in keys:
+        v = attrs.get(k)
+        if v:
+            return v[0]
+    return default
+
+
+def _quick_attr(text: str, key: str) -> str | None:
+    """Value of ``key "value"`` in a GTF attribute column, found by string search."""
+    i = text.find(key + ' "')
+    while i > 0 and text[i - 1] not in "; \t":
+        i = text.find(key + ' "', i + 1)
+    if i < 0:
+        return None
+    j = i + len(key) + 2
+    k = text.find('"', j)
+    if k < 0:
+        return None
+    return text[j:k]
+
+
+def _bad(path: Path, lineno: int, what: str, hint: str) -> FormatError:
+    return FormatError(f"{path}: line {lineno}: {what}", hint=hint)
+
+
+def read_gtf(
+    path: str | Path,
+    *,
+    contig_alias: dict[str, str] | None = None,
+    progress: ProgressCallback | None = None,
+) -> list[Gene]:
+    """Parse a GTF (plain or .gz) into genes. Raises :class:`FormatError` on malformed
+    lines (with the line number) and on files without usable features."""
+    p = Path(path)
+    alias = contig_alias or {}
+    intern = sys.intern
+    genes: dict[str, tuple[str, dict[str, list[str]], int, int]] = {}  # id -> contig, attrs...
+    gene_strand: dict[str, str] = {}
+    txs: dict[str, _Tx] = {}
+    n_lines = 0
+    n_data = 0
+    contig_cache: dict[str, str] = {}
+    with open_text(p) as fh:
+        for lineno, line in enumerate(fh, 1):
+            n_lines = lineno
+            if lineno % _PROGRESS_EVERY == 0:
+                report(progress, "reading GTF", lineno, None)
+            if not line or line[0] == "#" or line == "\n":
+                continue
+            cols = line.rstrip("\n\r").split("\t")
+            if len(cols) != 9:
+                if not line.strip():
+                    continue
+                raise _bad(
+                    p,
+                    lineno,
+                    f"expected 9 tab-separated columns, found {len(cols)}",
+                    "GTF rows are: seqname source feature start end score strand frame "
+                    "attributes (tab-separated)",
+                )
+            n_data += 1
+            ftype = cols[2]
+            if ftype not in _WANTED:
+                continue
+            try:
+                start = int(cols[3]) - 1
+                end = int(cols[4])
+            except ValueError:
+                raise _bad(
+                    p, lineno, f"start/end not integers: {cols[3]!r}, {cols[4]!r}",
+                    "columns 4 and 5 must be 1-based integer coordinates",
+                ) from None
+            if start < 0 or end <= start:
+                raise _bad(
+                    p, lineno, f"end {cols[4]} < start {cols[3]}" if end <= start
+                    else f"start {cols[3]} < 1",
+                    "GTF coordinates are 1-based inclusive with start <= end",
+                )
+            strand = cols[6]
+            if strand not in ("+", "-"):
+                if strand in (".", "?") and ftype == "gene":
+                    strand = "+"
+                else:
+                    raise _bad(
+                        p, lineno, f"bad strand {strand!r}",
+                        "column 7 must be '+' or '-' for genes, transcripts, exons and CDS",
+                    )
+            raw_contig = cols[0]
+            contig = contig_cache.get(raw_contig)
+            if contig is None:
+                contig = intern(alias.get(raw_contig, raw_contig))
+                contig_cache[raw_contig] = contig
+            attr_text = cols[8]
+            if ftype == "gene":
+                a = parse_gtf_attributes(attr_text)
+                gid = _first(a, "gene_id")
+                if not gid:
+                    raise _bad(p, lineno, "gene row without gene_id",
+                               'add a gene_id "..." attribute')
+                genes[gid + "\t" + contig] = (contig, a, start, end)
+                gene_strand[gid + "\t" + contig] = strand
+                continue
+            tid = _quick_attr(attr_text, "transcript_id")
+            if tid is None:
+                if ftype == "transcript":
+                    raise _bad(p, lineno, "transcript row without transcript_id",
+                               'add a transcript_id "..." attribute')
+                # exon/CDS without transcript: treat the gene as its own transcript
+                gid0 = _quick_attr(attr_text, "gene_id")
+                if gid0 is None:
+                    raise _bad(p, lineno, f"{ftype} row without transcript_id or gene_id",
+                               'add transcript_id "..." and gene_id "..." attributes')
+                tid = gid0
+            key = tid + "\t" + contig  # PAR genes reuse IDs on chrX/chrY in some GTFs
+            tx = txs.get(key)
+            if tx is None:
+                a = parse_gtf_attributes(attr_text)
+                tx = _Tx(gene_id=_first(a, "gene_id", default=tid), contig=contig,
+                         strand=strand, attrs=a)
+                txs[key] = tx
+            if ftype == "transcript":
+                if tx.attrs is None or "transcript_type" not in tx.attrs:
+                    tx.attrs = parse_gtf_attributes(attr_text)
+                tx.strand = strand
+            elif ftype == "exon":
+                tx.exons.append((start, end))
+            else:  # CDS or stop_codon
+                tx.cds.append((start, end))
+                if "transl_table" in attr_text and tx.attrs is not None and (
+                    "transl_table" not in tx.attrs
+                ):
+                    tt = parse_gtf_attributes(attr_text).get("transl_table")
+                    if tt:
+                        tx.attrs["transl_table"] = tt
+    report(progress, "reading GTF", n_lines, n_lines)
+    if n_data == 0:
+        raise FormatError(
+            f"{p}: no GTF feature rows found ({n_lines} lines)",
+            hint="the file is empty or holds only comments; give a GTF annotation",
+        )
+    if not txs and not genes:
+        raise FormatError(
+            f"{p}: no gene, transcript, exon or CDS rows found",
+            hint="give a GTF with gene/transcript/exon/CDS features",
+        )
+    # ---------------------------------------------------------------- assemble
+    by_gene: dict[str, list[Transcript]] = {}
+    tx_gene_attrs: dict[str, dict[str, list[str]]] = {}
+    for key, tx in txs.items():
+        tid = key.split("\t", 1)[0]
+        a = tx.attrs or {}
+        gkey = tx.gene_id + "\t" + tx.contig
+        tx_gene_attrs.setdefault(gkey, a)
+        ga = genes[gkey][1] if gkey in genes else a
+        gene_name = _first(ga, "gene_name", "gene", "Name", default=_first(a, "gene_name"))
+        tt_raw = _first(a, "transl_table")
+        tt_int: int | None = int(tt_raw) if tt_raw.isdigit() else None
+        if not tx.exons and not tx.cds:
+            continue  # transcript row with no exons: skipped (nothing to locate)
+        t = build_transcript(
+            id=tid,
+            gene_id=tx.gene_id,
+            gene_name=gene_name,
+            contig=tx.contig,
+            strand=_strand(tx.strand),
+            exons=tx.exons,
+            cds=tx.cds,
+            biotype=_first(a, "transcript_type", "transcript_biotype"),
+            tags=[normalise_tag(x) for x in a.get("tag", [])],
+            transl_table=tt_int,
+        )
+        by_gene.setdefault(gkey, []).append(t)
+    out: list[Gene] = []
+    for gkey in sorted(set(genes) | set(by_gene)):
+        gid = gkey.split("\t", 1)[0]
+        if gkey in genes:
+            contig, ga, gs, ge = genes[gkey]
+            gs_opt, ge_opt = gs, ge
+            strand = gene_strand[gkey]
+        else:
+            ga = tx_gene_attrs[gkey]
+            contig = gkey.split("\t", 1)[1]
+            gs_opt, ge_opt = None, None
+            strand = by_gene[gkey][0].strand
+        out.append(
+            build_gene(
+                id=gid,
+                name=_first(ga, "gene_name", "gene", "Name"),
+                contig=contig,
+                strand=_strand(strand),
+                biotype=_first(ga, "gene_type", "gene_biotype"),
+                transcripts=by_gene.get(gkey, []),
+                start=gs_opt,
+                end=ge_opt,
+            )
+        )
+    return out
+
+
+def _strand(s: str) -> Strand:
+    return "-" if s == "-" else "+"

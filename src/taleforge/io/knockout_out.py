@@ -1,0 +1,137 @@
+"""Render a :class:`~taleforge.design.knockout.KnockoutResult` as TSV, JSON, BED and GFF3."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from taleforge import __version__
+from taleforge.design.knockout import Design, KnockoutResult
+from taleforge.io.tables import pair_bed12, pair_gff3, to_json, to_tsv
+from taleforge.model.params import all_tables
+
+COLUMNS = (
+    "rank", "pair_id", "score", "contig",
+    "left_start", "left_end", "left_pos0", "left_site", "left_rvds", "left_len",
+    "spacer_start", "spacer_end", "spacer_len", "spacer_seq",
+    "right_start", "right_end", "right_pos0", "right_site", "right_rvds", "right_len",
+    "cut", "transcript", "exon", "codon", "cds_pct", "all_isoforms",
+    "enzymes", "repeat_fraction", "cpg_left", "cpg_right", "variants",
+    "offtarget_pairs", "offtarget_sites", "specificity", "why",
+)
+
+
+def design_row(d: Design) -> dict[str, Any]:
+    pr = d.pair
+    a = d.annotations
+    spec = {r.rule: r for r in d.rules if r.rule.startswith("specificity")}
+    terms = sorted((r for r in d.rules if r.kind == "score" and r.score), key=lambda r: -abs(r.score))
+    why = "; ".join(f"{r.rule} {r.score:+.2f}" for r in terms[:4])
+    return {
+        "rank": d.rank,
+        "pair_id": pr.pair_id(),
+        "score": round(d.score, 4),
+        "contig": pr.contig,
+        "left_start": pr.left.bound.start + 1,
+        "left_end": pr.left.bound.end,
+        "left_pos0": pr.left.pos0 + 1,
+        "left_site": pr.left.pos0_base + pr.left.seq,
+        "left_rvds": pr.left.rvd_string(),
+        "left_len": pr.left.length,
+        "spacer_start": pr.spacer.start + 1,
+        "spacer_end": pr.spacer.end,
+        "spacer_len": len(pr.spacer),
+        "spacer_seq": a.get("spacer_seq"),
+        "right_start": pr.right.bound.start + 1,
+        "right_end": pr.right.bound.end,
+        "right_pos0": pr.right.pos0 + 1,
+        "right_site": pr.right.pos0_base + pr.right.seq,
+        "right_rvds": pr.right.rvd_string(),
+        "right_len": pr.right.length,
+        "cut": pr.cut + 1,
+        "transcript": a.get("transcript"),
+        "exon": a.get("exon"),
+        "codon": a.get("codon"),
+        "cds_pct": a.get("cds_pct"),
+        "all_isoforms": a.get("all_isoforms"),
+        "enzymes": a.get("enzymes"),
+        "repeat_fraction": a.get("repeat_fraction"),
+        "cpg_left": a.get("cpg_left"),
+        "cpg_right": a.get("cpg_right"),
+        "variants": a.get("variants"),
+        "offtarget_pairs": _value(spec.get("specificity_pairs")),
+        "offtarget_sites": _value(spec.get("specificity_sites")),
+        "specificity": _score(spec),
+        "why": why,
+    }
+
+
+def _value(r: Any) -> Any:
+    return None if r is None else r.value
+
+
+def _score(spec: dict[str, Any]) -> float | None:
+    if not spec:
+        return None
+    return round(sum(r.score for r in spec.values()), 4)
+
+
+def header_lines(res: KnockoutResult) -> list[str]:
+    g = res.provenance.get("genome", {})
+    t = res.target
+    return [
+        f"taleforge {__version__} knockout design",
+        f"genome: {g.get('name')} sha256:{str(g.get('checksum', ''))[:16]}",
+        f"target: {t.kind} {t.label}" + (f" transcript {t.transcript.id}" if t.transcript else ""),
+        "coordinates: 1-based inclusive; cut = spacer centre",
+        f"candidates: {res.n_candidates} enumerated, {res.n_passing} passed filters, "
+        f"{len(res.designs)} reported",
+        *(f"note: {n}" for n in res.notes),
+    ]
+
+
+def to_tsv_text(res: KnockoutResult) -> str:
+    return to_tsv([design_row(d) for d in res.designs], COLUMNS, header_lines(res))
+
+
+def to_json_text(res: KnockoutResult, *, command: str | None = None) -> str:
+    used = {"knockout_ranking", "talen_filters"}
+    tables = [rec for name, t in sorted(all_tables().items()) if name in used for rec in t.as_records()]
+    return to_json(
+        {
+            "taleforge_version": __version__,
+            "command": command,
+            "job": "knockout",
+            "provenance": res.provenance,
+            "parameter_tables": tables,
+            "n_candidates": res.n_candidates,
+            "n_passing_filters": res.n_passing,
+            "rejections": res.rejections,
+            "notes": list(res.notes),
+            "empty_reason": res.empty_reason() or None,
+            "designs": [
+                {
+                    **design_row(d),
+                    "rules": [r.as_dict() for r in d.rules],
+                    "explanation": d.explain(),
+                }
+                for d in res.designs
+            ],
+        }
+    )
+
+
+def to_bed_text(res: KnockoutResult) -> str:
+    mx = max((d.score for d in res.designs), default=1.0) or 1.0
+    items = [
+        (f"{d.rank}_{d.pair.pair_id()}", d.pair, 1000 * max(d.score, 0) / mx if mx > 0 else 0)
+        for d in res.designs
+    ]
+    return pair_bed12(items, f"taleforge {res.target.label}")
+
+
+def to_gff3_text(res: KnockoutResult) -> str:
+    items = [
+        (f"{d.rank}_{d.pair.pair_id()}", d.pair, d.score, {"rank": d.rank, "cut": d.pair.cut + 1})
+        for d in res.designs
+    ]
+    return pair_gff3(items)
