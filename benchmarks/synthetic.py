@@ -55,7 +55,7 @@ def contig_sizes(size_bp: int) -> list[tuple[str, int]]:
 
 def _chunk(rng: np.random.Generator, n: int) -> np.ndarray:
     seq = np.frombuffer(b"ACGT", dtype=np.uint8)[rng.integers(0, 4, n, dtype=np.uint8)]
-    # ~50% soft-masked in runs (like RepeatMasker output on human) and rare N runs
+    # ~40% soft-masked in runs (human RepeatMasker: ~50%) and rare N runs
     for _ in range(max(1, n // 4000)):
         s = int(rng.integers(0, n))
         seq[s : s + int(rng.integers(100, 4000))] |= 32

@@ -477,3 +477,17 @@ def test_stale_sidecar_in_read_only_folder_falls_back_to_cache(
         assert g2.index_path == g.index_path
     finally:
         d.chmod(0o755)
+
+
+def test_abandoned_temp_folders_are_cleaned(tmp_path: Path) -> None:
+    fa = tmp_path / "g.fa"
+    fa.write_text(">a\nACGT\n")
+    old = tmp_path / ".g.fa.tfidx.tmp-killed"
+    old.mkdir()
+    (old / "lo.bin").write_bytes(b"x")
+    recent = tmp_path / ".g.fa.tfidx.tmp-running"
+    recent.mkdir()
+    t = old.stat().st_mtime - gidx.ABANDONED_AFTER_S - 10
+    os.utime(old, (t, t))
+    open_genome(fa)
+    assert not old.exists() and recent.exists()

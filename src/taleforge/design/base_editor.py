@@ -211,6 +211,8 @@ class BaseEditDesign:
     offtarget: OffTargetSummary
     score: float
     rules: tuple[RuleEval, ...]
+    window_top: tuple[int, ...] = ()  # window positions (from the left end) on the top strand
+    window_bottom: tuple[int, ...] = ()
 
     @property
     def design_id(self) -> str:
@@ -261,6 +263,8 @@ class BaseEditDesign:
             },
             "spacer": {"start": p.spacer.start + 1, "end": p.spacer.end,
                        "length": len(p.spacer)},
+            "window_top": list(self.window_top),
+            "window_bottom": list(self.window_bottom),
             "bystanders": [b.as_dict() for b in self.bystanders],
             "offtarget": self.offtarget.as_dict(),
             "rules": [r.as_dict() for r in self.rules],
@@ -504,7 +508,7 @@ def _designs_for_edit(
                 rows.append(row)
         if not keep:
             why = (
-                f"no TALE pair puts the target in the {e.name} window: arrays "
+                f"no TALE pair puts the target in its window: arrays "
                 f"{p.arm_min_rvds}-{p.arm_max_rvds} RVDs with position-0 {p.pos0_bases}, "
                 f"spacer {min(ctx.table.spacers(e), default=0)}-"
                 f"{max(ctx.table.spacers(e), default=0)} bp "
@@ -883,8 +887,9 @@ def design_base_edit(
         raise NoResultError(
             f"no registered editor can make {edits[0].label if len(edits) == 1 else 'any candidate edit'}"
             f" ({reasons})",
-            hint="try other editors (--editor DddA11 for 5'-HC, TALED for A>G), a wider array "
-            "range (--arm-min/--arm-max) or --window-table qiu2024",
+            hint="try other editors (--editor DddA11 for 5'-HC, TALED for A>G), position-0 C "
+            "as TALE-NT allows (--pos0 TC), a wider array range (--arm-min/--arm-max) or "
+            "--window-table qiu2024",
         )
     # materialise and evaluate
     for d in raw:
@@ -947,6 +952,8 @@ def design_base_edit(
             int(d["edit"].pos - d["pair"].spacer.start + 1), d["label"], d["eff"],
             f"{table.name}: {d['row'].source}", tuple(d["bys"]), d["p_harm"], d["p_clean"],
             d["ot"], score, rules,
+            tuple(table.positions(d["editor"], d["S"], "top")),
+            tuple(table.positions(d["editor"], d["S"], "bottom")),
         ))
     prov: dict[str, Any] = {
         "genome": genome.provenance(),

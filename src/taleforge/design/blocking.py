@@ -50,6 +50,9 @@ BLOCKING_PARAMS = register_table(
                   "intronic bases before a splice acceptor that are never mutated"),
             Param("acceptor_exon_bp", 2, "bp", "splice-region convention", "K",
                   "exonic bases after a splice acceptor that are never mutated"),
+            Param("kozak_bp", (6, 4), "bp before/after the A of the ATG",
+                  "Kozak 1987 (-6..-1 and +4 matter for start-codon recognition)", "K",
+                  "bases around the start codon that are never mutated (c.-6..c.-1, c.4)"),
             Param("motif_window_bp", 12, "bp", "placeholder", "U",
                   "window either side of a change searched for new/lost splice motifs"),
         ),
@@ -189,6 +192,62 @@ def protein_changes(
     return sorted(out, key=lambda p: (p.transcript, p.codon))
 
 
+def c_position(tx: object, pos: int) -> str | None:
+    """HGVS c. coordinate of genome base ``pos`` in a coding transcript ("20", "-12",
+    "*5", "315+10", "316-25"); None when outside the transcript or non-coding."""
+    from taleforge.genome.annotation import Transcript
+
+    assert isinstance(tx, Transcript)
+    if not tx.is_coding or not tx.start <= pos < tx.end:
+        return None
+    exons = tx.exons_in_order()
+
+    def tx_off(g: int) -> int | None:
+        acc = 0
+        for e in exons:
+            if e.start <= g < e.end:
+                return acc + (g - e.start if tx.strand == "+" else e.end - 1 - g)
+            acc += len(e)
+        return None
+
+    first = tx.cds_start if tx.strand == "+" else (tx.cds_end or 1) - 1
+    t0 = tx_off(first if first is not None else 0)
+    if t0 is None:
+        return None
+
+    def exonic(g: int) -> str:
+        t = tx_off(g)
+        assert t is not None
+        d = t - t0
+        if d < 0:
+            return str(d)
+        if d >= tx.cds_length:
+            return f"*{d - tx.cds_length + 1}"
+        return str(d + 1)
+
+    if tx_off(pos) is not None:
+        return exonic(pos)
+    for intr in tx.introns_in_order():
+        if intr.start <= pos < intr.end:
+            up = intr.start - 1 if tx.strand == "+" else intr.end
+            dn = intr.end if tx.strand == "+" else intr.start - 1
+            du, dd = abs(pos - up), abs(dn - pos)
+            return f"{exonic(up)}+{du}" if du <= dd else f"{exonic(dn)}-{dd}"
+    return None
+
+
+def _kozak_conflict(pos: int, tx: object, params: ParamTable) -> bool:
+    from taleforge.genome.annotation import Transcript
+
+    assert isinstance(tx, Transcript)
+    c = c_position(tx, pos)
+    if c is None or "+" in c or "-" in c[1:] or c.startswith("*"):
+        return False
+    before, after = params["kozak_bp"]
+    v = int(c)
+    return -int(before) <= v <= -1 or v == int(after)
+
+
 def _splice_region_conflict(pos: int, tx: object, params: ParamTable) -> str | None:
     from taleforge.genome.annotation import Transcript
 
@@ -243,6 +302,8 @@ def silence_problems(
             if not tx.start <= c.pos < tx.end:
                 continue
             why = _splice_region_conflict(c.pos, tx, params)
+            if why is None and tx.is_coding and _kozak_conflict(c.pos, tx, params):
+                why = f"in the Kozak context of the start codon of {tx.id}"
             if why:
                 problems.append(f"change at {c.pos + 1} is {why}")
                 continue
@@ -364,6 +425,7 @@ class BlockingMutation:
     in_preferred_region: bool
     margin_drop: float  # normalised margin lost by this change alone
     consequences: tuple[ProteinChange, ...]
+    locations: tuple[str, ...] = ()  # e.g. "c.-12C>G (5' UTR of HBB-201)"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -376,7 +438,7 @@ class BlockingMutation:
             "in_5prime_two_thirds": self.in_preferred_region,
             "margin_drop": round(self.margin_drop, 6),
             "consequences": [c.hgvs_p + " " + c.c_notation + f" ({c.transcript})"
-                             for c in self.consequences],
+                             for c in self.consequences] + list(self.locations),
         }
 
 
@@ -560,10 +622,31 @@ def choose_blocking(
         BlockingMutation(
             m.change, m.half, m.repeat, m.third, m.in_preferred_region, m.margin_drop,
             tuple(p for p in pcs if m.change.pos in p.positions),
+            noncoding_locations(m.change, transcripts),
         )
         for m in chosen
     )
     return BlockingResult(final, lb, rb, la, ra, before, len(remaining))
+
+
+_REGION_NAMES = {"utr5": "5' UTR", "utr3": "3' UTR", "intron": "intron", "exon": "exon"}
+
+
+def noncoding_locations(ch: Change, transcripts: Sequence[object]) -> tuple[str, ...]:
+    """Descriptions of a change outside the CDS of each overlapping coding transcript."""
+    from taleforge.genome.annotation import Transcript
+
+    out = []
+    for tx in transcripts:
+        if not isinstance(tx, Transcript) or not tx.is_coding:
+            continue
+        reg = tx.region(ch.pos)
+        if reg not in _REGION_NAMES:
+            continue
+        c = c_position(tx, ch.pos)
+        r, a = (ch.ref, ch.alt) if tx.strand == "+" else (_comp(ch.ref), _comp(ch.alt))
+        out.append(f"c.{c}{r}>{a} ({_REGION_NAMES[reg]} of {tx.id})")
+    return tuple(sorted(out))
 
 
 def summarize_scores(r: BlockingResult) -> Mapping[str, float]:

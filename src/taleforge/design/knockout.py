@@ -180,7 +180,7 @@ class Design:
         lines = [f"#{self.rank} {self.pair.pair_id()} score {self.score:.3f}"]
         for r in self.rules:
             if r.kind == "score":
-                lines.append(f"  {r.score:+.3f}  {r.rule}: {r.reason}")
+                lines.append(f"  {(r.score or 0.0):+.3f}  {r.rule}: {r.reason}")
         for r in self.rules:
             if r.kind == "flag":
                 lines.append(f"  flag  {r.rule}: {r.reason}")
@@ -431,22 +431,27 @@ def design_knockout(
         scored.append(sc)
         report(progress, "enumerate candidates", wi + 1, len(target.windows))
 
-    # pool all passing candidates, rank by on-target score
-    pool: list[tuple[float, str, int, int, int, int, int, int]] = []
+    # pool all passing candidates, rank by on-target score (vectorised lexsort; explicit
+    # tie-breaks: contig, cut, left length, spacer, right length)
+    contig_rank = {c: i for i, c in enumerate(sorted({w.contig for w in target.windows}))}
+    cols: dict[str, list[NDArray[Any]]] = {k: [] for k in ("neg", "ctg", "cut", "l", "s", "r", "si", "j")}
     for si, sc in enumerate(scored):
         sub = sc.cand.subset(sc.keep)
         total = np.zeros(len(sub))
         for v in sc.terms.values():
             total += v
-        cut = sub.cut_local + sub.offset
-        for j in range(len(sub)):
-            pool.append(
-                (-round(float(total[j]), 9), sub.contig, int(cut[j]), int(sub.left_len[j]),
-                 int(sub.spacer_len[j]), int(sub.right_len[j]), si, j)
-            )
-    pool.sort()
-    n_pass = len(pool)
-    pool = _diverse(pool, p.min_cut_spacing_bp, limit=max(p.top, p.specificity_candidates))
+        cols["neg"].append(-np.round(total, 9))
+        cols["ctg"].append(np.full(len(sub), contig_rank[sub.contig], dtype=np.int64))
+        cols["cut"].append(sub.cut_local + sub.offset)
+        cols["l"].append(sub.left_len)
+        cols["s"].append(sub.spacer_len)
+        cols["r"].append(sub.right_len)
+        cols["si"].append(np.full(len(sub), si, dtype=np.int64))
+        cols["j"].append(np.arange(len(sub), dtype=np.int64))
+    arr = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in cols.items()}
+    order = np.lexsort((arr["r"], arr["s"], arr["l"], arr["cut"], arr["ctg"], arr["neg"]))
+    n_pass = int(order.size)
+    pool = _diverse(arr, order, p.min_cut_spacing_bp, limit=max(p.top, p.specificity_candidates))
 
     # specificity for the best on-target candidates
     n_spec = min(len(pool), p.specificity_candidates if p.specificity else 0)
@@ -513,20 +518,24 @@ def design_knockout(
 
 
 def _diverse(
-    pool: list[tuple[Any, ...]], spacing: int, *, limit: int
+    arr: dict[str, NDArray[Any]], order: NDArray[np.int64], spacing: int, *, limit: int
 ) -> list[tuple[Any, ...]]:
-    """Greedy, in rank order: skip a candidate whose cut lies within ``spacing`` bp of an
-    already kept one on the same contig (near-duplicates differ only by a repeat or two)."""
-    if spacing <= 0:
-        return pool[:limit]
+    """Walk candidates in rank order and keep up to ``limit``; skip a candidate whose cut
+    lies within ``spacing`` bp of an already kept one on the same contig (near-duplicates
+    that differ only by a repeat or two). Returns (score, contig rank, cut, L, S, R, window,
+    index) tuples."""
     kept: list[tuple[Any, ...]] = []
-    cuts: dict[str, list[int]] = {}
-    for it in pool:
-        cl = cuts.setdefault(it[1], [])
-        if any(abs(it[2] - c) < spacing for c in cl):
+    cuts: dict[int, list[int]] = {}
+    for k in order.tolist():
+        ctg, cut = int(arr["ctg"][k]), int(arr["cut"][k])
+        cl = cuts.setdefault(ctg, [])
+        if spacing > 0 and any(abs(cut - c) < spacing for c in cl):
             continue
-        kept.append(it)
-        cl.append(it[2])
+        kept.append(
+            (float(arr["neg"][k]), ctg, cut, int(arr["l"][k]), int(arr["s"][k]),
+             int(arr["r"][k]), int(arr["si"][k]), int(arr["j"][k]))
+        )
+        cl.append(cut)
         if len(kept) >= limit:
             break
     return kept

@@ -385,22 +385,32 @@ def _scan(
         return scan_halfsites(
             packed, queries, k, pos0_bases=pos0, workers=n_workers, progress=progress
         )
-    try:
-        import importlib
+    import importlib
+    import inspect
 
+    try:
         distributed = importlib.import_module("taleforge.engine.distributed")
     except ImportError as exc:
         raise BackendError(
-            f"distributed scanning is not available ({exc})",
+            f"cannot use scheduler {scheduler}: distributed scanning is not available ({exc})",
             hint="install dask[distributed] or omit --scheduler",
         ) from None
     fn: Callable[..., HitTable] = distributed.scan_distributed
-    target = genome_source if genome_source is not None else packed
+    idx = getattr(genome_source, "index_path", None)
+    target: Any = str(idx) if idx is not None else packed
     kwargs: dict[str, Any] = {"scheduler": scheduler, "n_workers": n_workers}
+    accepted = inspect.signature(fn).parameters
+    for name, val in (("pos0_bases", pos0), ("progress", progress)):
+        if name in accepted:
+            kwargs[name] = val
     try:
-        return fn(target, queries, k, pos0_bases=pos0, progress=progress, **kwargs)
-    except TypeError:
         return fn(target, queries, k, **kwargs)
+    except (OSError, TimeoutError) as exc:
+        raise BackendError(
+            f"scheduler {scheduler} is unreachable ({exc})",
+            hint="check the address (tcp://host:8786) and that the scheduler is running, "
+            "or omit --scheduler",
+        ) from None
 
 
 def _mm_thirds(

@@ -300,6 +300,7 @@ def build_index(
     dest = Path(dest)
     st = src.stat()
     dest.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(dest)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
     os.chmod(tmp, 0o755)  # mkdtemp makes it private; an index is as readable as its source
     t0 = time.perf_counter()
@@ -344,6 +345,19 @@ def build_index(
         raise
     report(progress, f"indexing {src.name}", st.st_size, st.st_size)
     return dest
+
+
+#: temp/old index folders untouched for this long belong to a killed build and are removed
+ABANDONED_AFTER_S = 6 * 3600
+
+
+def _remove_abandoned(dest: Path) -> None:
+    now = time.time()
+    for pattern in (f".{dest.name}.tmp-*", f".{dest.name}.old-*"):
+        for p in dest.parent.glob(pattern):
+            with contextlib.suppress(OSError):
+                if now - p.stat().st_mtime > ABANDONED_AFTER_S:
+                    shutil.rmtree(p, ignore_errors=True)
 
 
 def _write_meta(folder: Path, meta: dict[str, Any]) -> None:

@@ -80,7 +80,7 @@ def header_lines(res: KnockoutResult) -> list[str]:
     t = res.target
     return [
         f"taleforge {__version__} knockout design",
-        f"genome: {g.get('name')} sha256:{str(g.get('checksum', ''))[:16]}",
+        f"genome: {g.get('name')} sha256:{str(g.get('sha256', ''))[:16]}",
         f"target: {t.kind} {t.label}" + (f" transcript {t.transcript.id}" if t.transcript else ""),
         "coordinates: 1-based inclusive; cut = spacer centre",
         f"candidates: {res.n_candidates} enumerated, {res.n_passing} passed filters, "

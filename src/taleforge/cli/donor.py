@@ -1,0 +1,268 @@
+"""``taleforge correct`` (point correction by TALEN + ssODN) and ``taleforge knockin``
+(2A in-frame or intronic knock-in donors). Thin: parse, call taleforge.design.donor, write.
+
+Positions on the command line are 1-based inclusive. ``--variant CONTIG:POS:REF>ALT`` is
+written as on the reference + strand: the cells carry ALT and the design corrects ALT back
+to REF. ``--sequence FILE --position N --to B`` corrects base N of the given (current)
+sequence to B.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from taleforge.cli.app import app, out_console
+from taleforge.cli.common import GENOME_HELP, info
+from taleforge.cli.progress import cli_progress
+from taleforge.errors import InputError, ParameterError
+from taleforge.io.atomic import OutputSet
+from taleforge.model.interval import Interval
+
+EXONS_HELP = (
+    "With --sequence: exons of the gene as 1-based inclusive ranges on the sequence, in "
+    "coding orientation, e.g. 501-642,773-995,1846-2108"
+)
+CDS_HELP = "With --sequence: CDS as start..end (1-based, stop codon included), e.g. 551..1974"
+
+
+def _read_sequence(path: str) -> tuple[str, str]:
+    from taleforge.genome.index import genome_from_sequence
+
+    g = genome_from_sequence(Path(path) if Path(path).exists() else path)
+    names = g.contig_names
+    if len(names) != 1:
+        raise InputError(
+            f"--sequence has {len(names)} records", hint="give a FASTA with one record"
+        )
+    name = names[0]
+    return name, g.fetch(name, 0, g.contig_length(name))
+
+
+def _ranges(text: str, sep: str) -> list[tuple[int, int]]:
+    out = []
+    for part in text.replace(" ", "").split(","):
+        a, _, b = part.partition(sep)
+        if not a.isdigit() or not b.isdigit() or int(a) < 1 or int(b) < int(a):
+            raise ParameterError(f"bad range {part!r}", hint=f"write ranges as START{sep}END")
+        out.append((int(a) - 1, int(b)))
+    return sorted(out)
+
+
+def _local_transcript(contig: str, exons: str | None, cds: str | None) -> list[Any]:
+    from taleforge.genome.annotation import Transcript
+
+    if exons is None and cds is None:
+        return []
+    if exons is None or cds is None:
+        raise ParameterError("--exons and --cds go together", hint="give both or neither")
+    ex = _ranges(exons, "-")
+    (cs, ce), = _ranges(cds, "..")[:1]
+    cds_iv = [Interval(contig, max(a, cs), min(b, ce)) for a, b in ex if max(a, cs) < min(b, ce)]
+    if not cds_iv:
+        raise ParameterError("--cds does not overlap --exons", hint="check the coordinates")
+    return [
+        Transcript("local", "local", "local", contig, "+",
+                   tuple(Interval(contig, a, b) for a, b in ex), tuple(cds_iv))
+    ]
+
+
+def _write(prefix: Path, files: dict[str, str]) -> None:
+    outs = OutputSet()
+    for ext, text in files.items():
+        outs.add(prefix.with_name(prefix.name + ext), text)
+    outs.commit()
+
+
+@app.command("correct")
+def correct_cmd(
+    genome: Annotated[Optional[str], typer.Option("--genome", "-g", help=GENOME_HELP)] = None,  # noqa: UP007
+    annotation: Annotated[Optional[Path], typer.Option(help="GTF, GFF3 or GenBank annotation")] = None,  # noqa: UP007
+    variant: Annotated[Optional[str], typer.Option(help="CONTIG:POS:REF>ALT on the reference + strand; the cells carry ALT, the design restores REF")] = None,  # noqa: UP007
+    sequence: Annotated[Optional[str], typer.Option(help="FASTA of the current (to be corrected) allele")] = None,  # noqa: UP007
+    position: Annotated[Optional[int], typer.Option(help="With --sequence: 1-based position to correct")] = None,  # noqa: UP007
+    to: Annotated[Optional[str], typer.Option("--to", help="With --sequence: base to correct toward")] = None,  # noqa: UP007
+    exons: Annotated[Optional[str], typer.Option(help=EXONS_HELP)] = None,  # noqa: UP007
+    cds: Annotated[Optional[str], typer.Option(help=CDS_HELP)] = None,  # noqa: UP007
+    scaffold: Annotated[str, typer.Option(help="Scaffold preset: tale-nt, cellectis-like, goldy, plus63, evolved-ntd")] = "tale-nt",
+    model: Annotated[str, typer.Option(help="Binding model: positional or tale-nt")] = "positional",
+    max_cut_distance: Annotated[int, typer.Option(help="Largest edit-to-cut distance (bp)")] = 10,
+    designs: Annotated[int, typer.Option(help="Number of designs to report")] = 3,
+    min_blocking: Annotated[int, typer.Option(help="Minimum silent blocking mutations")] = 2,
+    max_blocking: Annotated[int, typer.Option(help="Maximum silent blocking mutations")] = 6,
+    ssodn_arms: Annotated[Optional[str], typer.Option(help="Asymmetric ssODN arms LEFT,RIGHT (nt, + strand)")] = None,  # noqa: UP007
+    ssodn_arm_min: Annotated[int, typer.Option(help="Symmetric ssODN arm minimum (nt)")] = 40,
+    ssodn_arm_max: Annotated[int, typer.Option(help="Symmetric ssODN arm maximum (nt)")] = 60,
+    ssodn_total_min: Annotated[int, typer.Option(help="ssODN total length minimum (nt)")] = 100,
+    ssodn_total_max: Annotated[int, typer.Option(help="ssODN total length maximum (nt)")] = 140,
+    ps_bonds: Annotated[int, typer.Option(help="Phosphorothioate bonds at each end (IDT '*')")] = 2,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output prefix: writes PREFIX.json, PREFIX.fa, PREFIX.gb")] = Path("correction"),
+) -> None:
+    """Correct a point mutation with a TALEN pair and an ssODN carrying silent blocking mutations."""
+    from taleforge.design.donor import correction_from_variant, design_correction, correction_genbank
+    from taleforge.design.ssodn import SSODN_PARAMS
+    from taleforge.genome.annotation import load_annotation
+    from taleforge.genome.index import open_genome
+    from taleforge.io.genbank_out import fasta_text
+
+    sp = SSODN_PARAMS.override({
+        "arm_min_nt": ssodn_arm_min, "arm_max_nt": ssodn_arm_max,
+        "total_min_nt": ssodn_total_min, "total_max_nt": ssodn_total_max, "ps_bonds": ps_bonds,
+    })
+    arms = None
+    if ssodn_arms:
+        a, _, b = ssodn_arms.partition(",")
+        if not a.isdigit() or not b.isdigit():
+            raise ParameterError(f"bad --ssodn-arms {ssodn_arms!r}", hint="write LEFT,RIGHT, e.g. 36,91")
+        arms = (int(a), int(b))
+    kw: dict[str, Any] = dict(
+        scaffold=scaffold, model=model, max_cut_distance_bp=max_cut_distance, n_designs=designs,
+        min_blocking=min_blocking, max_blocking=max_blocking, ssodn_arms_nt=arms, ssodn_params=sp,
+    )
+    with cli_progress() as prog:
+        if variant is not None:
+            if genome is None or sequence is not None:
+                raise ParameterError("--variant needs --genome (and no --sequence)",
+                                     hint="or use --sequence with --position and --to")
+            g = open_genome(genome, progress=prog)
+            ann = load_annotation(annotation) if annotation else None
+            res = correction_from_variant(g, variant, annotation=ann, genome=g, progress=prog, **kw)
+        elif sequence is not None:
+            if position is None or to is None:
+                raise ParameterError("--sequence needs --position and --to",
+                                     hint="e.g. --position 570 --to A")
+            name, seq = _read_sequence(sequence)
+            txs = _local_transcript(name, exons, cds)
+            res = design_correction(seq, position - 1, to, contig=name, transcripts=txs,
+                                    progress=prog, **kw)
+        else:
+            raise ParameterError("give --variant (with --genome) or --sequence",
+                                 hint="see taleforge correct --help")
+    d0 = res.designs[0]
+    fa = []
+    for d in res.designs:
+        for o in d.ssodns:
+            fa.append((f"design{d.rank}_{o.name} {o.note}".strip(), o.seq))
+    _write(out, {
+        ".json": json.dumps(res.as_dict(), indent=2, sort_keys=False) + "\n",
+        ".fa": fasta_text(fa),
+        ".gb": correction_genbank(res, d0),
+    })
+    info(f"correcting {res.contig}:{res.position + 1}: the cells' {res.current_base} (+ strand) "
+         f"-> {res.corrected_base}")
+    for d in res.designs:
+        b = d.blocking
+        out_console.print(
+            f"#{d.rank} {d.pair.pair_id()} cut {d.distance_bp} bp from the edit"
+            f"{' (edit in spacer)' if d.edit_in_spacer else ''}; blocking: "
+            + ", ".join(f"{m.change.pos + 1}{m.change.ref}>{m.change.alt}" for m in b.mutations)
+            + f"; {b.left_before.model} left {b.left_before.score:.3f}->{b.left_after.score:.3f}, "
+            f"right {b.right_before.score:.3f}->{b.right_after.score:.3f}",
+            markup=False, highlight=False,
+        )
+        out_console.print("   " + "; ".join(c.hgvs_p + " " + c.c_notation for c in d.consequences),
+                          markup=False, highlight=False)
+        out_console.print(f"   ssODN(+) {d.ssodns[0].idt}", markup=False, highlight=False)
+    info(f"wrote {out}.json, {out}.fa, {out}.gb")
+
+
+@app.command("knockin")
+def knockin_cmd(
+    cargo: Annotated[Path, typer.Option(help="Cargo (GenBank or FASTA DNA)")],
+    genome: Annotated[Optional[str], typer.Option("--genome", "-g", help=GENOME_HELP)] = None,  # noqa: UP007
+    annotation: Annotated[Optional[Path], typer.Option(help="GTF, GFF3 or GenBank annotation")] = None,  # noqa: UP007
+    gene: Annotated[Optional[str], typer.Option(help="Gene symbol or ID")] = None,  # noqa: UP007
+    transcript: Annotated[Optional[str], typer.Option(help="Transcript (default: canonical)")] = None,  # noqa: UP007
+    sequence: Annotated[Optional[str], typer.Option(help="FASTA of the locus (instead of --genome)")] = None,  # noqa: UP007
+    exons: Annotated[Optional[str], typer.Option(help=EXONS_HELP)] = None,  # noqa: UP007
+    cds: Annotated[Optional[str], typer.Option(help=CDS_HELP)] = None,  # noqa: UP007
+    exon: Annotated[Optional[int], typer.Option(help="Exon number (transcript order) for in-frame knock-in")] = None,  # noqa: UP007
+    intron: Annotated[Optional[int], typer.Option(help="Intron number (transcript order) for intronic insertion")] = None,  # noqa: UP007
+    in_frame: Annotated[bool, typer.Option("--in-frame", help="Keep the host reading frame through the 2A (with --exon)")] = False,
+    two_a: Annotated[str, typer.Option("--2a", help="2A peptide: P2A, T2A, E2A, F2A")] = "P2A",
+    gsg: Annotated[bool, typer.Option("--gsg/--no-gsg", help="GSG linker before the 2A")] = True,
+    layout: Annotated[str, typer.Option(help="2a-cargo-polya (host gene ends at the cargo) or 2a-cargo-2a (host protein continues)")] = "2a-cargo-polya",
+    keep_stop: Annotated[Optional[bool], typer.Option("--keep-stop/--remove-stop", help="Cargo stop codon (default: by layout)")] = None,  # noqa: UP007
+    polya: Annotated[bool, typer.Option("--polya/--no-polya", help="Add the bGH polyA")] = True,
+    cassette_as_is: Annotated[bool, typer.Option("--cassette-as-is", help="With --intron: the cargo is a complete cassette")] = False,
+    arm: Annotated[int, typer.Option(help="Homology arm length (bp, each side)")] = 500,
+    arms: Annotated[Optional[str], typer.Option(help="Asymmetric arms 5',3' in gene orientation (bp)")] = None,  # noqa: UP007
+    aav_capacity: Annotated[int, typer.Option(help="AAV packaging limit for warnings (bp)")] = 4400,
+    scaffold: Annotated[str, typer.Option(help="Scaffold preset")] = "tale-nt",
+    model: Annotated[str, typer.Option(help="Binding model: positional or tale-nt")] = "positional",
+    designs: Annotated[int, typer.Option(help="Number of designs to report")] = 3,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output prefix: writes PREFIX.json, PREFIX.fa, PREFIX.gb")] = Path("knockin"),
+) -> None:
+    """Design a knock-in donor (dsDNA/AAV6): 2A in-frame in an exon, or a splice-acceptor cassette in an intron."""
+    from taleforge.design.cargo import read_cargo
+    from taleforge.design.donor import DONOR_PARAMS, design_knockin, knockin_genbank
+    from taleforge.genome.annotation import load_annotation
+    from taleforge.genome.index import open_genome
+    from taleforge.io.genbank_out import fasta_text
+
+    if exon is not None and not in_frame:
+        raise ParameterError("--exon insertion needs --in-frame",
+                             hint="add --in-frame (2A keeps the host frame) or use --intron")
+    if layout not in ("2a-cargo-polya", "2a-cargo-2a"):
+        raise ParameterError(f"unknown layout {layout!r}", hint="use 2a-cargo-polya or 2a-cargo-2a")
+    arms_t = None
+    if arms:
+        a, _, b = arms.partition(",")
+        if not a.isdigit() or not b.isdigit():
+            raise ParameterError(f"bad --arms {arms!r}", hint="write 5',3' lengths, e.g. 400,800")
+        arms_t = (int(a), int(b))
+    cg = read_cargo(cargo)
+    params = DONOR_PARAMS.override({"aav_capacity_bp": aav_capacity})
+    with cli_progress() as prog:
+        g = None
+        if sequence is not None:
+            name, seq = _read_sequence(sequence)
+            txs = _local_transcript(name, exons, cds)
+            if not txs:
+                raise ParameterError("--sequence needs --exons and --cds for a knock-in",
+                                     hint="e.g. --exons 501-642,773-995,1846-2108 --cds 551..1974")
+            tx, off = txs[0], 0
+        else:
+            if genome is None or annotation is None or gene is None:
+                raise ParameterError("give --genome, --annotation and --gene (or --sequence)",
+                                     hint="see taleforge knockin --help")
+            g = open_genome(genome, progress=prog)
+            ann = load_annotation(annotation)
+            tx = (ann.find_transcript(transcript) if transcript
+                  else ann.canonical_transcript(ann.find_gene(gene)))
+            pad = int(params["arm_max_nt"]) + int(params["window_bp"])
+            n = g.contig_length(tx.contig)
+            off = max(0, tx.start - pad)
+            seq = g.fetch(tx.contig, off, min(n, tx.end + pad))
+        res = design_knockin(
+            seq, tx, cg, contig=tx.contig, offset=off, exon=exon, intron=intron, two_a=two_a,
+            gsg_linker=gsg, layout=layout, keep_stop=keep_stop,  # type: ignore[arg-type]
+            polya=polya, own_cassette=cassette_as_is, arm_nt=arm, arms_nt=arms_t,
+            scaffold=scaffold, model=model, n_designs=designs, params=params, genome=g,
+            progress=prog,
+        )
+    d0 = res.designs[0]
+    from taleforge.model.interval import reverse_complement
+
+    fa = [(f"{res.gene or 'donor'}_KI{d.rank} {d.pair.pair_id()}",
+           reverse_complement(d.donor_plus) if res.strand == "-" else d.donor_plus)
+          for d in res.designs]
+    _write(out, {
+        ".json": json.dumps(res.as_dict(), indent=2) + "\n",
+        ".fa": fasta_text(fa),
+        ".gb": knockin_genbank(res, d0),
+    })
+    for d in res.designs:
+        out_console.print(
+            f"#{d.rank} {d.pair.pair_id()} insertion after {res.contig}:{d.insertion} "
+            f"(phase {d.frame_phase}); insert {len(d.insert_seq)} bp, donor {len(d.donor_plus)} bp; "
+            f"re-cut sites after integration: {len(d.cleavable_after)}"
+            + ("; " + "; ".join(d.warnings) if d.warnings else ""),
+            markup=False, highlight=False,
+        )
+    if res.rejections:
+        info("rejected pairs: " + "; ".join(f"{k}: {v}" for k, v in sorted(res.rejections.items())))
+    info(f"wrote {out}.json, {out}.fa, {out}.gb")
