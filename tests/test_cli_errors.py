@@ -109,6 +109,6 @@ def test_unknown_scaffold_lists_valid(capsys: pytest.CaptureFixture[str]) -> Non
 def test_outputs_untouched_on_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     out = tmp_path / "keep.tsv"
     out.write_text("previous good result\n")
-    code, _, err = run(["design", "MT-ND44", "--out", str(out)], capsys)
+    code, _, _err = run(["design", "MT-ND44", "--out", str(out)], capsys)
     assert code == 2
     assert out.read_text() == "previous good result\n"

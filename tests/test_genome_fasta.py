@@ -83,13 +83,23 @@ def test_whitespace_and_crlf_are_ignored(tmp_path: Path) -> None:
     assert seqs == {"a": "ACGTNN"}
 
 
-def test_gzip_and_corrupt_gzip(tmp_path: Path) -> None:
+@pytest.mark.parametrize("isal", [True, False])
+def test_gzip_and_corrupt_gzip(tmp_path: Path, isal: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from taleforge.genome import fasta
+
+    if not isal:
+        monkeypatch.setattr(fasta, "_igzip", None)  # the stdlib gzip fallback
+    elif fasta._igzip is None:
+        pytest.skip("isal not installed")
     data = gzip.compress(b">a\nACGT\n" * 1 + b">b\n" + b"ACGT" * 1000 + b"\n")
     p = _write(tmp_path, data, "x.fa.gz")
     assert [k for k in _read(p)] == ["a", "b"]
     bad = _write(tmp_path, data[: len(data) // 2], "bad.fa.gz")
     with pytest.raises(FormatError, match="decompress"):
         _read(bad)
+    members = gzip.compress(b">a\nAC") + gzip.compress(b"GT\n>b\nTT\n")  # like bgzip
+    got = _read(_write(tmp_path, members, "m.fa.gz"))
+    assert [v.size for v in got.values()] == [4, 2]
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -149,3 +149,31 @@ def test_ranking_is_deterministic() -> None:
 def test_all_presets_validate() -> None:
     for name in ("tale-nt", "cellectis-like", "goldy", "plus63", "evolved-ntd"):
         assert get_scaffold(name).validate().name == name
+
+
+def test_vcf_variants_in_half_sites_are_penalised(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from taleforge.io.vcf import Variant
+
+    rng = np.random.default_rng(11)
+    seq = "".join("ACGT"[i] for i in rng.integers(0, 4, 300))
+    base = design_knockout(sequence=seq, params=_params(top=5, enzymes="none"))
+    best = base.designs[0].pair
+    # a SNP inside the best design's left half-site
+    pos = best.left.bound.start + 3
+    var = [Variant(best.contig, pos, seq[pos], "A" if seq[pos] != "A" else "C", "rsTest")]
+    res = design_knockout(sequence=seq, variants=var, params=_params(top=100000, enzymes="none"))
+    hit = [d for d in res.designs if d.pair.key == best.key]
+    assert hit, "the design is still reported, ranked lower"
+    assert hit[0].annotations.get("variants") == 1
+    assert any(r.rule == "variants" and r.score < 0 for r in hit[0].rules)
+    assert hit[0].score < base.designs[0].score
+    # and through a VCF file
+    vcf = Path(str(tmp_path)) / "v.vcf"
+    vcf.write_text(
+        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+        f"{best.contig}\t{pos + 1}\trsTest\t{seq[pos]}\t{var[0].alt}\t.\t.\t.\n"
+    )
+    res2 = design_knockout(sequence=seq, variants=vcf, params=_params(top=100000, enzymes="none"))
+    assert [d.score for d in res2.designs] == [d.score for d in res.designs]

@@ -171,3 +171,61 @@ def test_input_errors(planted: tuple[PackedGenome, dict[str, int]]) -> None:
         find_offtargets(pk, rvds_for_sequence(LSEQ), None, max_mismatches=9)
     with pytest.raises(ParameterError):
         find_offtargets(pk, rvds_for_sequence(LSEQ), None, spacer_min=20, spacer_max=10)
+
+
+# ----------------------------------------------------------------------------- properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+ROLES = {"L": 0, "R": 1}
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([("L", "R"), ("R", "L"), ("L", "L"), ("R", "R")]),
+    st.integers(15, 30),
+    st.integers(1, 1900),
+)
+def test_planted_pair_always_found(
+    seed: int, roles: tuple[str, str], spacer: int, pos: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    arms = [_rand(rng, 15), _rand(rng, 17)]
+    genome = list(_rand(rng, 2000))
+    site = _pair_site(arms[ROLES[roles[0]]], arms[ROLES[roles[1]]], _rand(rng, spacer))
+    pos = min(pos, len(genome) - len(site))
+    genome[pos : pos + len(site)] = list(site)
+    pk = PackedGenome.from_sequences({"g": "".join(genome)})
+    res = find_offtargets(pk, rvds_for_sequence(arms[0]), rvds_for_sequence(arms[1]),
+                          max_mismatches=0)
+    want = "L/R" if roles[0] != roles[1] else f"{roles[0]}/{roles[1]}"
+    got = {(p.start, p.orientation, p.upstream, p.spacer) for p in res.pairs}
+    assert (pos, want, roles[0], spacer) in got
+    if roles == ("L", "R"):
+        assert any(p.is_ontarget and p.start == pos for p in res.pairs)
+
+
+def test_reverse_complement_mirrors(planted: tuple[PackedGenome, dict[str, int]]) -> None:
+    pk, _ = planted
+    L, R = rvds_for_sequence(LSEQ), rvds_for_sequence(RSEQ)
+    rc = PackedGenome.from_sequences(
+        {n: reverse_complement(pk.fetch(n, 0, int(pk.lengths[i])))
+         for i, n in enumerate(pk.names)}
+    )
+    a = find_offtargets(pk, L, R, max_mismatches=2)
+    b = find_offtargets(rc, L, R, max_mismatches=2)
+    flip = {"L": "R", "R": "L"}
+
+    def key(p: object, mirror: bool) -> tuple[object, ...]:
+        from taleforge.design.offtarget import OffTargetPair
+
+        assert isinstance(p, OffTargetPair)
+        n = int(pk.lengths[pk.names.index(p.contig)])
+        start = n - p.end if mirror else p.start
+        up = (flip[p.upstream] if p.orientation == "L/R" else p.upstream) if mirror else p.upstream
+        return (p.contig, start, p.orientation, up, p.spacer, p.total_mismatches)
+
+    assert sorted(key(p, True) for p in b.pairs) == sorted(key(p, False) for p in a.pairs)
+    assert a.site_counts("L") == b.site_counts("L") and a.site_counts("R") == b.site_counts("R")

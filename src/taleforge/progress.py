@@ -11,7 +11,7 @@ from collections.abc import Callable
 ProgressCallback = Callable[[str, int, "int | None"], None]
 
 
-def null_progress(task: str, done: int, total: int | None) -> None:  # noqa: ARG001
+def null_progress(task: str, done: int, total: int | None) -> None:
     return None
 
 

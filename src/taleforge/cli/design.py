@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -15,24 +15,24 @@ from taleforge.cli.progress import cli_progress
 
 @app.command("design")
 def design_cmd(
-    gene: Annotated[Optional[str], typer.Argument(help="Gene symbol, gene ID or transcript ID")] = None,  # noqa: UP007
+    gene: Annotated[str | None, typer.Argument(help="Gene symbol, gene ID or transcript ID")] = None,
     genome: Annotated[str, typer.Option("--genome", "-g", help=GENOME_HELP)] = "builtin:hg38-chrM",
-    annotation: Annotated[Optional[Path], typer.Option(help="GTF, GFF3 or GenBank annotation")] = None,  # noqa: UP007
-    region: Annotated[Optional[str], typer.Option(help="Region chr:start-end (1-based, inclusive)")] = None,  # noqa: UP007
-    sequence: Annotated[Optional[str], typer.Option(help="FASTA file (or raw sequence) to design on instead of a genome")] = None,  # noqa: UP007
-    transcript: Annotated[Optional[str], typer.Option(help="Transcript to target (default: canonical)")] = None,  # noqa: UP007
+    annotation: Annotated[Path | None, typer.Option(help="GTF, GFF3 or GenBank annotation")] = None,
+    region: Annotated[str | None, typer.Option(help="Region chr:start-end (1-based, inclusive)")] = None,
+    sequence: Annotated[str | None, typer.Option(help="FASTA file (or raw sequence) to design on instead of a genome")] = None,
+    transcript: Annotated[str | None, typer.Option(help="Transcript to target (default: canonical)")] = None,
     flank: Annotated[int, typer.Option(help="bp added on each side of each coding exon")] = 0,
     include_utr: Annotated[bool, typer.Option("--include-utr", help="Target whole exons, not just CDS")] = False,
     scaffold: Annotated[str, typer.Option(help="Scaffold preset: tale-nt, cellectis-like, goldy, plus63, evolved-ntd")] = "tale-nt",
-    arm_min: Annotated[Optional[int], typer.Option(help="Minimum RVDs per array")] = None,  # noqa: UP007
-    arm_max: Annotated[Optional[int], typer.Option(help="Maximum RVDs per array")] = None,  # noqa: UP007
-    spacer_min: Annotated[Optional[int], typer.Option(help="Minimum spacer (bp)")] = None,  # noqa: UP007
-    spacer_max: Annotated[Optional[int], typer.Option(help="Maximum spacer (bp)")] = None,  # noqa: UP007
-    pos0: Annotated[Optional[str], typer.Option(help="Allowed position-0 bases, e.g. T or TC")] = None,  # noqa: UP007
-    g_rvd: Annotated[Optional[str], typer.Option(help="RVD for G: NN, NH or NK")] = None,  # noqa: UP007
+    arm_min: Annotated[int | None, typer.Option(help="Minimum RVDs per array")] = None,
+    arm_max: Annotated[int | None, typer.Option(help="Maximum RVDs per array")] = None,
+    spacer_min: Annotated[int | None, typer.Option(help="Minimum spacer (bp)")] = None,
+    spacer_max: Annotated[int | None, typer.Option(help="Maximum spacer (bp)")] = None,
+    pos0: Annotated[str | None, typer.Option(help="Allowed position-0 bases, e.g. T or TC")] = None,
+    g_rvd: Annotated[str | None, typer.Option(help="RVD for G: NN, NH or NK")] = None,
     streubel: Annotated[bool, typer.Option("--streubel/--no-streubel", help="Streubel filter (TALE-NT default on)")] = True,
     cermak: Annotated[bool, typer.Option("--cermak/--no-cermak", help="Cermak 2011 filters incl. composition")] = False,
-    variants: Annotated[Optional[Path], typer.Option(help="VCF of variants to avoid in half-sites")] = None,  # noqa: UP007
+    variants: Annotated[Path | None, typer.Option(help="VCF of variants to avoid in half-sites")] = None,
     top: Annotated[int, typer.Option(help="Number of designs to report")] = 20,
     min_cut_spacing: Annotated[int, typer.Option(help="Skip designs whose cut is within this many bp of a better one (0: report near-duplicates)")] = 5,
     enzymes: Annotated[str, typer.Option(help="Restriction enzymes for genotyping: commercial, all or none")] = "commercial",
@@ -40,11 +40,11 @@ def design_cmd(
     specificity_candidates: Annotated[int, typer.Option(help="How many top candidates get a genome-wide scan")] = 40,
     max_mismatches: Annotated[int, typer.Option(help="Off-target mismatches per half-site")] = 4,
     model: Annotated[str, typer.Option(help="Binding model: positional or tale-nt")] = "positional",
-    offtarget_genome: Annotated[Optional[str], typer.Option(help="Genome scanned for off-targets (default: --genome)")] = None,  # noqa: UP007
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output file (.tsv, .json, .bed, .gff3)")] = None,  # noqa: UP007
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write JSON here")] = None,  # noqa: UP007
-    bed_out: Annotated[Optional[Path], typer.Option("--bed", help="Also write a BED12 track here")] = None,  # noqa: UP007
-    gff3_out: Annotated[Optional[Path], typer.Option("--gff3", help="Also write a GFF3 track here")] = None,  # noqa: UP007
+    offtarget_genome: Annotated[str | None, typer.Option(help="Genome scanned for off-targets (default: --genome)")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (.tsv, .json, .bed, .gff3)")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write JSON here")] = None,
+    bed_out: Annotated[Path | None, typer.Option("--bed", help="Also write a BED12 track here")] = None,
+    gff3_out: Annotated[Path | None, typer.Option("--gff3", help="Also write a GFF3 track here")] = None,
     rebuild_index: Annotated[str, typer.Option(help="Genome index: auto (rebuild when stale), never (refuse a stale index), always")] = "auto",
     explain: Annotated[int, typer.Option(help="Print the rule-by-rule explanation of the top N designs")] = 0,
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -29,8 +29,8 @@ def _root() -> None:
 
 @app.command("params")
 def params_cmd(
-    table: Annotated[Optional[str], typer.Argument(help="Only this table")] = None,  # noqa: UP007
-    tsv: Annotated[Optional[Path], typer.Option("--tsv", help="Write all tables as TSV")] = None,  # noqa: UP007
+    table: Annotated[str | None, typer.Argument(help="Only this table")] = None,
+    tsv: Annotated[Path | None, typer.Option("--tsv", help="Write all tables as TSV")] = None,
 ) -> None:
     """List every rule constant: value, unit, source and evidence ([V] read in source,
     [K] literature value, [U] placeholder)."""

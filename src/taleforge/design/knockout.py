@@ -434,12 +434,13 @@ def design_knockout(
     # pool all passing candidates, rank by on-target score (vectorised lexsort; explicit
     # tie-breaks: contig, cut, left length, spacer, right length)
     contig_rank = {c: i for i, c in enumerate(sorted({w.contig for w in target.windows}))}
-    cols: dict[str, list[NDArray[Any]]] = {k: [] for k in ("neg", "ctg", "cut", "l", "s", "r", "si", "j")}
+    keys = ("neg", "ctg", "cut", "l", "s", "r", "si", "j")
+    cols: dict[str, list[NDArray[Any]]] = {k: [] for k in keys}
     for si, sc in enumerate(scored):
         sub = sc.cand.subset(sc.keep)
         total = np.zeros(len(sub))
-        for v in sc.terms.values():
-            total += v
+        for term in sc.terms.values():
+            total += term
         cols["neg"].append(-np.round(total, 9))
         cols["ctg"].append(np.full(len(sub), contig_rank[sub.contig], dtype=np.int64))
         cols["cut"].append(sub.cut_local + sub.offset)

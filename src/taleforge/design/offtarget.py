@@ -278,6 +278,11 @@ class OffTargetResult:
                 },
                 "notes": list(self.notes),
                 "rows": self.rows(),
+                "pair_scores": [
+                    {"id": p.pair_id(), "site1": p.up_score.as_dict(),
+                     "site2": p.down_score.as_dict()}
+                    for p in self.pairs
+                ],
             }
         )
 
@@ -643,7 +648,7 @@ def find_offtargets(
     :class:`~taleforge.genome.index.Genome` or a :class:`PackedGenome`. ``pos0_bases``:
     allowed position-0 bases on each TALE's strand (``"scaffold"`` = the scaffold's rule,
     None = any). The on-target: the pair given as ``ontarget``, else every perfect L/R pair
-    (0 mismatches in both sites); it is marked, not counted as an off-target."""
+    (0 mismatches in both sites, either TALE upstream); it is marked, not counted as an off-target."""
     sc = _scaffold(scaffold)
     mdl = _model(model)
     L = _as_rvds(left, "left")
@@ -714,9 +719,8 @@ def find_offtargets(
         if ontarget is not None:
             is_on = orient == "L/R" and up_role == "L" and (gu, gd) in on_rows
         else:
-            is_on = (
-                orient == "L/R" and up_role == "L" and int(d.mm[u]) == 0 and int(d.mm[dn]) == 0
-            )
+            # either TALE may be upstream: reverse-complementing the genome swaps them
+            is_on = orient == "L/R" and int(d.mm[u]) == 0 and int(d.mm[dn]) == 0
         pairs.append(_make_pair(packed, hits, d, u, dn, orient, up_role, down_role,
                                 queries, mdl, int(pix.spacer[i]), is_on))
     n_on = sum(p.is_ontarget for p in pairs)
@@ -724,9 +728,9 @@ def find_offtargets(
         notes.append("on-target pair not found in this genome (no perfect L/R pair in range)")
     elif n_on > 1:
         notes.append(f"{n_on} pairs qualify as on-target (the site is not unique)")
-    on_sites = {(p.up.contig, p.up.start, "+") for p in pairs if p.is_ontarget} | {
-        (p.down.contig, p.down.start, "-") for p in pairs if p.is_ontarget
-    }
+    on_sites = {(p.up.contig, p.up.start, p.up.strand, p.up.role) for p in pairs
+                if p.is_ontarget} | {(p.down.contig, p.down.start, p.down.strand, p.down.role)
+                                     for p in pairs if p.is_ontarget}
 
     sites: list[OffTargetSite] = []
     for row in range(len(hits)):
@@ -734,9 +738,7 @@ def find_offtargets(
         rl: list[Role] = [r for r in roles if role_q[r] == q]
         for role in rl:
             s = _site(packed, hits, d, row, role)
-            skey = (s.contig, s.start, s.strand)
-            if skey in on_sites and ((role == "L" and s.strand == "+") or
-                                    (role == "R" and s.strand == "-")):
+            if (s.contig, s.start, s.strand, s.role) in on_sites:
                 s = _replace_site(s, is_ontarget=True)
             sites.append(s)
 

@@ -17,8 +17,8 @@ EnzymeSet = Literal["commercial", "all", "none"]
 def _enzymes(which: EnzymeSet) -> tuple[tuple[str, re.Pattern[str], int], ...]:
     if which == "none":
         return ()
-    batch = Restriction.CommOnly if which == "commercial" else Restriction.AllEnzymes
-    out = []
+    batch = Restriction.CommOnly if which == "commercial" else Restriction.AllEnzymes  # type: ignore[attr-defined]
+    out: list[tuple[str, re.Pattern[str], int]] = []
     for enz in sorted(batch, key=str):
         site = str(enz.site)
         if not site or any(ch not in "ACGTRYKMSWBDHVN" for ch in site):
@@ -47,7 +47,7 @@ def unique_sites_in(
 
 
 def _overlapping(pat: re.Pattern[str], text: str) -> list[re.Match[str]]:
-    out = []
+    out: list[re.Match[str]] = []
     pos = 0
     while True:
         m = pat.search(text, pos)

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib
 import os
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -97,21 +98,22 @@ class _HashingReader:
         self._fh.close()
 
 
+_igzip: Any = None
+#: errors a corrupt or truncated gzip stream raises (besides OSError / EOFError)
+_DECOMPRESS_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error)
 try:  # optional: ISA-L inflates ~3x faster than zlib (pip install isal)
-    from isal import igzip as _igzip
-    from isal import isal_zlib as _isal_zlib
-
-    _DECOMPRESS_ERRORS: tuple[type[Exception], ...] = (zlib.error, _isal_zlib.error)
+    _igzip = importlib.import_module("isal.igzip")
+    _DECOMPRESS_ERRORS = (*_DECOMPRESS_ERRORS, importlib.import_module("isal.isal_zlib").error)
 except ImportError:  # pragma: no cover - depends on the environment
     _igzip = None
-    _DECOMPRESS_ERRORS = (zlib.error,)
 
 
 def _gzip_reader(raw: _HashingReader) -> IO[bytes]:
     """A gzip (also bgzip, multi-member) decompressing reader over ``raw``."""
+    fileobj: Any = raw
     if _igzip is not None:
-        return _igzip.IGzipFile(fileobj=raw, mode="rb")  # type: ignore[arg-type]
-    return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[call-overload,no-any-return]
+        return cast(IO[bytes], _igzip.IGzipFile(fileobj=fileobj, mode="rb"))
+    return cast(IO[bytes], gzip.GzipFile(fileobj=fileobj, mode="rb"))
 
 
 def is_gzip(path: str | os.PathLike[str]) -> bool:
@@ -170,13 +172,12 @@ class FastaReader:
                 magic = raw_fh.read(2)
                 raw_fh.seek(0)
                 stream: IO[bytes] | _HashingReader
-                if magic == GZIP_MAGIC:
-                    stream = _gzip_reader(raw)
-                else:
-                    stream = raw
+                gz = magic == GZIP_MAGIC
+                stream = _gzip_reader(raw) if gz else raw
+                catch = _DECOMPRESS_ERRORS if gz else ()
                 try:
                     yield from self._parse(stream)
-                except (OSError, EOFError, *_DECOMPRESS_ERRORS) as exc:
+                except catch as exc:
                     raise self._err(
                         f"cannot decompress ({exc})",
                         hint="the gzip file is truncated or corrupt; download it again",

@@ -14,6 +14,7 @@ search, so a full GENCODE GTF (3.4 M lines) loads in roughly 20-40 s.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +22,11 @@ from pathlib import Path
 from taleforge.errors import FormatError
 from taleforge.genome.annotation import (
     Gene,
+    IntervalCache,
     Transcript,
     build_gene,
     build_transcript,
+    no_gc,
     normalise_tag,
     open_text,
 )
@@ -38,6 +41,7 @@ _PROGRESS_EVERY = 200_000
 
 @dataclass(slots=True)
 class _Tx:
+    tid: str
     gene_id: str
     contig: str
     strand: str
@@ -46,19 +50,20 @@ class _Tx:
     cds: list[tuple[int, int]] = field(default_factory=list)
 
 
+_ATTR_RE = re.compile(r'([A-Za-z_][\w.]*)\s+(?:"([^"]*)"|([^;\s"]+))')
+
+
 def parse_gtf_attributes(text: str) -> dict[str, list[str]]:
     """``gene_id "X"; tag "a"; tag "b"; level 2;`` -> ``{"gene_id": ["X"], "tag": ["a", "b"],
     "level": ["2"]}`` (quotes removed, repeated keys kept in order)."""
     out: dict[str, list[str]] = {}
-    for part in text.split(";"):
-        part = part.strip()
-        if not part:
-            continue
-        key, _, val = part.partition(" ")
-        val = val.strip()
-        if len(val) >= 2 and val[0] == '"' and val[-1] == '"':
-            val = val[1:-1]
-        out.setdefault(key, []).append(val)
+    for key, quoted, bare in _ATTR_RE.findall(text):
+        val = bare if bare else quoted
+        lst = out.get(key)
+        if lst is None:
+            out[key] = [val]
+        else:
+            lst.append(val)
     return out
 
 
@@ -96,23 +101,35 @@ def read_gtf(
 ) -> list[Gene]:
     """Parse a GTF (plain or .gz) into genes. Raises :class:`FormatError` on malformed
     lines (with the line number) and on files without usable features."""
+    with no_gc():
+        return _read_gtf(path, contig_alias=contig_alias, progress=progress)
+
+
+def _read_gtf(
+    path: str | Path,
+    *,
+    contig_alias: dict[str, str] | None,
+    progress: ProgressCallback | None,
+) -> list[Gene]:
     p = Path(path)
     alias = contig_alias or {}
     intern = sys.intern
-    genes: dict[str, tuple[str, dict[str, list[str]], int, int]] = {}  # id -> contig, attrs...
+    genes: dict[str, tuple[str, dict[str, list[str]], int, int]] = {}  # key -> row facts
     gene_strand: dict[str, str] = {}
-    txs: dict[str, _Tx] = {}
-    n_lines = 0
+    txs: dict[str, _Tx] = {}  # key: transcript_id, or transcript_id + TAB + contig
     n_data = 0
-    contig_cache: dict[str, str] = {}
+    lineno = 0
+    last_raw = None
+    contig = ""
+    wanted = _WANTED
     with open_text(p) as fh:
-        for lineno, line in enumerate(fh, 1):
-            n_lines = lineno
-            if lineno % _PROGRESS_EVERY == 0:
+        for line in fh:
+            lineno += 1
+            if not lineno & 0x3FFFF:
                 report(progress, "reading GTF", lineno, None)
-            if not line or line[0] == "#" or line == "\n":
+            if line[0] == "#":
                 continue
-            cols = line.rstrip("\n\r").split("\t")
+            cols = line.split("\t")
             if len(cols) != 9:
                 if not line.strip():
                     continue
@@ -125,7 +142,7 @@ def read_gtf(
                 )
             n_data += 1
             ftype = cols[2]
-            if ftype not in _WANTED:
+            if ftype not in wanted:
                 continue
             try:
                 start = int(cols[3]) - 1
@@ -142,7 +159,7 @@ def read_gtf(
                     "GTF coordinates are 1-based inclusive with start <= end",
                 )
             strand = cols[6]
-            if strand not in ("+", "-"):
+            if strand != "+" and strand != "-":
                 if strand in (".", "?") and ftype == "gene":
                     strand = "+"
                 else:
@@ -151,10 +168,9 @@ def read_gtf(
                         "column 7 must be '+' or '-' for genes, transcripts, exons and CDS",
                     )
             raw_contig = cols[0]
-            contig = contig_cache.get(raw_contig)
-            if contig is None:
+            if raw_contig != last_raw:
                 contig = intern(alias.get(raw_contig, raw_contig))
-                contig_cache[raw_contig] = contig
+                last_raw = raw_contig
             attr_text = cols[8]
             if ftype == "gene":
                 a = parse_gtf_attributes(attr_text)
@@ -165,7 +181,14 @@ def read_gtf(
                 genes[gid + "\t" + contig] = (contig, a, start, end)
                 gene_strand[gid + "\t" + contig] = strand
                 continue
-            tid = _quick_attr(attr_text, "transcript_id")
+            i = attr_text.find('transcript_id "')
+            if i > 0 and attr_text[i - 1] not in " ;\t":
+                tid = _quick_attr(attr_text, "transcript_id")
+            elif i >= 0:
+                j = i + 15
+                tid = attr_text[j:attr_text.find('"', j)]
+            else:
+                tid = None
             if tid is None:
                 if ftype == "transcript":
                     raise _bad(p, lineno, "transcript row without transcript_id",
@@ -176,19 +199,22 @@ def read_gtf(
                     raise _bad(p, lineno, f"{ftype} row without transcript_id or gene_id",
                                'add transcript_id "..." and gene_id "..." attributes')
                 tid = gid0
-            key = tid + "\t" + contig  # PAR genes reuse IDs on chrX/chrY in some GTFs
-            tx = txs.get(key)
-            if tx is None:
-                a = parse_gtf_attributes(attr_text)
-                tx = _Tx(gene_id=_first(a, "gene_id", default=tid), contig=contig,
-                         strand=strand, attrs=a)
-                txs[key] = tx
-            if ftype == "transcript":
+            tx = txs.get(tid)
+            if tx is None or tx.contig is not contig:
+                # same transcript ID on another contig (chrX/chrY PAR copies in some GTFs)
+                key = tid if tx is None else tid + "\t" + contig
+                tx = txs.get(key)
+                if tx is None:
+                    a = parse_gtf_attributes(attr_text)
+                    tx = _Tx(tid=tid, gene_id=_first(a, "gene_id", default=tid),
+                             contig=contig, strand=strand, attrs=a)
+                    txs[key] = tx
+            if ftype == "exon":
+                tx.exons.append((start, end))
+            elif ftype == "transcript":
                 if tx.attrs is None or "transcript_type" not in tx.attrs:
                     tx.attrs = parse_gtf_attributes(attr_text)
                 tx.strand = strand
-            elif ftype == "exon":
-                tx.exons.append((start, end))
             else:  # CDS or stop_codon
                 tx.cds.append((start, end))
                 if "transl_table" in attr_text and tx.attrs is not None and (
@@ -197,6 +223,7 @@ def read_gtf(
                     tt = parse_gtf_attributes(attr_text).get("transl_table")
                     if tt:
                         tx.attrs["transl_table"] = tt
+    n_lines = lineno
     report(progress, "reading GTF", n_lines, n_lines)
     if n_data == 0:
         raise FormatError(
@@ -210,9 +237,10 @@ def read_gtf(
         )
     # ---------------------------------------------------------------- assemble
     by_gene: dict[str, list[Transcript]] = {}
+    icache: IntervalCache = {}
     tx_gene_attrs: dict[str, dict[str, list[str]]] = {}
-    for key, tx in txs.items():
-        tid = key.split("\t", 1)[0]
+    for tx in txs.values():
+        tid = tx.tid
         a = tx.attrs or {}
         gkey = tx.gene_id + "\t" + tx.contig
         tx_gene_attrs.setdefault(gkey, a)
@@ -233,6 +261,7 @@ def read_gtf(
             biotype=_first(a, "transcript_type", "transcript_biotype"),
             tags=[normalise_tag(x) for x in a.get("tag", [])],
             transl_table=tt_int,
+            icache=icache,
         )
         by_gene.setdefault(gkey, []).append(t)
     out: list[Gene] = []

@@ -580,6 +580,13 @@ def _fasta_text_records(text: str, label: str) -> dict[str, str]:
     return {k: "".join(v) for k, v in parts.items()}
 
 
+def _is_file(text: str) -> bool:
+    try:
+        return Path(text).is_file()
+    except OSError:  # e.g. a long raw sequence is not a valid file name
+        return False
+
+
 def genome_from_sequence(source: str | os.PathLike[str], *, name: str | None = None) -> Genome:
     """A small in-memory genome from a FASTA file (``--sequence file.fa``), FASTA text or a raw
     sequence string. Only A/C/G/T/N (any case) are allowed: anything else raises
@@ -593,7 +600,7 @@ def genome_from_sequence(source: str | os.PathLike[str], *, name: str | None = N
             and not stripped.startswith(">")
             and (os.sep in stripped or stripped.lower().endswith(_FASTA_EXT))
         )
-        if len(stripped) < 4096 and "\n" not in stripped and Path(stripped).is_file():
+        if len(stripped) < 4096 and "\n" not in stripped and _is_file(stripped):
             is_path = True
         elif looks_like_path:
             raise InputError(f"sequence file not found: {stripped}", hint="check the path")

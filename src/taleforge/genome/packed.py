@@ -156,7 +156,7 @@ class PackedGenome:
         lo = unpack_bits(self.lo, g0, g1).astype(np.uint8)
         hi = unpack_bits(self.hi, g0, g1).astype(np.uint8)
         nm = unpack_bits(self.nmask, g0, g1)
-        out = lo | (hi << 1)
+        out: NDArray[np.uint8] = (lo | (hi << 1)).astype(np.uint8)
         out[nm] = N_CODE
         return out
 

@@ -92,12 +92,15 @@ def _gff_attr(d: Mapping[str, Any]) -> str:
     for k, v in d.items():
         if v is None or v == "":
             continue
-        val = ",".join(gff3_escape(_cell(x)) for x in v) if isinstance(v, (list, tuple)) else gff3_escape(_cell(v))
+        items = v if isinstance(v, (list, tuple)) else [v]
+        val = ",".join(gff3_escape(_cell(x)) for x in items)
         parts.append(f"{k}={val}")
     return ";".join(parts)
 
 
-def pair_gff3(pairs: Sequence[tuple[str, TalenPair, float, Mapping[str, Any]]], source: str = "taleforge") -> str:
+def pair_gff3(
+    pairs: Sequence[tuple[str, TalenPair, float, Mapping[str, Any]]], source: str = "taleforge"
+) -> str:
     """GFF3: one ``engineered_region`` per pair with children ``binding_site`` (left '+',
     right '-', incl. position 0) and a spacer ``region``."""
     lines = ["##gff-version 3"]

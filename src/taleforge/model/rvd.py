@@ -103,7 +103,7 @@ def check_array_length(rvds: tuple[str, ...]) -> None:
 
 def rvds_for_sequence(seq: str, *, g_rvd: GRvd = "NN") -> tuple[str, ...]:
     """RVDs recognising ``seq`` (the bound bases, 5'->3', position 0 excluded)."""
-    out = []
+    out: list[str] = []
     for i, b in enumerate(seq.upper()):
         if b == "G":
             out.append(g_rvd)
