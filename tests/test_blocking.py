@@ -91,7 +91,7 @@ def test_overlapping_transcripts_all_checked() -> None:
 
 
 def test_cleavable_scan_finds_the_designed_pair_and_homodimers() -> None:
-    ref, tx = make_gene(4)
+    ref, _tx = make_gene(4)
     sc = get_scaffold("tale-nt")
     c = enumerate_pairs(ref, sc, contig="syn", cut_window=(1000, 1100))
     pair = c.materialize(0)
@@ -109,7 +109,7 @@ def test_cleavable_scan_finds_the_designed_pair_and_homodimers() -> None:
 
 
 def test_c_positions_in_utr_and_introns() -> None:
-    ref, tx = make_gene(1)
+    _ref, tx = make_gene(1)
     assert c_position(tx, tx.genomic_pos(0)) == "1"
     assert c_position(tx, tx.genomic_pos(0) - 5) == "-5"
     intr = tx.introns_in_order()[0]

@@ -9,7 +9,6 @@ CDS.
 from __future__ import annotations
 
 import functools
-
 from pathlib import Path
 
 import pytest
@@ -151,7 +150,7 @@ def mito_annotation(gb: Path) -> tuple[Annotation, str]:
     return Annotation(genes, source=str(gb)), seq
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _bio_aa(codon: str) -> str:
     """Biopython's table-2 translation of one codon (memoised: 64 codons)."""
     return str(Seq(codon).translate(table=2))

@@ -73,3 +73,13 @@ def test_cli_errors(argv: list[str], needle: str, capsys: pytest.CaptureFixture[
 def test_unreachable_scheduler(capsys: pytest.CaptureFixture[str]) -> None:
     msg = _run_err(["offtarget", "--left", L16, "--scheduler", "foo://nowhere:1"], capsys)
     assert "scheduler" in msg
+
+
+def test_explain_and_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        main(["offtarget", "--left", L16, "--max-mismatches", "3", "--explain", "1",
+              "--pos0", "any"])
+    except SystemExit as exc:
+        assert exc.code in (0, None)
+    cap = capsys.readouterr()
+    assert cap.out.splitlines()[0].startswith("# taleforge offtarget")  # TSV when piped

@@ -43,7 +43,7 @@ def test_design_both_strands_and_changes() -> None:
     assert top.seq[top.left_arm_nt + 10] == changes[1].alt
     assert top.idt.count("*") == 2 * int(SSODN_PARAMS["ps_bonds"])
     assert top.note.startswith("sense")
-    a, b = design_ssodn(seq, 0, changes, left_arm_nt=30, right_arm_nt=70)
+    a, _b = design_ssodn(seq, 0, changes, left_arm_nt=30, right_arm_nt=70)
     assert (a.left_arm_nt, a.right_arm_nt) == (30, 70) and len(a.seq) == 111
     with pytest.raises(RegionError):
         design_ssodn(seq, 0, [Change(5, seq[5], "A" if seq[5] != "A" else "C")])

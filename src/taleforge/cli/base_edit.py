@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -23,30 +23,30 @@ from taleforge.cli.progress import cli_progress
 @app.command("base-edit")
 def base_edit_cmd(
     genome: Annotated[str, typer.Option("--genome", "-g", help=GENOME_HELP)] = "builtin:hg38-chrM",
-    position: Annotated[Optional[int], typer.Option(help="1-based position of the base to edit")] = None,  # noqa: UP007
-    to: Annotated[Optional[str], typer.Option("--to", help="Base wanted after editing (A/C/G/T, + strand)")] = None,  # noqa: UP007
-    contig: Annotated[Optional[str], typer.Option(help="Contig of --position (needed for multi-contig genomes)")] = None,  # noqa: UP007
-    variant: Annotated[Optional[str], typer.Option(help="Substitution contig:pos:REF>ALT (1-based), e.g. chr11:5227002:T>A")] = None,  # noqa: UP007
-    knockout: Annotated[Optional[str], typer.Option(help="Gene to knock out by a stop codon or splice-site edit")] = None,  # noqa: UP007
-    annotation: Annotated[Optional[Path], typer.Option(help="GTF, GFF3 or GenBank annotation (built-in genomes have one)")] = None,  # noqa: UP007
-    editor: Annotated[Optional[list[str]], typer.Option("--editor", "-e", help="Editor(s) or families: DdCBE, DddA11, TALED, DdCBE-G1333-NL, ... (default: all)")] = None,  # noqa: UP007
+    position: Annotated[int | None, typer.Option(help="1-based position of the base to edit")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Base wanted after editing (A/C/G/T, + strand)")] = None,
+    contig: Annotated[str | None, typer.Option(help="Contig of --position (needed for multi-contig genomes)")] = None,
+    variant: Annotated[str | None, typer.Option(help="Substitution contig:pos:REF>ALT (1-based), e.g. chr11:5227002:T>A")] = None,
+    knockout: Annotated[str | None, typer.Option(help="Gene to knock out by a stop codon or splice-site edit")] = None,
+    annotation: Annotated[Path | None, typer.Option(help="GTF, GFF3 or GenBank annotation (built-in genomes have one)")] = None,
+    editor: Annotated[list[str] | None, typer.Option("--editor", "-e", help="Editor(s) or families: DdCBE, DddA11, TALED, DdCBE-G1333-NL, ... (default: all)")] = None,
     window_table: Annotated[str, typer.Option(help="Editing-window table: mitoedit, qiu2024 or a TSV of measured efficiencies")] = "mitoedit",
-    nuclear_genome: Annotated[Optional[str], typer.Option(help="Also scan this (nuclear) genome for off-targets")] = None,  # noqa: UP007
-    arm_min: Annotated[Optional[int], typer.Option(help="Minimum RVDs per TALE array")] = None,  # noqa: UP007
-    arm_max: Annotated[Optional[int], typer.Option(help="Maximum RVDs per TALE array")] = None,  # noqa: UP007
-    pos0: Annotated[Optional[str], typer.Option(help="Allowed position-0 bases (default T; ACGT for evolved N-terminal domains)")] = None,  # noqa: UP007
+    nuclear_genome: Annotated[str | None, typer.Option(help="Also scan this (nuclear) genome for off-targets")] = None,
+    arm_min: Annotated[int | None, typer.Option(help="Minimum RVDs per TALE array")] = None,
+    arm_max: Annotated[int | None, typer.Option(help="Maximum RVDs per TALE array")] = None,
+    pos0: Annotated[str | None, typer.Option(help="Allowed position-0 bases (default T; ACGT for evolved N-terminal domains)")] = None,
     g_rvd: Annotated[str, typer.Option(help="RVD for G: NN, NH or NK")] = "NN",
     top: Annotated[int, typer.Option(help="Number of designs to report")] = 20,
     all_arms: Annotated[bool, typer.Option("--all-arms", help="Report every arm-length variant (default: best per window geometry)")] = False,
     offtarget: Annotated[bool, typer.Option("--offtarget/--no-offtarget", help="Genome-wide half-site and pair off-target scan")] = True,
-    max_mismatches: Annotated[Optional[int], typer.Option(help="Off-target mismatches per half-site (default 3)")] = None,  # noqa: UP007
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output file (.tsv, .json, .bed, .gff3, .html)")] = None,  # noqa: UP007
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write JSON here")] = None,  # noqa: UP007
-    bed_out: Annotated[Optional[Path], typer.Option("--bed", help="Also write a BED12 track here")] = None,  # noqa: UP007
-    gff3_out: Annotated[Optional[Path], typer.Option("--gff3", help="Also write GFF3 (pairs, target, bystanders) here")] = None,  # noqa: UP007
-    view_out: Annotated[Optional[Path], typer.Option("--view", help="Also write the text window view here")] = None,  # noqa: UP007
-    html_out: Annotated[Optional[Path], typer.Option("--html", help="Also write the HTML window view here")] = None,  # noqa: UP007
-    dump_window_table: Annotated[Optional[Path], typer.Option(help="Write the window table in use as TSV (a template for measured tables)")] = None,  # noqa: UP007
+    max_mismatches: Annotated[int | None, typer.Option(help="Off-target mismatches per half-site (default 3)")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (.tsv, .json, .bed, .gff3, .html)")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write JSON here")] = None,
+    bed_out: Annotated[Path | None, typer.Option("--bed", help="Also write a BED12 track here")] = None,
+    gff3_out: Annotated[Path | None, typer.Option("--gff3", help="Also write GFF3 (pairs, target, bystanders) here")] = None,
+    view_out: Annotated[Path | None, typer.Option("--view", help="Also write the text window view here")] = None,
+    html_out: Annotated[Path | None, typer.Option("--html", help="Also write the HTML window view here")] = None,
+    dump_window_table: Annotated[Path | None, typer.Option(help="Write the window table in use as TSV (a template for measured tables)")] = None,
     explain: Annotated[int, typer.Option(help="Print the window view and rule-by-rule explanation of the top N designs")] = 1,
     rebuild_index: Annotated[str, typer.Option(help="Genome index: auto, never or always")] = "auto",
 ) -> None:
@@ -72,8 +72,9 @@ def base_edit_cmd(
     table = load_window_table(window_table)
     with cli_progress() as progress:
         g = open_genome(genome, rebuild=rebuild_index, progress=progress)  # type: ignore[arg-type]
-        ng = open_genome(nuclear_genome, rebuild=rebuild_index, progress=progress) \
-            if nuclear_genome else None  # type: ignore[arg-type]
+        ng = open_genome(
+            nuclear_genome, rebuild=rebuild_index, progress=progress  # type: ignore[arg-type]
+        ) if nuclear_genome else None
         ann = load_annotation(annotation, progress=progress) if annotation is not None else None
         res = design_base_edit(
             g,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -79,21 +79,21 @@ def _write(prefix: Path, files: dict[str, str]) -> None:
 
 @app.command("correct")
 def correct_cmd(
-    genome: Annotated[Optional[str], typer.Option("--genome", "-g", help=GENOME_HELP)] = None,  # noqa: UP007
-    annotation: Annotated[Optional[Path], typer.Option(help="GTF, GFF3 or GenBank annotation")] = None,  # noqa: UP007
-    variant: Annotated[Optional[str], typer.Option(help="CONTIG:POS:REF>ALT on the reference + strand; the cells carry ALT, the design restores REF")] = None,  # noqa: UP007
-    sequence: Annotated[Optional[str], typer.Option(help="FASTA of the current (to be corrected) allele")] = None,  # noqa: UP007
-    position: Annotated[Optional[int], typer.Option(help="With --sequence: 1-based position to correct")] = None,  # noqa: UP007
-    to: Annotated[Optional[str], typer.Option("--to", help="With --sequence: base to correct toward")] = None,  # noqa: UP007
-    exons: Annotated[Optional[str], typer.Option(help=EXONS_HELP)] = None,  # noqa: UP007
-    cds: Annotated[Optional[str], typer.Option(help=CDS_HELP)] = None,  # noqa: UP007
+    genome: Annotated[str | None, typer.Option("--genome", "-g", help=GENOME_HELP)] = None,
+    annotation: Annotated[Path | None, typer.Option(help="GTF, GFF3 or GenBank annotation")] = None,
+    variant: Annotated[str | None, typer.Option(help="CONTIG:POS:REF>ALT on the reference + strand; the cells carry ALT, the design restores REF")] = None,
+    sequence: Annotated[str | None, typer.Option(help="FASTA of the current (to be corrected) allele")] = None,
+    position: Annotated[int | None, typer.Option(help="With --sequence: 1-based position to correct")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="With --sequence: base to correct toward")] = None,
+    exons: Annotated[str | None, typer.Option(help=EXONS_HELP)] = None,
+    cds: Annotated[str | None, typer.Option(help=CDS_HELP)] = None,
     scaffold: Annotated[str, typer.Option(help="Scaffold preset: tale-nt, cellectis-like, goldy, plus63, evolved-ntd")] = "tale-nt",
     model: Annotated[str, typer.Option(help="Binding model: positional or tale-nt")] = "positional",
     max_cut_distance: Annotated[int, typer.Option(help="Largest edit-to-cut distance (bp)")] = 10,
     designs: Annotated[int, typer.Option(help="Number of designs to report")] = 3,
     min_blocking: Annotated[int, typer.Option(help="Minimum silent blocking mutations")] = 2,
     max_blocking: Annotated[int, typer.Option(help="Maximum silent blocking mutations")] = 6,
-    ssodn_arms: Annotated[Optional[str], typer.Option(help="Asymmetric ssODN arms LEFT,RIGHT (nt, + strand)")] = None,  # noqa: UP007
+    ssodn_arms: Annotated[str | None, typer.Option(help="Asymmetric ssODN arms LEFT,RIGHT (nt, + strand)")] = None,
     ssodn_arm_min: Annotated[int, typer.Option(help="Symmetric ssODN arm minimum (nt)")] = 40,
     ssodn_arm_max: Annotated[int, typer.Option(help="Symmetric ssODN arm maximum (nt)")] = 60,
     ssodn_total_min: Annotated[int, typer.Option(help="ssODN total length minimum (nt)")] = 100,
@@ -102,7 +102,7 @@ def correct_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output prefix: writes PREFIX.json, PREFIX.fa, PREFIX.gb")] = Path("correction"),
 ) -> None:
     """Correct a point mutation with a TALEN pair and an ssODN carrying silent blocking mutations."""
-    from taleforge.design.donor import correction_from_variant, design_correction, correction_genbank
+    from taleforge.design.donor import correction_from_variant, correction_genbank, design_correction
     from taleforge.design.ssodn import SSODN_PARAMS
     from taleforge.genome.annotation import load_annotation
     from taleforge.genome.index import open_genome
@@ -129,7 +129,7 @@ def correct_cmd(
                                      hint="or use --sequence with --position and --to")
             g = open_genome(genome, progress=prog)
             ann = load_annotation(annotation) if annotation else None
-            res = correction_from_variant(g, variant, annotation=ann, genome=g, progress=prog, **kw)
+            res = correction_from_variant(g, variant, annotation=ann, progress=prog, **kw)
         elif sequence is not None:
             if position is None or to is None:
                 raise ParameterError("--sequence needs --position and --to",
@@ -154,42 +154,42 @@ def correct_cmd(
     info(f"correcting {res.contig}:{res.position + 1}: the cells' {res.current_base} (+ strand) "
          f"-> {res.corrected_base}")
     for d in res.designs:
-        b = d.blocking
+        blk = d.blocking
         out_console.print(
             f"#{d.rank} {d.pair.pair_id()} cut {d.distance_bp} bp from the edit"
             f"{' (edit in spacer)' if d.edit_in_spacer else ''}; blocking: "
-            + ", ".join(f"{m.change.pos + 1}{m.change.ref}>{m.change.alt}" for m in b.mutations)
-            + f"; {b.left_before.model} left {b.left_before.score:.3f}->{b.left_after.score:.3f}, "
-            f"right {b.right_before.score:.3f}->{b.right_after.score:.3f}",
-            markup=False, highlight=False,
+            + ", ".join(f"{m.change.pos + 1}{m.change.ref}>{m.change.alt}" for m in blk.mutations)
+            + f"; {blk.left_before.model} left {blk.left_before.score:.3f}->{blk.left_after.score:.3f}, "
+            f"right {blk.right_before.score:.3f}->{blk.right_after.score:.3f}",
+            markup=False, highlight=False, soft_wrap=True,
         )
         out_console.print("   " + "; ".join(c.hgvs_p + " " + c.c_notation for c in d.consequences),
-                          markup=False, highlight=False)
-        out_console.print(f"   ssODN(+) {d.ssodns[0].idt}", markup=False, highlight=False)
+                          markup=False, highlight=False, soft_wrap=True)
+        out_console.print(f"   ssODN(+) {d.ssodns[0].idt}", markup=False, highlight=False, soft_wrap=True)
     info(f"wrote {out}.json, {out}.fa, {out}.gb")
 
 
 @app.command("knockin")
 def knockin_cmd(
     cargo: Annotated[Path, typer.Option(help="Cargo (GenBank or FASTA DNA)")],
-    genome: Annotated[Optional[str], typer.Option("--genome", "-g", help=GENOME_HELP)] = None,  # noqa: UP007
-    annotation: Annotated[Optional[Path], typer.Option(help="GTF, GFF3 or GenBank annotation")] = None,  # noqa: UP007
-    gene: Annotated[Optional[str], typer.Option(help="Gene symbol or ID")] = None,  # noqa: UP007
-    transcript: Annotated[Optional[str], typer.Option(help="Transcript (default: canonical)")] = None,  # noqa: UP007
-    sequence: Annotated[Optional[str], typer.Option(help="FASTA of the locus (instead of --genome)")] = None,  # noqa: UP007
-    exons: Annotated[Optional[str], typer.Option(help=EXONS_HELP)] = None,  # noqa: UP007
-    cds: Annotated[Optional[str], typer.Option(help=CDS_HELP)] = None,  # noqa: UP007
-    exon: Annotated[Optional[int], typer.Option(help="Exon number (transcript order) for in-frame knock-in")] = None,  # noqa: UP007
-    intron: Annotated[Optional[int], typer.Option(help="Intron number (transcript order) for intronic insertion")] = None,  # noqa: UP007
+    genome: Annotated[str | None, typer.Option("--genome", "-g", help=GENOME_HELP)] = None,
+    annotation: Annotated[Path | None, typer.Option(help="GTF, GFF3 or GenBank annotation")] = None,
+    gene: Annotated[str | None, typer.Option(help="Gene symbol or ID")] = None,
+    transcript: Annotated[str | None, typer.Option(help="Transcript (default: canonical)")] = None,
+    sequence: Annotated[str | None, typer.Option(help="FASTA of the locus (instead of --genome)")] = None,
+    exons: Annotated[str | None, typer.Option(help=EXONS_HELP)] = None,
+    cds: Annotated[str | None, typer.Option(help=CDS_HELP)] = None,
+    exon: Annotated[int | None, typer.Option(help="Exon number (transcript order) for in-frame knock-in")] = None,
+    intron: Annotated[int | None, typer.Option(help="Intron number (transcript order) for intronic insertion")] = None,
     in_frame: Annotated[bool, typer.Option("--in-frame", help="Keep the host reading frame through the 2A (with --exon)")] = False,
     two_a: Annotated[str, typer.Option("--2a", help="2A peptide: P2A, T2A, E2A, F2A")] = "P2A",
     gsg: Annotated[bool, typer.Option("--gsg/--no-gsg", help="GSG linker before the 2A")] = True,
     layout: Annotated[str, typer.Option(help="2a-cargo-polya (host gene ends at the cargo) or 2a-cargo-2a (host protein continues)")] = "2a-cargo-polya",
-    keep_stop: Annotated[Optional[bool], typer.Option("--keep-stop/--remove-stop", help="Cargo stop codon (default: by layout)")] = None,  # noqa: UP007
+    keep_stop: Annotated[bool | None, typer.Option("--keep-stop/--remove-stop", help="Cargo stop codon (default: by layout)")] = None,
     polya: Annotated[bool, typer.Option("--polya/--no-polya", help="Add the bGH polyA")] = True,
     cassette_as_is: Annotated[bool, typer.Option("--cassette-as-is", help="With --intron: the cargo is a complete cassette")] = False,
     arm: Annotated[int, typer.Option(help="Homology arm length (bp, each side)")] = 500,
-    arms: Annotated[Optional[str], typer.Option(help="Asymmetric arms 5',3' in gene orientation (bp)")] = None,  # noqa: UP007
+    arms: Annotated[str | None, typer.Option(help="Asymmetric arms 5',3' in gene orientation (bp)")] = None,
     aav_capacity: Annotated[int, typer.Option(help="AAV packaging limit for warnings (bp)")] = 4400,
     scaffold: Annotated[str, typer.Option(help="Scaffold preset")] = "tale-nt",
     model: Annotated[str, typer.Option(help="Binding model: positional or tale-nt")] = "positional",
@@ -261,7 +261,7 @@ def knockin_cmd(
             f"(phase {d.frame_phase}); insert {len(d.insert_seq)} bp, donor {len(d.donor_plus)} bp; "
             f"re-cut sites after integration: {len(d.cleavable_after)}"
             + ("; " + "; ".join(d.warnings) if d.warnings else ""),
-            markup=False, highlight=False,
+            markup=False, highlight=False, soft_wrap=True,
         )
     if res.rejections:
         info("rejected pairs: " + "; ".join(f"{k}: {v}" for k, v in sorted(res.rejections.items())))

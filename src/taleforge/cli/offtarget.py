@@ -179,9 +179,7 @@ def offtarget_cmd(
     elif not written:
         sys.stdout.write(res.to_tsv())
     for p in res.pairs[:explain]:
-        info(f"pair {p.pair_id()} ({p.orientation}, upstream {p.upstream}):")
-        info(p.up_score.explanation())
-        info(p.down_score.explanation())
+        info(p.explain())
     for n in (*notes, *res.notes):
         info(f"note: {n}")
     for path in written:

@@ -78,6 +78,9 @@ RANKING = register_table(
             Param("w_cds_fraction", 0.2, "score per unit", "earlier stops truncate more "
                   "protein (DOMAIN §4, knockout practice)", "K",
                   "knockout mode: penalty times fraction of the CDS before the edit"),
+            Param("w_noncanonical_stop", 0.15, "score", "Temperley 2010 Science 327:301: "
+                  "mitochondrial AGA/AGG terminate via -1 frameshift", "U",
+                  "knockout mode: penalty for a created AGA/AGG stop (prefer TAA/TAG)"),
             Param("default_max_mismatches", 3, "mismatches", "placeholder; Juillerat 2014: "
                   "64% of TALENs needed >= 4 mismatches for any off-site", "U",
                   "half-site off-target scan mismatch limit"),
@@ -114,6 +117,7 @@ class EditRequest:
     reason: str = "requested"
     consequences: tuple[Consequence, ...] = ()
     cds_fraction: float | None = None  # knockout mode: fraction of the CDS before the edit
+    noncanonical_stop: bool = False  # knockout: creates AGA/AGG (mtDNA; -1 frameshift stop)
 
     @property
     def label(self) -> str:
@@ -128,6 +132,7 @@ class EditRequest:
             "label": self.label,
             "reason": self.reason,
             "cds_fraction": None if self.cds_fraction is None else round(self.cds_fraction, 4),
+            "noncanonical_stop": self.noncanonical_stop,
             "consequences": [c.as_dict() for c in self.consequences],
         }
 
@@ -653,7 +658,7 @@ def _offtarget(
             npair = _count_pairs(nb, S_all[0], S_all[-1], None)
         d["ot"] = OffTargetSummary(
             True, half, pairs, nhits is not None, nh, npair, k,
-            note="" if e else "",
+            note=f"{e.name}: half-sites scanned alone and paired",
         )
 
 
@@ -700,7 +705,7 @@ def knockout_edits(
     cds = caller.cds_seq(tx)
     L = len(cds)
     edits: dict[tuple[int, str], EditRequest] = {}
-    limit = int(math.floor(max_cds_fraction * L))
+    limit = math.floor(max_cds_fraction * L)
     for off in range(3, min(limit, L - 3)):
         ci, k = divmod(off, 3)
         codon = cds[3 * ci: 3 * ci + 3]
@@ -716,11 +721,14 @@ def knockout_edits(
             gpos = tx.genomic_pos(off)
             ref_p = ref_t if tx.strand == "+" else _comp(ref_t)
             alt_p = alt_t if tx.strand == "+" else _comp(alt_t)
+            nonc = new in ("AGA", "AGG")
             reason = (f"stop_gained {tx.gene_name or tx.id} codon {ci + 1} "
-                      f"{codon}>{new} (table {tx.transl_table})")
+                      f"{codon}>{new} (table {tx.transl_table})"
+                      + ("; AGA/AGG ends translation only by a -1 frameshift in human "
+                         "mitochondria (Temperley 2010) [K]" if nonc else ""))
             edits[(gpos, alt_p)] = EditRequest(
                 tx.contig, gpos, ref_p, alt_p, reason,
-                caller.call(tx.contig, gpos, ref_p, alt_p), off / L)
+                caller.call(tx.contig, gpos, ref_p, alt_p), off / L, nonc)
     const = _constitutive_boundaries(coding)
     for n_intron, iv in enumerate(tx.introns_in_order(), start=1):
         if len(iv) < 4 or iv.start not in const or iv.end not in const:
@@ -911,8 +919,10 @@ def design_base_edit(
     def pre_key(d: dict[str, Any]) -> tuple[Any, ...]:
         ed: EditRequest = d["edit"]
         frac = ed.cds_fraction or 0.0
-        return (-(d["p_clean"] - (RANKING["w_cds_fraction"] * frac if mode == "knockout"
-                                   else 0.0)),
+        pen = (RANKING["w_cds_fraction"] * frac
+               + (RANKING["w_noncanonical_stop"] if ed.noncanonical_stop else 0.0)
+               if mode == "knockout" else 0.0)
+        return (-(d["p_clean"] - pen),
                 -d["eff"], len(d["bys"]), order_idx[d["editor"].name], ed.pos, ed.alt,
                 d["p"], d["L"], d["S"], d["R"])
 
@@ -1004,6 +1014,11 @@ def _finish(d: dict[str, Any], mode: Mode, genome: Genome
         score -= pen
         rules.append(RuleEval("early_in_cds", "score", True, round(frac, 4), -pen,
                               f"{ed.reason}; {frac:.1%} of the CDS precedes the edit"))
+        if ed.noncanonical_stop:
+            pn = RANKING["w_noncanonical_stop"]
+            score -= pn
+            rules.append(RuleEval("noncanonical_stop", "score", False, "AGA/AGG", -pn,
+                                  "created stop is AGA/AGG (mitochondrial -1 frameshift stop)"))
     if ot.checked:
         ph = RANKING["w_halfsite_hit"] * ot.halfsite_hits
         pp = RANKING["w_pair_hit"] * ot.pair_hits

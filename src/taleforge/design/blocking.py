@@ -426,6 +426,7 @@ class BlockingMutation:
     margin_drop: float  # normalised margin lost by this change alone
     consequences: tuple[ProteinChange, ...]
     locations: tuple[str, ...] = ()  # e.g. "c.-12C>G (5' UTR of HBB-201)"
+    in_utr: bool = False  # UTR changes are silent but may affect expression: used last
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -436,6 +437,7 @@ class BlockingMutation:
             "repeat": self.repeat,
             "third": self.third,
             "in_5prime_two_thirds": self.in_preferred_region,
+            "in_utr": self.in_utr,
             "margin_drop": round(self.margin_drop, 6),
             "consequences": [c.hgvs_p + " " + c.c_notation + f" ({c.transcript})"
                              for c in self.consequences] + list(self.locations),
@@ -491,6 +493,7 @@ def blocking_candidates(
     """Every single silent, splice-neutral substitution inside the bound bases of either
     half-site of ``pair`` on the ``target`` allele, sorted best first: preferred region
     (5' two-thirds) first, then largest margin drop, then position and base."""
+    from taleforge.genome.annotation import Transcript
     from taleforge.scoring.base import third_of
 
     prot = set(protected)
@@ -522,13 +525,17 @@ def blocking_candidates(
             l2, r2 = score_half_sites(mut, offset, pair, model)
             m2 = normalised_margin(model, l2 if half == "left" else r2)
             cons = tuple(protein_changes(target, offset, [ch], transcripts))
+            utr = any(
+                isinstance(t, Transcript) and t.is_coding and t.region(pos) in ("utr5", "utr3")
+                for t in transcripts
+            )
             out.append(
                 BlockingMutation(
                     ch, half, repeat, third_of(repeat, L), repeat <= frac * L + 1e-9,
-                    base_margin[half] - m2, cons,
+                    base_margin[half] - m2, cons, (), utr,
                 )
             )
-    out.sort(key=lambda m: (not m.in_preferred_region, -round(m.margin_drop, 9),
+    out.sort(key=lambda m: (m.in_utr, not m.in_preferred_region, -round(m.margin_drop, 9),
                             m.change.pos, m.change.alt))
     return out
 
@@ -574,7 +581,7 @@ def choose_blocking(
         return la, ra, s
 
     # 1. kill one half-site with as few changes as possible
-    plans: list[tuple[int, float, int, list[BlockingMutation]]] = []
+    plans: list[tuple[int, int, float, int, list[BlockingMutation]]] = []
     for hi, half in enumerate(("left", "right")):
         chosen: list[BlockingMutation] = []
         for m in cands:
@@ -587,17 +594,18 @@ def choose_blocking(
         la, ra, _ = state(chosen)
         h = la if half == "left" else ra
         if not h.passes:
-            plans.append((len(chosen), normalised_margin(model, h), hi, chosen))
+            n_utr = sum(1 for m in chosen if m.in_utr)
+            plans.append((n_utr, len(chosen), normalised_margin(model, h), hi, chosen))
     la0, ra0, _ = state([])
     if not (la0.passes and ra0.passes):
-        plans.append((0, 0.0, -1, []))  # the edit alone already breaks a half-site
+        plans.append((0, 0, 0.0, -1, []))  # the edit alone already breaks a half-site
     if not plans:
         return None
-    plans.sort(key=lambda t: (t[0], t[1], t[2]))
-    chosen = list(plans[0][3])
-    killed = "left" if plans[0][2] == 0 else "right" if plans[0][2] == 1 else ""
+    plans.sort(key=lambda t: (t[0], t[1], t[2], t[3]))
+    chosen = list(plans[0][4])
+    killed = "left" if plans[0][3] == 0 else "right" if plans[0][3] == 1 else ""
     # 2. top up to the minimum, preferring the other half-site
-    for m in sorted(cands, key=lambda m: m.half == killed):
+    for m in sorted(cands, key=lambda m: (m.in_utr, m.half == killed)):
         if len(chosen) >= nmin:
             break
         try_add(chosen, m)
@@ -623,6 +631,7 @@ def choose_blocking(
             m.change, m.half, m.repeat, m.third, m.in_preferred_region, m.margin_drop,
             tuple(p for p in pcs if m.change.pos in p.positions),
             noncoding_locations(m.change, transcripts),
+            m.in_utr,
         )
         for m in chosen
     )

@@ -202,7 +202,7 @@ class ConsequenceCaller:
         tref = ref if plus else complement(ref)
         talt = alt if plus else complement(alt)
         region = t.region(pos)
-        base = {
+        base: dict[str, object] = {
             "transcript_id": t.id,
             "gene": t.gene_name or t.gene_id,
             "strand": t.strand,

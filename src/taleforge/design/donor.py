@@ -36,9 +36,8 @@ from taleforge.design.blocking import (
 )
 from taleforge.design.cargo import DONOR_ELEMENTS, Cargo, two_a_sequence
 from taleforge.design.pairs import PairCandidates, check_acgt, enumerate_pairs
-from taleforge.design.primers import PRIMER_PARAMS, PrimerPair, RestrictionChange
+from taleforge.design.primers import PRIMER_PARAMS, PrimerPair, RestrictionChange, restriction_changes
 from taleforge.design.primers import design_primers as _primer3
-from taleforge.design.primers import restriction_changes
 from taleforge.design.ssodn import SSODN_PARAMS, Ssodn, design_ssodn
 from taleforge.design.talen_rules import evaluate_rules, half_site_matrices, strong_rvd_fraction
 from taleforge.errors import (
@@ -366,8 +365,8 @@ def design_correction(
             params=ssodn_params, gene_strand=gene_strand,
         )
         warns: list[str] = []
-        lo = min(c.pos for c in changes + (Change(pair.left.pos0, "", ""),))
-        hi = max(c.pos for c in changes + (Change(pair.right.pos0, "", ""),)) + 1
+        lo = min(c.pos for c in (*changes, Change(pair.left.pos0, "", "")))
+        hi = max(c.pos for c in (*changes, Change(pair.right.pos0, "", ""))) + 1
         primers: tuple[PrimerPair, ...] = ()
         try:
             primers = tuple(
@@ -418,24 +417,26 @@ def parse_variant(text: str) -> tuple[str, int, str, str]:
 
 
 def correction_from_variant(
-    genome: Any,
+    ref_genome: Any,
     variant: str,
     *,
     annotation: Any = None,
     **kwargs: Any,
 ) -> CorrectionResult:
     """Correct a variant written as on the reference (+ strand): the cells carry ALT, the
-    design restores REF. ``genome`` is a :class:`taleforge.genome.index.Genome`."""
+    design restores REF. ``ref_genome`` is a :class:`taleforge.genome.index.Genome`; it is
+    also handed to the off-target engine unless ``genome=`` is given."""
     contig, pos, ref, alt = parse_variant(variant)
     w = int(kwargs.get("params", DONOR_PARAMS)["window_bp"])
-    n = genome.contig_length(contig)
+    kwargs.setdefault("genome", ref_genome)
+    n = ref_genome.contig_length(contig)
     if pos >= n:
         raise RegionError(
             f"{contig}:{pos + 1} is past the end of {contig} ({n:,} bp)",
             hint=f"give a position within {contig}:1-{n}",
         )
     s, e = max(0, pos - w), min(n, pos + w + 1)
-    window = genome.fetch(contig, s, e).upper()
+    window = ref_genome.fetch(contig, s, e).upper()
     have = window[pos - s]
     if have != ref:
         comp = reverse_complement(ref)
@@ -769,8 +770,8 @@ def design_knockin(
             hint="try another scaffold (e.g. tale-nt) or another exon/intron",
         )
     cands, rej2 = _filter_streubel(cands)
-    for k, v in rej2.items():
-        rejections[k] = rejections.get(k, 0) + v
+    for rule, v in rej2.items():
+        rejections[rule] = rejections.get(rule, 0) + v
     if len(cands) == 0:
         raise NoResultError(
             f"all {n_raw} TALEN pairs cutting in {target_label} of {transcript.id} were "

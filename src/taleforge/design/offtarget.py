@@ -149,6 +149,19 @@ class OffTargetPair:
         a, b = self.up.mismatches_by_third, self.down.mismatches_by_third
         return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
 
+    def explain(self) -> str:
+        """Both sites' per-repeat score tables."""
+        return "\n".join([
+            f"pair {self.pair_id()} {self.orientation} (upstream {self.upstream}), spacer "
+            f"{self.spacer} bp, {self.total_mismatches} mismatches "
+            f"(by third {'/'.join(str(x) for x in self.mismatches_by_third())}), combined "
+            f"score {self.combined_score:.4f}{' ON-TARGET' if self.is_ontarget else ''}",
+            f"upstream {self.up.label()} {self.up.seq}:",
+            self.up_score.explanation(),
+            f"downstream {self.down.label()} {self.down.seq}:",
+            self.down_score.explanation(),
+        ])
+
     def pair_id(self) -> str:
         return (
             f"{self.contig}:{self.start + 1}:{self.upstream}{self.up.end - self.up.start}"

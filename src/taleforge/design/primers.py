@@ -101,8 +101,8 @@ def design_primers(
         )
     out = []
     for i in range(k):
-        ls, ll = res[f"PRIMER_LEFT_{i}"]
-        rs, rl = res[f"PRIMER_RIGHT_{i}"]  # rs = 3'-most base index (0-based)
+        ls, _ll = res[f"PRIMER_LEFT_{i}"]
+        rs, _rl = res[f"PRIMER_RIGHT_{i}"]  # rs = 3'-most base index (0-based)
         out.append(
             PrimerPair(
                 res[f"PRIMER_LEFT_{i}_SEQUENCE"],

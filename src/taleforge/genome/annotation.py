@@ -268,6 +268,7 @@ class Gene:
 
 
 _VERSION_RE = re.compile(r"\.\d+$")
+_ID_LIKE_RE = re.compile(r"^(ENS[A-Z]*[GT]\d|[NX][MRCG]_\d|gene[-:])", re.IGNORECASE)
 
 
 def _strip_version(s: str) -> str:
@@ -425,11 +426,16 @@ class Annotation:
     def _closest_hint(self, query: str, *, genes: bool) -> str:
         assert self._gene_keys is not None and self._tx_keys is not None
         display: dict[str, str] = {}
+        id_like = _ID_LIKE_RE.match(query.strip()) is not None
         if genes:
             for g in self.genes:
-                for s in (g.name, g.id, *g.aliases):
+                cands = (g.id,) if id_like else (g.name, *g.aliases)
+                for s in cands:
                     if s:
                         display.setdefault(s.lower(), s)
+            if not display:  # e.g. an annotation without gene names
+                for g in self.genes:
+                    display.setdefault(g.id.lower(), g.id)
         else:
             for g in self.genes:
                 for t in g.transcripts:

@@ -1,8 +1,5 @@
 """Streaming FASTA reader (plain, gzip, bgzip) that yields encoded sequence chunks.
 
-# We parse FASTA ourselves rather than with pyfaidx: we must stream a 3-Gb genome straight
-# into 2-bit planes (pyfaidx materialises strings) and read plain gzip (pyfaidx only bgzip).
-
 The reader yields ``(contig_name, chunk)`` pairs where ``chunk`` is a ``uint8`` array of
 *class codes* (see :data:`CLASS_LUT`): bits 0-1 the 2-bit base (A=0, C=1, G=2, T=3), bit 2 set
 for N / any IUPAC letter other than ACGT, bit 3 set for lower case (soft-masked). Chunks of
@@ -129,6 +126,7 @@ def file_sha256(path: str | os.PathLike[str], block: int = 8 << 20) -> str:
     return h.hexdigest()
 
 
+# Own parser, not pyfaidx: streams 3 Gb into 2-bit planes, reads gzip (pyfaidx: bgzip, strings)
 class FastaReader:
     """Iterate over ``(name, class-code chunk)`` of a FASTA file; see the module docstring."""
 

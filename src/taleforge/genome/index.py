@@ -495,7 +495,7 @@ def _build_somewhere(
     if _dir_writable(source.parent):
         try:
             return build_index(source, side, progress=progress)
-        except PermissionError:
+        except OSError:  # read-only mount, quota, full disk...: fall back to the cache
             pass
     return build_index(source, cache_index_dir(source, cache_dir), progress=progress)
 

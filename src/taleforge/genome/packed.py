@@ -108,6 +108,9 @@ class PackedGenome:
     nmask: NDArray[np.uint64]
     softmask: NDArray[np.uint64]
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_name_to_index", {n: i for i, n in enumerate(self.names)})
+
     @property
     def total_bits(self) -> int:
         return int(self.lo.size) * WORD_BITS
@@ -117,14 +120,13 @@ class PackedGenome:
         return int(self.lengths.sum())
 
     def contig_index(self, name: str) -> int:
-        try:
-            return self.names.index(name)
-        except ValueError:
-            pass
+        idx: dict[str, int] = self._name_to_index  # type: ignore[attr-defined]
+        if name in idx:
+            return idx[name]
         # tolerate chr prefix differences (chrM vs M)
         alt = name[3:] if name.lower().startswith("chr") else "chr" + name
-        if alt in self.names:
-            return self.names.index(alt)
+        if alt in idx:
+            return idx[alt]
         import difflib
 
         close = difflib.get_close_matches(name, self.names, n=3)

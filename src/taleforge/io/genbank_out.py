@@ -76,9 +76,16 @@ def make_record(
         )
     if reverse:
         rev = rec.reverse_complement(id=True, name=True, description=True, annotations=True)
-        rev.features.sort(key=lambda ft: (int(ft.location.start), int(ft.location.end), ft.type))
+        rev.features.sort(key=_feature_key)
         return rev
     return rec
+
+
+def _feature_key(ft: SeqFeature) -> tuple[int, int, str]:
+    loc = ft.location
+    if loc is None:
+        return (0, 0, ft.type)
+    return (int(loc.start), int(loc.end), ft.type)
 
 
 def genbank_text(record: SeqRecord) -> str:

@@ -1,0 +1,394 @@
+"""TALE base-editor designer (design/base_editor.py).
+
+* MitoEdit's documented window rules reproduced on the rCRS: every window MitoEdit would list
+  for a target (rule-derived spacer, TALE-NT flanks with position-0 T / A and 15-20 RVDs) is
+  among our designs with the same window position, and ours are no more; bystanders follow
+  MitoEdit's steps 6-7 (other in-context Cs in the window on either strand, plus the second C
+  of a 5'-TCC). Written from the documented rules, not by running MitoEdit.
+* Property tests: every design places the target in its window; every bystander is in the
+  window and in context; reverse-complementing the genome mirrors the designs.
+* Errors, knockout mode, determinism, user window tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from taleforge.design.base_editor import (
+    BaseEditResult,
+    design_base_edit,
+    knockout_edits,
+    parse_variant,
+)
+from taleforge.design.consequence import ConsequenceCaller
+from taleforge.errors import InputError, NoResultError, ParameterError, RegionError, UnknownNameError
+from taleforge.genome.annotation import Annotation, Gene, Transcript
+from taleforge.genome.index import Genome, open_genome
+from taleforge.genome.packed import PackedGenome
+from taleforge.io import window_view as wv
+from taleforge.model.editors import EDITORS, build_mitoedit_table, get_editor, resolve_editors
+from taleforge.model.interval import Interval, reverse_complement
+
+COMP = {"A": "T", "C": "G", "G": "C", "T": "A", "N": "N"}
+
+
+def mem_genome(seqs: dict[str, str], name: str = "test") -> Genome:
+    text = "".join(f">{k}\n{v}\n" for k, v in seqs.items())
+    return Genome(name=name, source=f"sequence:{name}",
+                  checksum=hashlib.sha256(text.encode()).hexdigest(),
+                  packed=PackedGenome.from_sequences(seqs))
+
+
+@pytest.fixture(scope="module")
+def mito() -> Genome:
+    return open_genome("builtin-mito")
+
+
+# --------------------------------------------------------------------------- MitoEdit rules
+
+
+def _rule_window(editor: str, S: int, strand: str, pos: int) -> bool:
+    e = get_editor(editor)
+    from5, from3 = (pos, S - pos + 1) if strand == "+" else (S - pos + 1, pos)
+    if e.family == "TALED":
+        return 5 <= (pos if e.orientation == "ADL" else S - pos + 1) <= 12
+    if e.split == "G1333":
+        return 4 <= from5 <= 10
+    return 4 <= from3 <= 7
+
+
+def _on_strand(seq: str, i: int, strand: str) -> tuple[str, str, str, str]:
+    def at(k: int) -> str:
+        return seq[k] if 0 <= k < len(seq) else "N"
+    if strand == "+":
+        return at(i), at(i - 1), at(i + 1), at(i - 2)
+    return COMP[at(i)], COMP[at(i + 1)], COMP[at(i - 1)], COMP[at(i + 2)]
+
+
+def _editable(editor: str, b: str, five: str, three: str, five2: str,
+              target: bool) -> bool:
+    e = get_editor(editor)
+    if e.family == "TALED":
+        return b == "A" and (five in "CG" or three in "CG")
+    if b != "C":
+        return False
+    if e.family == "DdCBE":
+        return five == "T" or (not target and five == "C" and five2 == "T")
+    return five in "ACT"
+
+
+def mitoedit_windows(seq: str, t: int, alt: str, editor: str) -> dict[tuple[int, int], set]:
+    """Rule-derived windows (spacer start, length) with TALE-NT flanks, and the bystanders
+    MitoEdit marks in each (position, strand)."""
+    e = get_editor(editor)
+    ref = seq[t]
+    if ref == e.ref_base and alt == e.alt_base:
+        strand = "+"
+    elif ref == COMP[e.ref_base] and alt == COMP[e.alt_base]:
+        strand = "-"
+    else:
+        return {}
+    b, five, three, five2 = _on_strand(seq, t, strand)
+    if not _editable(editor, b, five, three, five2, target=True):
+        return {}
+    out: dict[tuple[int, int], set] = {}
+    for S in range(14, 19):
+        for s in range(t - S + 1, t + 1):
+            if not _rule_window(editor, S, strand, t - s + 1):
+                continue
+            left_ok = any(s - L - 1 >= 0 and seq[s - L - 1] == "T"
+                          and "N" not in seq[s - L - 1: s] for L in range(15, 21))
+            right_ok = any(s + S + R < len(seq) and seq[s + S + R] == "A"
+                           and "N" not in seq[s + S: s + S + R + 1] for R in range(15, 21))
+            if not (left_ok and right_ok) or "N" in seq[s: s + S]:
+                continue
+            bys = set()
+            for st_ in ("+", "-"):
+                for pos in range(1, S + 1):
+                    g = s + pos - 1
+                    if (g, st_) == (t, strand) or not _rule_window(editor, S, st_, pos):
+                        continue
+                    bb, f, th, f2 = _on_strand(seq, g, st_)
+                    if _editable(editor, bb, f, th, f2, target=False):
+                        bys.add((g, st_))
+            out[(s, S)] = bys
+    return out
+
+
+def _our_windows(res: BaseEditResult, editor: str) -> dict[tuple[int, int], set]:
+    out: dict[tuple[int, int], set] = {}
+    for d in res.designs:
+        if d.editor.name != editor:
+            continue
+        key = (d.pair.spacer.start, d.spacer_bp)
+        out[key] = {(b.pos, b.strand) for b in d.bystanders}
+    return out
+
+
+_TRANSITION = {"C": "T", "G": "A", "A": "G", "T": "C"}
+
+
+def test_mitoedit_windows_are_reproduced_on_rcrs(mito: Genome) -> None:
+    seq = mito.fetch("chrM", 0, mito.contig_length("chrM")).upper()
+    editors = ["DdCBE-G1333-NL", "DdCBE-G1397-NR", "DddA11-G1397-NL", "TALED-ADL", "TALED-ADR"]
+    n_windows = 0
+    positions = list(range(600, 16400, 530)) + [13512, 3242, 8343]
+    for t in positions:
+        ref = seq[t]
+        if ref not in "ACGT":
+            continue
+        alt = _TRANSITION[ref]
+        want = {ed: mitoedit_windows(seq, t, alt, ed) for ed in editors}
+        try:
+            res = design_base_edit(mito, position=t + 1, to=alt, editors=editors,
+                                   offtarget=False, max_designs=100000)
+        except NoResultError:
+            assert all(not w for w in want.values()), t
+            continue
+        for ed in editors:
+            ours = _our_windows(res, ed)
+            assert set(ours) == set(want[ed]), (t, ed)
+            for k, bys in want[ed].items():
+                assert ours[k] == bys, (t, ed, k)
+            n_windows += len(ours)
+    assert n_windows > 50
+
+
+def test_worked_example_13513(mito: Genome) -> None:
+    res = design_base_edit(mito, position=13513, to="A", offtarget=False)
+    top = res.designs[0]
+    assert top.editor.family in ("DdCBE", "DddA11")
+    assert top.edited_strand == "-" and top.context == "tC"
+    assert top.efficiency == pytest.approx(0.49)
+    assert "p.Asp393Asn" in ";".join(c.short() for c in res.edits[0].consequences)
+    # TALED cannot make a G>A
+    assert any(r.editor == "TALED-ADL" and "wrong substitution" in r.reason
+               for r in res.rejections)
+
+
+def test_m3243_needs_pos0_c_and_is_explained(mito: Genome) -> None:
+    with pytest.raises(NoResultError) as ei:
+        design_base_edit(mito, position=3243, to="G", offtarget=False)
+    msg = str(ei.value)
+    assert "TALED-ADL" in msg and "DdCBE-G1333-NL" in msg and "wrong substitution" in msg
+    res = design_base_edit(mito, position=3243, to="G", pos0_bases="TC", offtarget=False)
+    assert res.designs and all(d.editor.family == "TALED" for d in res.designs)
+    assert all("MT-TL1" in b.consequences[0].gene for d in res.designs for b in d.bystanders)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_errors(mito: Genome) -> None:
+    with pytest.raises(RegionError):
+        design_base_edit(mito, position=20000, to="A")
+    with pytest.raises(RegionError):
+        design_base_edit(mito, position=0, to="A")
+    with pytest.raises(InputError, match="equals the reference"):
+        design_base_edit(mito, position=8344, to="A")  # rCRS has A at 8344
+    with pytest.raises(InputError, match="unknown"):
+        design_base_edit(mito, position=3107, to="A")  # the rCRS N
+    with pytest.raises(UnknownNameError) as ei:
+        design_base_edit(mito, position=13513, to="A", editors=["DdCBE-G9999"])
+    assert "TALED-ADL" in (ei.value.hint or "")
+    with pytest.raises(ParameterError):
+        design_base_edit(mito, position=13513, to="A", variant="chrM:1:G>A")
+    with pytest.raises(InputError, match="reference has"):
+        design_base_edit(mito, variant="chrM:13513:C>T")
+    with pytest.raises(InputError):
+        parse_variant("chr11-5227002-T-A")
+    assert parse_variant("chr11:5,227,002:t>a") == ("chr11", 5227001, "T", "A")
+    # a C in 5'-GC: DdCBE (TC) and DddA11 (HC) both refuse with the context named
+    seq = mito.fetch("chrM", 0, 16569)
+    i = next(i for i in range(100, 16000) if seq[i - 1: i + 1] == "GC")
+    with pytest.raises(NoResultError) as e2:
+        design_base_edit(mito, position=i + 1, to="T", editors=["DdCBE", "DddA11"])
+    assert "wrong context" in str(e2.value) and "5'-TC" in str(e2.value)
+
+
+# --------------------------------------------------------------------------- properties
+
+
+def _flip(name: str) -> str:
+    e = get_editor(name)
+    other = {"NL": "NR", "NR": "NL", "ADL": "ADR", "ADR": "ADL"}[e.orientation]
+    return name.rsplit("-", 1)[0] + "-" + other
+
+
+def _design_keys(res: BaseEditResult, n: int | None = None) -> set[tuple]:
+    out = set()
+    for d in res.designs:
+        s0, S = d.pair.spacer.start, d.spacer_bp
+        L, R = d.pair.left.length, d.pair.right.length
+        bys = tuple(sorted((b.pos, b.strand, round(b.probability, 6)) for b in d.bystanders))
+        if n is None:
+            out.add((d.editor.name, s0, S, L, R, round(d.efficiency, 6), bys))
+        else:
+            mb = tuple(sorted((n - 1 - p, "-" if s == "+" else "+", pr) for p, s, pr in bys))
+            out.add((_flip(d.editor.name), n - (s0 + S), S, R, L, round(d.efficiency, 6), mb))
+    return out
+
+
+seqs = st.text(alphabet="ACGT", min_size=130, max_size=130)
+
+
+@given(seq=seqs, alt_idx=st.integers(0, 2))
+def test_designs_satisfy_window_and_context_and_mirror(seq: str, alt_idx: int) -> None:
+    t = 65
+    ref = seq[t]
+    alt = [b for b in "ACGT" if b != ref][alt_idx]
+    g = mem_genome({"c": seq})
+    table = build_mitoedit_table()
+    try:
+        res = design_base_edit(g, position=t + 1, to=alt, offtarget=False,
+                               max_designs=100000, collapse_arms=False)
+    except NoResultError:
+        res = None
+    n = len(seq)
+    rc = reverse_complement(seq)
+    try:
+        mres = design_base_edit(mem_genome({"c": rc}), position=n - t, to=COMP[alt],
+                                offtarget=False, max_designs=100000, collapse_arms=False)
+    except NoResultError:
+        mres = None
+    assert (res is None) == (mres is None)
+    if res is None or mres is None:
+        return
+    for d in res.designs:
+        e = d.editor
+        S = d.spacer_bp
+        ws = "top" if d.edited_strand == "+" else "bottom"
+        assert table.lookup(e, S, ws, d.window_position, d.context) is not None
+        assert d.pair.spacer.start <= t < d.pair.spacer.end
+        assert d.pair.left.pos0_base == "T" and d.pair.right.pos0_base == "T"
+        for b in d.bystanders:
+            wp = b.pos - d.pair.spacer.start + 1
+            bws = "top" if b.strand == "+" else "bottom"
+            assert 1 <= wp <= S and wp in table.positions(e, S, bws)  # type: ignore[arg-type]
+            base, five, three, five2 = _on_strand(seq, b.pos, b.strand)
+            assert base == e.ref_base
+            assert e.primary_context(five, three) or b.context == "tcC"
+            assert table.lookup(e, S, bws, wp, b.context) is not None  # type: ignore[arg-type]
+            assert b.harmful is False  # no annotation: nothing is known to be harmful
+    assert _design_keys(res) == _design_keys(mres, n)
+
+
+# --------------------------------------------------------------------------- knockout
+
+
+def _ko_genome() -> tuple[Genome, Annotation]:
+    import random
+
+    rnd = random.Random(7)
+    flank = "".join(rnd.choice("ACGT") for _ in range(300))
+    # exon 1: UTR + ATG + codons (CAG early) ; intron GT...AG ; exon 2
+    exon1 = "GCCACC" + "ATG" + "GCT" + "TCA" + "CAG" + "TGG" + "CGA" + "TCC" + "CAA" + "GGT"
+    intron = "GTAAGT" + "".join(rnd.choice("ACGT") for _ in range(80)) + "TTTCAG"
+    exon2 = "TCTCAGTGGAAACCTCGATGA" + "".join(rnd.choice("ACT") for _ in range(30))
+    seq = flank + exon1 + intron + exon2 + flank
+    a = len(flank)
+    e1 = Interval("c", a, a + len(exon1), "+")
+    e2s = a + len(exon1) + len(intron)
+    e2 = Interval("c", e2s, e2s + len(exon2), "+")
+    cds = (Interval("c", a + 6, a + len(exon1), "+"), Interval("c", e2s, e2s + 21, "+"))
+    tx = Transcript("TX1", "G1", "KOGENE", "c", "+", (e1, e2), cds, biotype="protein_coding")
+    gene = Gene("G1", "KOGENE", "c", e1.start, e2.end, "+", "protein_coding", (tx,))
+    return mem_genome({"c": seq}), Annotation([gene], source="test")
+
+
+def test_knockout_edits_and_designs() -> None:
+    g, ann = _ko_genome()
+    cc = ConsequenceCaller(ann, lambda c, s, e, st_: g.fetch(c, s, e, st_))
+    edits = knockout_edits(g, ann, "KOGENE", resolve_editors(None), cc, max_cds_fraction=0.9)
+    kinds = {e.reason.split()[0] for e in edits}
+    assert "stop_gained" in kinds and "splice_donor" in kinds and "splice_acceptor" in kinds
+    for e in edits:
+        if e.reason.startswith("stop_gained"):
+            assert any(c.kind == "stop_gained" for c in e.consequences)
+        else:
+            assert any(c.kind.startswith("splice_") for c in e.consequences)
+    codons = {e.reason.split()[4] for e in edits if e.reason.startswith("stop_gained")}
+    assert {"CAG>TAG", "TGG>TAG", "TGG>TGA", "CGA>TGA", "CAA>TAA"} <= codons
+    res = design_base_edit(g, knockout_gene="KOGENE", annotation=ann, offtarget=False)
+    assert res.mode == "knockout" and res.designs
+    for d in res.designs:
+        assert any(c.kind in ("stop_gained", "splice_donor", "splice_acceptor")
+                   for c in d.edit.consequences)
+        # bystanders inside the knocked-out gene are not counted as harmful
+        for b in d.bystanders:
+            if all(c.gene == "KOGENE" for c in b.consequences):
+                assert not b.harmful
+    with pytest.raises(ParameterError):
+        design_base_edit(g, knockout_gene="KOGENE")  # no annotation
+
+
+def test_mito_knockout_uses_table2(mito: Genome) -> None:
+    res = design_base_edit(mito, knockout_gene="MT-CO1", offtarget=False, max_designs=30)
+    for e in res.edits:
+        assert "CGA>TGA" not in e.reason  # TGA is Trp in mtDNA
+    assert res.designs[0].edit.reason.startswith("stop_gained MT-CO1")
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def test_outputs_deterministic_and_offtarget(mito: Genome, tmp_path: Path) -> None:
+    a = design_base_edit(mito, position=13513, to="A", max_designs=5)
+    b = design_base_edit(mito, position=13513, to="A", max_designs=5)
+    ja, jb = wv.to_json_text(a, genome=mito), wv.to_json_text(b, genome=mito)
+    assert ja == jb
+    doc = json.loads(ja)
+    assert doc["provenance"]["genome"]["name"] == "builtin:hg38-chrM"
+    assert doc["window_table"]["name"] == "mitoedit"
+    assert any(r["table"] == "tale_base_editors" for r in doc["param_tables"])
+    d0 = a.designs[0]
+    assert d0.offtarget.checked
+    assert wv.to_tsv_text(a, mito) == wv.to_tsv_text(b, mito)
+    txt = wv.design_text(d0, mito)
+    assert "^" in txt and "top     5'-" in txt and "bottom  3'-" in txt
+    html = wv.to_html_view(a, mito)
+    assert 'class="tgt"' in html or "tgt" in html
+    gff = wv.to_gff3_text(a)
+    assert "role=target" in gff and gff.startswith("##gff-version 3")
+    bed = wv.to_bed_text(a)
+    assert len(bed.strip().splitlines()) == 1 + len(a.designs)
+
+
+def test_user_window_table(mito: Genome, tmp_path: Path) -> None:
+    p = tmp_path / "measured.tsv"
+    p.write_text(
+        "family\tsplit\torientation\tspacer_bp\tstrand\tposition\tcontext\tefficiency\n"
+        "DdCBE\tG1333\t*\t14\tbottom\t8\ttC\t0.31\n"
+    )
+    res = design_base_edit(mito, position=13513, to="A", window_table=str(p),
+                           offtarget=False)
+    assert {d.editor.split for d in res.designs} == {"G1333"}
+    assert all(d.efficiency == pytest.approx(0.31) and d.spacer_bp == 14 for d in res.designs)
+    assert all(not d.bystanders for d in res.designs)
+
+
+def test_cli_writes_outputs(tmp_path: Path) -> None:
+    from taleforge.cli import main
+
+    out = tmp_path / "r.tsv"
+    argv = ["base-edit", "--genome", "builtin-mito", "--position", "13513", "--to", "A",
+            "--top", "3", "--no-offtarget", "-o", str(out), "--json", str(tmp_path / "r.json"),
+            "--html", str(tmp_path / "r.html"), "--view", str(tmp_path / "r.txt"),
+            "--gff3", str(tmp_path / "r.gff3"), "--bed", str(tmp_path / "r.bed"),
+            "--explain", "0"]
+    try:
+        main(argv)
+    except SystemExit as exc:  # typer exits 0 on success
+        assert exc.code in (0, None)
+    for ext in ("tsv", "json", "html", "txt", "gff3", "bed"):
+        assert (tmp_path / f"r.{ext}").stat().st_size > 0
+    with pytest.raises(SystemExit) as ei:
+        main(["base-edit", "--genome", "builtin-mito", "--position", "8344", "--to", "A"])
+    assert ei.value.code == 2
+    assert len(EDITORS) == 10
