@@ -28,7 +28,6 @@ import numpy as np
 from taleforge.engine.scan import HitTable, scan_halfsites
 from taleforge.genome.packed import PackedGenome
 
-
 ROOT = Path(__file__).resolve().parents[1]
 YEAST = ROOT.parent / "shared" / "data" / "yeast" / "S288C_reference_sequence_R64-2-1_20150113.fsa.gz"
 RVD = {"A": "NI", "C": "HD", "T": "NG", "G": "NH"}

@@ -473,6 +473,7 @@ def test_builtin_mito_loads() -> None:
     assert ann.find_gene("MT-ND1").transcripts[0].cds_length == 956  # incomplete stop kept
     assert ann.locate("chrM", 3306) == "exon:MT-ND1"
     assert ann.locate("chrM", 16300) == "intergenic"  # D-loop
+    assert load_annotation("builtin:hg38-chrM") is ann
 
 
 # ----------------------------------------------------------------------------- properties
@@ -541,3 +542,37 @@ def test_overlap_matches_brute_force(spans: list[tuple[int, int]], q: int, w: in
     assert ng is not None
     best = min(max(s - q, q - (s + ln - 1), 0) for s, ln in spans)
     assert ng[1] == best
+
+
+def _to_gtf(t: Transcript) -> str:
+    attrs = f'gene_id "g1"; gene_name "G"; transcript_id "{t.id}";'
+    rows = [_row(t.contig, "s", "transcript", t.start + 1, t.end, ".", t.strand, ".", attrs)]
+    rows += [_row(t.contig, "s", "exon", iv.start + 1, iv.end, ".", t.strand, ".", attrs)
+             for iv in t.exons_in_order()]
+    rows += [_row(t.contig, "s", "CDS", iv.start + 1, iv.end, ".", t.strand, "0", attrs)
+             for iv in t.cds_in_order()]
+    return "".join(rows)
+
+
+def _to_gff3(t: Transcript) -> str:
+    rows = [_row(t.contig, "s", "gene", t.start + 1, t.end, ".", t.strand, ".", "ID=g1;Name=G")]
+    rows.append(_row(t.contig, "s", "mRNA", t.start + 1, t.end, ".", t.strand, ".",
+                     f"ID={t.id};Parent=g1"))
+    rows += [_row(t.contig, "s", "exon", iv.start + 1, iv.end, ".", t.strand, ".",
+                  f"Parent={t.id}") for iv in t.exons]
+    rows += [_row(t.contig, "s", "CDS", iv.start + 1, iv.end, ".", t.strand, "0",
+                  f"ID=cds1;Parent={t.id}") for iv in t.cds]
+    return "##gff-version 3\n" + "".join(rows)
+
+
+@settings(max_examples=25, deadline=None)
+@given(transcripts())
+def test_parsers_round_trip(t: Transcript) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        for name, text in (("r.gtf", _to_gtf(t)), ("r.gff3", _to_gff3(t))):
+            ann = load_annotation(_write(Path(d), name, text))
+            got = ann.find_transcript(t.id)
+            assert got.exons == t.exons and got.cds == t.cds and got.strand == t.strand
+            assert ann.find_gene("G").transcripts == (got,)

@@ -138,7 +138,7 @@ def test_mitoedit_windows_are_reproduced_on_rcrs(mito: Genome) -> None:
     seq = mito.fetch("chrM", 0, mito.contig_length("chrM")).upper()
     editors = ["DdCBE-G1333-NL", "DdCBE-G1397-NR", "DddA11-G1397-NL", "TALED-ADL", "TALED-ADR"]
     n_windows = 0
-    positions = list(range(600, 16400, 530)) + [13512, 3242, 8343]
+    positions = [*list(range(600, 16400, 530)), 13512, 3242, 8343]
     for t in positions:
         ref = seq[t]
         if ref not in "ACGT":
@@ -271,7 +271,7 @@ def test_designs_satisfy_window_and_context_and_mirror(seq: str, alt_idx: int) -
             wp = b.pos - d.pair.spacer.start + 1
             bws = "top" if b.strand == "+" else "bottom"
             assert 1 <= wp <= S and wp in table.positions(e, S, bws)  # type: ignore[arg-type]
-            base, five, three, five2 = _on_strand(seq, b.pos, b.strand)
+            base, five, three, _five2 = _on_strand(seq, b.pos, b.strand)
             assert base == e.ref_base
             assert e.primary_context(five, three) or b.context == "tcC"
             assert table.lookup(e, S, bws, wp, b.context) is not None  # type: ignore[arg-type]
@@ -392,3 +392,101 @@ def test_cli_writes_outputs(tmp_path: Path) -> None:
         main(["base-edit", "--genome", "builtin-mito", "--position", "8344", "--to", "A"])
     assert ei.value.code == 2
     assert len(EDITORS) == 10
+
+
+def test_nuclear_genome_offtargets_are_counted(mito: Genome) -> None:
+    import random
+
+    first = design_base_edit(mito, position=13513, to="A", max_designs=1)
+    d = first.designs[0]
+    pr = d.pair
+    site = mito.fetch("chrM", pr.left.pos0, pr.right.pos0 + 1)
+    left_fp = mito.fetch("chrM", pr.left.pos0, pr.left.bound.end)
+    rnd = random.Random(11)
+
+    def junk(n: int) -> str:
+        return "".join(rnd.choice("ACGT") for _ in range(n))
+
+    nuc = junk(3000) + left_fp + junk(3000) + site + junk(3000)
+    ng = mem_genome({"chrN": nuc}, name="nuclear")
+    res = design_base_edit(mito, position=13513, to="A", max_designs=1, nuclear_genome=ng)
+    d2 = res.designs[0]
+    assert d2.design_id == d.design_id
+    ot = d2.offtarget
+    assert ot.nuclear_checked
+    assert ot.nuclear_halfsite_hits >= 3  # left alone, left and right of the pair copy
+    assert ot.nuclear_pair_hits >= 1
+    assert any(r.rule == "nuclear_offtarget" and r.score < 0 for r in d2.rules)
+    assert res.provenance["nuclear_genome"]["name"] == "nuclear"
+
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def _hbb_chr11() -> tuple[Genome, Annotation]:
+    """GRCh38 chr11 coordinates around HBB: N padding + the real HBB locus (U01317.1, which
+    maps to chr11 as pos = 5227571 - (local - 1) on the minus strand), with the exact
+    HBB exons/CDS of the shared annotation table."""
+    from Bio import SeqIO
+
+    fa = SHARED / "human-hbb" / "HBB_locus_U01317.1_GRCh38_chr11_5224964-5227571_minus.fa"
+    if not fa.exists():
+        pytest.skip(f"shared data not available: {fa}")
+    loc = str(SeqIO.read(fa, "fasta").seq).upper()
+    chr11 = "N" * 5224963 + reverse_complement(loc)
+
+    def iv(a: int, b: int) -> Interval:  # local 1-based inclusive -> chr11 0-based
+        return Interval("chr11", 5227571 - b, 5227571 - a + 1, "-")
+
+    exons = tuple(sorted((iv(501, 642), iv(773, 995), iv(1846, 2108))))
+    cds = tuple(sorted((iv(551, 642), iv(773, 995), iv(1846, 1974))))
+    tx = Transcript("HBB-201", "ENSG00000244734", "HBB", "chr11", "-", exons, cds,
+                    biotype="protein_coding")
+    gene = Gene("ENSG00000244734", "HBB", "chr11", exons[0].start, exons[-1].end, "-",
+                "protein_coding", (tx,))
+    return mem_genome({"chr11": chr11}, name="hbb-chr11"), Annotation([gene], source="test")
+
+
+@pytest.mark.shared
+def test_hbb_sickle_variant_and_knockout() -> None:
+    g, ann = _hbb_chr11()
+    assert g.fetch("chr11", 5227001, 5227002) == "T"  # c.20A on the minus strand
+    # the issue's example: chr11:5227002:T>A (c.20A>T, p.Glu7Val) is a transversion
+    with pytest.raises(NoResultError) as ei:
+        design_base_edit(g, variant="chr11:5227002:T>A", annotation=ann, offtarget=False)
+    assert str(ei.value).count("wrong substitution") == 2  # both editor groups explained
+    res = design_base_edit(g, variant="chr11:5227002:T>C", annotation=ann, offtarget=False)
+    assert res.designs and all(d.editor.family == "TALED" for d in res.designs)
+    assert "p.Glu7Gly" in res.edits[0].consequences[0].hgvs_p
+    ko = design_base_edit(g, knockout_gene="HBB", annotation=ann, offtarget=False,
+                          max_designs=10)
+    assert ko.designs
+    top = ko.designs[0]
+    assert top.edit.reason.startswith(("stop_gained HBB", "splice_"))
+    # every candidate stop uses the standard code (CGA>TGA is a stop here)
+    assert any("CGA>TGA" in e.reason or "CAG>TAG" in e.reason or "TGG>T" in e.reason
+               for e in ko.candidate_edits)
+
+
+def test_offtarget_fallback_agrees_with_offtarget_module(
+    mito: Genome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+    import sys
+
+    base = design_base_edit(mito, position=13513, to="A", max_designs=4)
+    pr = base.designs[0].pair
+    rnd = random.Random(5)
+    site = mito.fetch("chrM", pr.left.pos0, pr.right.pos0 + 1)
+    nuc = "".join(rnd.choice("ACGT") for _ in range(2000)) + site + "".join(
+        rnd.choice("ACGT") for _ in range(2000))
+    ng = mem_genome({"chrN": nuc}, name="nuclear")
+    a = design_base_edit(mito, position=13513, to="A", max_designs=4, nuclear_genome=ng)
+    monkeypatch.setitem(sys.modules, "taleforge.design.offtarget", None)
+    b = design_base_edit(mito, position=13513, to="A", max_designs=4, nuclear_genome=ng)
+    assert any("engine.scan directly" in n for n in b.notes)
+    for x, y in zip(a.designs, b.designs, strict=True):
+        assert x.design_id == y.design_id
+        for f in ("halfsite_hits", "pair_hits", "nuclear_halfsite_hits", "nuclear_pair_hits"):
+            assert getattr(x.offtarget, f) == getattr(y.offtarget, f), f
+    assert a.designs[0].offtarget.nuclear_pair_hits >= 1

@@ -9,11 +9,11 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from taleforge.engine.distributed import scan_distributed  # noqa: E402
-from taleforge.engine.scan import scan_halfsites  # noqa: E402
-from taleforge.errors import BackendError  # noqa: E402
-from taleforge.genome.packed import PackedGenome  # noqa: E402
-from taleforge.model.rvd import rvds_for_sequence  # noqa: E402
+from taleforge.engine.distributed import scan_distributed
+from taleforge.engine.scan import scan_halfsites
+from taleforge.errors import BackendError
+from taleforge.genome.packed import PackedGenome
+from taleforge.model.rvd import rvds_for_sequence
 
 
 def _genome(seed: int) -> PackedGenome:

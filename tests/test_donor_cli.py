@@ -47,7 +47,7 @@ def test_correct_variant_cli(locus, tmp_path: Path, capsys: pytest.CaptureFixtur
     rc = 0
     try:
         main(["correct", "--genome", str(fa), "--annotation", str(gff), "--variant",
-              f"{CONTIG}:{pos + 1}:{ref}>{alt}", "--model", "tale-nt", "-o", str(out)])
+              f"{CONTIG}:{pos + 1}:{ref}>{alt}", "--model", "tale-nt", "--no-specificity", "-o", str(out)])
     except SystemExit as exc:
         rc = int(exc.code or 0)
     assert rc == 0, capsys.readouterr().err
@@ -68,7 +68,7 @@ def test_correct_variant_cli(locus, tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_knockin_cli(locus, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
-    fa, gff, seq, tx = locus
+    fa, gff, _seq, tx = locus
     cargo = tmp_path / "egfp.fa"
     cargo.write_text(">egfp\n" + egfp_like().seq + "\n")
     out = tmp_path / "ki"
@@ -76,7 +76,7 @@ def test_knockin_cli(locus, tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     try:
         main(["knockin", "--genome", str(fa), "--annotation", str(gff), "--gene", "SYN1",
               "--exon", "2", "--in-frame", "--cargo", str(cargo), "--2a", "T2A", "--arm", "300",
-              "--model", "tale-nt", "-o", str(out)])
+              "--model", "tale-nt", "--no-specificity", "-o", str(out)])
     except SystemExit as exc:
         rc = int(exc.code or 0)
     assert rc == 0, capsys.readouterr().err

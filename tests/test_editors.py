@@ -151,3 +151,11 @@ def test_window_table_tsv_roundtrip_and_errors(tmp_path: Path) -> None:
         load_window_table(bad)
     with pytest.raises(UnknownNameError):
         load_window_table("no-such-table")
+
+
+def test_shipped_window_tables_match_generated() -> None:
+    from importlib.resources import files
+
+    d = files("taleforge") / "data" / "editor_windows"
+    assert (d / "mitoedit.tsv").read_text(encoding="utf-8") == build_mitoedit_table().to_tsv()
+    assert (d / "qiu2024.tsv").read_text(encoding="utf-8") == build_qiu_table().to_tsv()

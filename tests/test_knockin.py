@@ -106,6 +106,15 @@ def test_in_frame_knockin_translates_through_junctions(strand: str, layout: str)
         else:
             # host protein continues after the second 2A, to its own stop
             assert prot.endswith(host[-20:])
+        # junction PCR: primers match the integrated allele; one lies outside the donor
+        assert d.junction_primers
+        la = 400
+        donor_span = (d.insertion - la, d.insertion + len(d.insert_seq) + la)
+        for _name, pp in d.junction_primers:
+            assert integrated[pp.left_start : pp.left_start + len(pp.left_seq)] == pp.left_seq
+            assert integrated[pp.right_end - len(pp.right_seq) : pp.right_end] == (
+                reverse_complement(pp.right_seq))
+            assert pp.left_start < donor_span[0] or pp.right_end > donor_span[1]
         gb = knockin_genbank(res, d)
         assert "GSGATNFSLLKQAGDVEENPGP" in gb.replace("\n", "").replace(" ", "")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -136,7 +138,7 @@ def test_regions_partition_the_scan() -> None:
     cuts = [0, 64, 100, 1000, 1025, packed.total_bits]
     parts = [
         scan_halfsites(packed, q, [3, 4], region=(a, b), backend=be)
-        for (a, b), be in zip(zip(cuts[:-1], cuts[1:], strict=True), ["numba", "reference"] * 3)
+        for (a, b), be in zip(itertools.pairwise(cuts), ["numba", "reference"] * 3, strict=True)
     ]
     assert HitTable.concat(parts).equals(full)
     assert len(full) > 0

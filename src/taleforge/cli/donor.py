@@ -99,6 +99,7 @@ def correct_cmd(
     ssodn_total_min: Annotated[int, typer.Option(help="ssODN total length minimum (nt)")] = 100,
     ssodn_total_max: Annotated[int, typer.Option(help="ssODN total length maximum (nt)")] = 140,
     ps_bonds: Annotated[int, typer.Option(help="Phosphorothioate bonds at each end (IDT '*')")] = 2,
+    specificity: Annotated[bool, typer.Option("--specificity/--no-specificity", help="Rank by genome-wide off-target specificity (with --genome)")] = True,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output prefix: writes PREFIX.json, PREFIX.fa, PREFIX.gb")] = Path("correction"),
 ) -> None:
     """Correct a point mutation with a TALEN pair and an ssODN carrying silent blocking mutations."""
@@ -129,7 +130,8 @@ def correct_cmd(
                                      hint="or use --sequence with --position and --to")
             g = open_genome(genome, progress=prog)
             ann = load_annotation(annotation) if annotation else None
-            res = correction_from_variant(g, variant, annotation=ann, progress=prog, **kw)
+            res = correction_from_variant(g, variant, annotation=ann, progress=prog,
+                                          genome=g if specificity else None, **kw)
         elif sequence is not None:
             if position is None or to is None:
                 raise ParameterError("--sequence needs --position and --to",
@@ -194,6 +196,7 @@ def knockin_cmd(
     scaffold: Annotated[str, typer.Option(help="Scaffold preset")] = "tale-nt",
     model: Annotated[str, typer.Option(help="Binding model: positional or tale-nt")] = "positional",
     designs: Annotated[int, typer.Option(help="Number of designs to report")] = 3,
+    specificity: Annotated[bool, typer.Option("--specificity/--no-specificity", help="Rank by genome-wide off-target specificity (with --genome)")] = True,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output prefix: writes PREFIX.json, PREFIX.fa, PREFIX.gb")] = Path("knockin"),
 ) -> None:
     """Design a knock-in donor (dsDNA/AAV6): 2A in-frame in an exon, or a splice-acceptor cassette in an intron."""
@@ -241,7 +244,8 @@ def knockin_cmd(
             seq, tx, cg, contig=tx.contig, offset=off, exon=exon, intron=intron, two_a=two_a,
             gsg_linker=gsg, layout=layout, keep_stop=keep_stop,  # type: ignore[arg-type]
             polya=polya, own_cassette=cassette_as_is, arm_nt=arm, arms_nt=arms_t,
-            scaffold=scaffold, model=model, n_designs=designs, params=params, genome=g,
+            scaffold=scaffold, model=model, n_designs=designs, params=params,
+            genome=g if specificity else None,
             progress=prog,
         )
     d0 = res.designs[0]

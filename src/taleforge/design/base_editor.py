@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from taleforge.design.consequence import (
-    SEVERITY_RANK,
     Consequence,
     ConsequenceCaller,
     genetic_code,
@@ -330,6 +329,7 @@ class BaseEditResult:
     provenance: dict[str, Any]
     notes: tuple[str, ...] = ()
     rejection_counts: dict[str, int] = field(default_factory=dict)
+    candidate_edits: tuple[EditRequest, ...] = ()  # knockout: every candidate edit examined
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -342,6 +342,9 @@ class BaseEditResult:
                              "rows": len(self.window_table.rows)},
             "param_tables": EDITOR_PARAMS.as_records() + RANKING.as_records(),
             "edits": [e.as_dict() for e in self.edits],
+            "candidate_edits": [
+                {**e.as_dict(), "designed": e in self.edits} for e in self.candidate_edits
+            ],
             "n_candidates": self.n_candidates,
             "rejection_counts": self.rejection_counts,
             "rejections": [r.as_dict() for r in self.rejections],
@@ -614,14 +617,69 @@ def _offtarget(
     designs: list[dict[str, Any]], genome: Genome, nuclear: Genome | None, k: int,
     notes: list[str], progress: ProgressCallback | None,
 ) -> None:
-    """Fill d['ot'] (OffTargetSummary) for every design dict."""
+    """Fill d['ot'] (OffTargetSummary) for every design dict: each half-site alone and every
+    tail-to-tail pairing (L/R, R/L, L/L, R/R) with a spacer in the editor's range, without a
+    position-0 filter (binding alone can drive deamination). Uses
+    ``design.offtarget.specificity_for_pairs`` when present, else the half-site scan kernel
+    directly, else records that the scan was skipped."""
     if not designs:
         return
-    if not _scan_available():
-        notes.append("off-target scan skipped: taleforge.engine.scan is not available")
+    try:
+        from taleforge.design.offtarget import specificity_for_pairs
+    except ImportError:
+        specificity_for_pairs = None  # type: ignore[assignment]
+    if specificity_for_pairs is None and not _scan_available():
+        notes.append("off-target scan skipped: neither taleforge.design.offtarget nor "
+                     "taleforge.engine.scan is available")
         for d in designs:
             d["ot"] = OffTargetSummary(False, note="engine not available")
         return
+    targets: list[tuple[str, Genome]] = [("genome", genome)]
+    if nuclear is not None:
+        targets.append(("nuclear", nuclear))
+    results: dict[str, list[tuple[int, int, str]]] = {}
+    for ti, (tag, gen) in enumerate(targets):
+        report(progress, "off-target scan", ti, len(targets))
+        if specificity_for_pairs is not None:
+            results[tag] = _spec_engine(designs, gen, k, specificity_for_pairs)
+        else:
+            results[tag] = _spec_fallback(designs, gen, k)
+    report(progress, "off-target scan", len(targets), len(targets))
+    if specificity_for_pairs is None:
+        notes.append("off-target counted with engine.scan directly "
+                     "(design.offtarget not available)")
+    for i, d in enumerate(designs):
+        half, pairs, top = results["genome"][i]
+        nh = npair = 0
+        if "nuclear" in results:
+            nh, npair, ntop = results["nuclear"][i]
+            top = "; ".join(x for x in (top, ("nuclear: " + ntop) if ntop else "") if x)
+        d["ot"] = OffTargetSummary(True, half, pairs, "nuclear" in results, nh, npair, k,
+                                   note=top)
+
+
+def _spec_engine(designs: list[dict[str, Any]], gen: Genome, k: int,
+                 fn: Any) -> list[tuple[int, int, str]]:
+    """(half-site hits, pair hits, closest sites text) per design via the off-target
+    module, grouped by the editor's spacer range."""
+    out: list[tuple[int, int, str] | None] = [None] * len(designs)
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, d in enumerate(designs):
+        groups.setdefault((d["spacers"][0], d["spacers"][-1]), []).append(i)
+    for (smin, smax), idx in sorted(groups.items()):
+        scaf = custom_scaffold("tale-nt", spacer_min_bp=smin, spacer_max_bp=smax,
+                               arm_min_rvds=8, arm_max_rvds=40, pos0_bases="ACGT")
+        sums = fn(gen, [designs[i]["pair"] for i in idx], scaffold=scaf, max_mismatches=k,
+                  spacer_min=smin, spacer_max=smax, pos0_bases=None)
+        for i, sm in zip(idx, sums, strict=True):
+            half = int(sum(sm.left_site_counts) + sum(sm.right_site_counts))
+            top = ", ".join(f"{t.label()} ({t.mismatches} mm)" for t in sm.top_sites[:3])
+            out[i] = (half, int(sm.n_offtarget_pairs), top)
+    return [x if x is not None else (0, 0, "") for x in out]
+
+
+def _spec_fallback(designs: list[dict[str, Any]], gen: Genome,
+                   k: int) -> list[tuple[int, int, str]]:
     queries: list[tuple[str, ...]] = []
     qidx: dict[tuple[str, ...], int] = {}
     for d in designs:
@@ -630,36 +688,23 @@ def _offtarget(
             if hs.rvds not in qidx:
                 qidx[hs.rvds] = len(queries)
                 queries.append(hs.rvds)
-    report(progress, "off-target: half-site scan", 0, 2 if nuclear is not None else 1)
-    hits = _halfsite_hits(genome.packed, queries, k, None)
-    nhits: list[list[tuple[int, int, int]]] | None = None
-    if nuclear is not None:
-        report(progress, "off-target: half-site scan", 1, 2)
-        nhits = _halfsite_hits(nuclear.packed, queries, k, None)
-    report(progress, "off-target: half-site scan", 2 if nuclear is not None else 1,
-           2 if nuclear is not None else 1)
+    hits = _halfsite_hits(gen.packed, queries, k, None)
+    out: list[tuple[int, int, str]] = []
     for d in designs:
         pr = d["pair"]
-        e: EditorSpec = d["editor"]
         ql, qr = qidx[pr.left.rvds], qidx[pr.right.rvds]
-        off = genome.packed.to_global(pr.contig, 0)
-        lg = (off + pr.left.bound.start, 1)
-        rg = (off + pr.right.bound.start, -1)
         both = hits[ql] + (hits[qr] if qr != ql else [])
-        own = {lg, rg}
+        try:
+            off = gen.packed.to_global(pr.contig, 0)
+            own = {(off + pr.left.bound.start, 1), (off + pr.right.bound.start, -1)}
+            on_pair: tuple[int, int] | None = (off + pr.left.bound.end,
+                                               off + pr.right.bound.start)
+        except (KeyError, ValueError):  # the design's contig is not in this genome
+            own, on_pair = set(), None
         half = sum(1 for gp, st, _ in both if (gp, st) not in own)
         S_all = d["spacers"]
-        pairs = _count_pairs(both, S_all[0], S_all[-1],
-                             (off + pr.left.bound.end, off + pr.right.bound.start))
-        nh = npair = 0
-        if nhits is not None:
-            nb = nhits[ql] + (nhits[qr] if qr != ql else [])
-            nh = len(nb)
-            npair = _count_pairs(nb, S_all[0], S_all[-1], None)
-        d["ot"] = OffTargetSummary(
-            True, half, pairs, nhits is not None, nh, npair, k,
-            note=f"{e.name}: half-sites scanned alone and paired",
-        )
+        out.append((half, _count_pairs(both, S_all[0], S_all[-1], on_pair), ""))
+    return out
 
 
 # --------------------------------------------------------------------------- knockout
@@ -976,6 +1021,7 @@ def design_base_edit(
     return BaseEditResult(
         mode, tuple(edits if mode != "knockout" else used_edits), tuple(designs), len(raw),
         tuple(rejections), table, params, prov, tuple(notes), dict(sorted(counts.items())),
+        tuple(edits),
     )
 
 
@@ -1027,7 +1073,8 @@ def _finish(d: dict[str, Any], mode: Mode, genome: Genome
                               ot.halfsite_hits, -ph,
                               f"{ot.halfsite_hits} off-target half-site hit(s) with <= "
                               f"{ot.max_mismatches} mismatches ({genome.name}, both TALEs "
-                              "alone, both strands)"))
+                              "alone, both strands)"
+                              + (f"; closest: {ot.note}" if ot.note else "")))
         rules.append(RuleEval("offtarget_pairs", "score", ot.pair_hits == 0, ot.pair_hits, -pp,
                               f"{ot.pair_hits} off-target tail-to-tail pairing(s) (left/right, "
                               "left/left, right/right) with spacer in the editor range"))
@@ -1069,8 +1116,5 @@ def group_rejections(rejections: Sequence[EditorRejection]) -> str:
 
 
 def consequence_label(cs: Sequence[Consequence]) -> str:
-    """Worst call text for tables."""
-    if not cs:
-        return "intergenic"
-    w = worst(cs)
-    return w.short() if SEVERITY_RANK[w.severity] >= 0 else "intergenic"
+    """Worst call text for tables (``intergenic`` when there is none)."""
+    return worst(cs).short() if cs else "intergenic"

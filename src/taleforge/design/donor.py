@@ -36,7 +36,13 @@ from taleforge.design.blocking import (
 )
 from taleforge.design.cargo import DONOR_ELEMENTS, Cargo, two_a_sequence
 from taleforge.design.pairs import PairCandidates, check_acgt, enumerate_pairs
-from taleforge.design.primers import PRIMER_PARAMS, PrimerPair, RestrictionChange, restriction_changes
+from taleforge.design.primers import (
+    PRIMER_PARAMS,
+    PrimerPair,
+    RestrictionChange,
+    primers_in_regions,
+    restriction_changes,
+)
 from taleforge.design.primers import design_primers as _primer3
 from taleforge.design.ssodn import SSODN_PARAMS, Ssodn, design_ssodn
 from taleforge.design.talen_rules import evaluate_rules, half_site_matrices, strong_rvd_fraction
@@ -78,6 +84,8 @@ DONOR_PARAMS = register_table(
                   "extra margin added to the exclusion zones for indels at the cut"),
             Param("max_pairs_tried", 200, "pairs", "placeholder", "U",
                   "candidate pairs examined per design before giving up"),
+            Param("knockin_min_cut_spacing_bp", 5, "bp", "as the knockout designer", "U",
+                  "skip knock-in designs whose cut is this close to a better design's cut"),
             Param("window_bp", 1500, "bp", "placeholder", "U",
                   "sequence fetched either side of the site in genome mode"),
         ),
@@ -120,8 +128,16 @@ def _resolve(scaffold: str | Scaffold, model: str | BindingModel) -> tuple[Scaff
     return sc, md
 
 
-def _specificity(genome: Any, pairs: list[TalenPair]) -> list[float | None]:
-    """Specificity from the off-target engine when it is installed and a genome is given."""
+def _specificity(
+    genome: Any,
+    pairs: list[TalenPair],
+    scaffold: Scaffold,
+    model: BindingModel,
+    progress: ProgressCallback | None,
+) -> list[float | None]:
+    """Specificity score (higher is better, 0 = no off-target within the engine's mismatch
+    limit) from :func:`taleforge.design.offtarget.specificity_for_pairs`, when the engine is
+    installed and a genome is given; None otherwise."""
     if genome is None or not pairs or importlib.util.find_spec("taleforge.design.offtarget") is None:
         return [None] * len(pairs)
     from taleforge.design import offtarget
@@ -129,11 +145,11 @@ def _specificity(genome: Any, pairs: list[TalenPair]) -> list[float | None]:
     fn = getattr(offtarget, "specificity_for_pairs", None)
     if fn is None:
         return [None] * len(pairs)
-    res = fn(genome, pairs)
+    res = fn(genome, pairs, scaffold=scaffold, model=model, progress=progress)
     out: list[float | None] = []
     for r in res:
-        v = getattr(r, "specificity", r)
-        out.append(float(v) if isinstance(v, int | float) else None)
+        v = getattr(r, "score", None)
+        out.append(round(float(v), 6) + 0.0 if isinstance(v, int | float) else None)
     return out
 
 
@@ -169,6 +185,20 @@ class CorrectionDesign:
     primers: tuple[PrimerPair, ...]
     warnings: tuple[str, ...] = ()
 
+    def edited_region(self, offset: int, flank: int = 30) -> dict[str, object]:
+        """The corrected allele from the TALEN site - ``flank`` to the site + ``flank``
+        (+ strand; changed bases in lower case)."""
+        lo = max(offset, min(self.pair.left.pos0, *(c.pos for c in self.changes)) - flank)
+        hi = min(offset + len(self.corrected_seq),
+                 max(self.pair.right.pos0, *(c.pos for c in self.changes)) + 1 + flank)
+        changed = {c.pos for c in self.changes}
+        text = "".join(
+            self.corrected_seq[g - offset].lower() if g in changed
+            else self.corrected_seq[g - offset].upper()
+            for g in range(lo, hi)
+        )
+        return {"start": lo + 1, "end": hi, "strand": "+", "sequence": text}
+
     def as_dict(self, offset: int) -> dict[str, object]:
         p = self.pair
         return {
@@ -190,6 +220,7 @@ class CorrectionDesign:
                 {"position": c.pos + 1, "from": c.ref, "to": c.alt, "kind": c.kind}
                 for c in self.changes
             ],
+            "edited_sequence": self.edited_region(offset),
             "protein_consequences": [c.as_dict() for c in self.consequences],
             "ssodn": [o.as_dict() for o in self.ssodns],
             "restriction_sites": [r.as_dict() for r in self.restriction],
@@ -224,6 +255,9 @@ class CorrectionResult:
             "scaffold": self.scaffold,
             "binding_model": self.model,
             "transcripts": list(self.transcripts),
+            "consequence_direction": "protein_consequences read from the cells' current "
+            "allele to the corrected allele (e.g. p.Val7Glu = Val now, Glu after correction); "
+            "blocking mutations are synonymous (p.Xaa=)",
             "n_candidate_pairs": self.n_candidates,
             "rejections": dict(sorted(self.rejections.items())),
             "warnings": list(self.warnings),
@@ -318,8 +352,9 @@ def design_correction(
     designs: list[CorrectionDesign] = []
     pairs_kept: list[tuple[TalenPair, int, bool, float, BlockingResult]] = []
     limit = int(params["max_pairs_tried"])
+    pool = n_designs * 3 if genome is not None else n_designs
     for i in order:
-        if len(pairs_kept) >= n_designs or tried >= limit:
+        if len(pairs_kept) >= pool or tried >= limit:
             break
         tried += 1
         report(progress, "blocking mutations", tried, min(limit, len(order)))
@@ -342,7 +377,7 @@ def design_correction(
             hint="allow more blocking mutations (--max-blocking), a larger --max-cut-distance, "
             "or another scaffold",
         )
-    specs = _specificity(genome, [p[0] for p in pairs_kept])
+    specs = _specificity(genome, [p[0] for p in pairs_kept], sc, md, progress)
     if any(s is not None for s in specs):
         idx = sorted(
             range(len(pairs_kept)),
@@ -353,6 +388,7 @@ def design_correction(
         )
         pairs_kept = [pairs_kept[k] for k in idx]
         specs = [specs[k] for k in idx]
+    pairs_kept, specs = pairs_kept[:n_designs], specs[:n_designs]
     gene_strand = transcripts[0].strand if transcripts else None
     for rank, ((pair, d, insp, q, blk), spec) in enumerate(zip(pairs_kept, specs, strict=True), 1):
         changes = tuple(sorted([edit] + [m.change for m in blk.mutations]))
@@ -490,6 +526,7 @@ class KnockinDesign:
     intended_stop_aa: int | None  # 1-based amino acid index of the intended stop
     primers: tuple[PrimerPair, ...]
     warnings: tuple[str, ...]
+    junction_primers: tuple[tuple[str, PrimerPair], ...] = ()  # integrated-allele coords
 
     def as_dict(self) -> dict[str, object]:
         p = self.pair
@@ -526,6 +563,14 @@ class KnockinDesign:
                 for f in self.features
             ],
             "primers": [pp.as_dict() for pp in self.primers],
+            "junction_primers": [
+                {"junction": name, "forward": pp.left_seq, "reverse": pp.right_seq,
+                 "forward_tm_c": round(pp.left_tm, 2), "reverse_tm_c": round(pp.right_tm, 2),
+                 "product_bp": pp.product_bp,
+                 "note": "one primer outside the homology arm, one in the insert: amplifies "
+                 "only the integrated allele (not the donor); + strand of the genome"}
+                for name, pp in self.junction_primers
+            ],
             "warnings": list(self.warnings),
         }
 
@@ -789,6 +834,10 @@ def design_knockin(
     for i in order.tolist():
         if len(designs) >= n_designs or tried >= int(params["max_pairs_tried"]):
             break
+        spacing = int(params["knockin_min_cut_spacing_bp"])
+        cut_i = int(cands.cut_local[i]) + offset
+        if any(abs(cut_i - kd.insertion) < spacing for _, _, kd in designs):
+            continue
         tried += 1
         pair = cands.materialize(i, g_rvd=sc.g_rvd)
         c = pair.cut
@@ -921,6 +970,32 @@ def design_knockin(
             if nl <= b - len(pp.right_seq) and b <= len(donor_plus) - nins:
                 feats.append(_feature("primer", b - len(pp.right_seq) + nins, b + nins,
                                       "genotyping reverse", strand=-1))
+        # junction PCR on the integrated allele (+ strand): outside arm <-> inside insert
+        junctions: list[tuple[str, PrimerPair]] = []
+        integ_len = len(integrated)
+        a_out, b_out = ls_, re_ + nins  # donor span on the integrated allele
+        span_l, span_r = cl - ls_, re_ - cl
+        for jname, lreg, rreg, prange in (
+            ("5' junction" if not minus else "3' junction",
+             (max(0, a_out - 300), a_out - 20), (cl + 30, min(cl + nins, cl + 400)),
+             (span_l + 50, span_l + 750)),
+            ("3' junction" if not minus else "5' junction",
+             (max(cl, cl + nins - 400), cl + nins - 30), (b_out + 20, min(integ_len, b_out + 300)),
+             (span_r + 50, span_r + 750)),
+        ):
+            jp = primers_in_regions(integrated, lreg, rreg, prange, params=primer_params)
+            if jp is None:
+                pw.append(f"no {jname} PCR primers (too little sequence outside the arms?)")
+                continue
+            junctions.append((jname, jp))
+            inner_l = lreg[0] >= cl  # forward primer inside the insert
+            if inner_l:
+                a = jp.left_start - ls_
+                feats.append(_feature("primer", a, a + len(jp.left_seq), f"{jname} forward"))
+            else:
+                b = jp.right_end - ls_
+                feats.append(_feature("primer", b - len(jp.right_seq), b, f"{jname} reverse",
+                                      strand=-1))
         payload = len(donor_plus)
         cap = int(params["aav_capacity_bp"])
         if payload > cap:
@@ -933,6 +1008,7 @@ def design_knockin(
             (ls_ + offset, cl + offset), (cl + offset, re_ + offset),
             tuple(sorted(feats, key=lambda f: (f.start, f.end, f.kind, f.label))),
             before, after, scores, phase, preview, stop_aa, primers, tuple(pw + warns),
+            tuple(junctions),
         )
         designs.append((pair, float(qual[i]), kd))
     if frame_fail:
@@ -943,13 +1019,17 @@ def design_knockin(
             "examined; " + "; ".join(f"{k}: {v}" for k, v in sorted(rejections.items())) + ")",
             hint="try another scaffold, exon or intron",
         )
-    specs = _specificity(genome, [d[0] for d in designs])
+    specs = _specificity(genome, [d[0] for d in designs], sc, md, progress)
+    if any(x is not None for x in specs):  # most specific first; stable otherwise
+        idx = sorted(range(len(designs)), key=lambda j: (-(specs[j] or 0.0), j))
+        designs = [designs[j] for j in idx]
+        specs = [specs[j] for j in idx]
     out = tuple(
         KnockinDesign(
             r, d.pair, d.insertion, d.quality, s, d.insert_seq, d.donor_plus, d.left_arm,
             d.right_arm, d.features, d.cleavable_before, d.cleavable_after, d.scores_before,
             d.frame_phase, d.protein_preview, d.intended_stop_aa,
-            d.primers, d.warnings,
+            d.primers, d.warnings, d.junction_primers,
         )
         for r, ((_, _, d), s) in enumerate(zip(designs, specs, strict=True), 1)
     )

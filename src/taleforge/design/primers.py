@@ -174,3 +174,47 @@ def restriction_changes(
             out.append(RestrictionChange(name, site, "destroyed", n_amp == 1))
     out.sort(key=lambda r: (not r.unique_in_amplicon, r.effect, r.enzyme))
     return out
+
+
+def primers_in_regions(
+    template: str,
+    left_region: tuple[int, int],
+    right_region: tuple[int, int],
+    product_range: tuple[int, int],
+    *,
+    params: ParamTable = PRIMER_PARAMS,
+) -> PrimerPair | None:
+    """Best Primer3 pair with the forward primer inside ``left_region`` and the reverse
+    primer inside ``right_region`` (0-based half-open indices into ``template``), e.g. for
+    knock-in junction PCR (one primer outside the homology arm, one in the insert).
+    Coordinates of the result are template indices. None when Primer3 finds nothing."""
+    import primer3
+
+    (la, lb), (ra, rb) = left_region, right_region
+    if la < 0 or rb > len(template) or lb - la < 25 or rb - ra < 25:
+        return None
+    glob: dict[str, object] = {
+        "PRIMER_OPT_SIZE": int(params["size_opt"]),
+        "PRIMER_MIN_SIZE": int(params["size_min"]),
+        "PRIMER_MAX_SIZE": int(params["size_max"]),
+        "PRIMER_OPT_TM": float(params["tm_opt"]),
+        "PRIMER_MIN_TM": float(params["tm_min"]),
+        "PRIMER_MAX_TM": float(params["tm_max"]),
+        "PRIMER_PRODUCT_SIZE_RANGE": [[int(product_range[0]), int(product_range[1])]],
+        "PRIMER_NUM_RETURN": 1,
+    }
+    seq_args: dict[str, object] = {
+        "SEQUENCE_ID": "junction",
+        "SEQUENCE_TEMPLATE": template.upper(),
+        "SEQUENCE_PRIMER_PAIR_OK_REGION_LIST": [[la, lb - la, ra, rb - ra]],
+    }
+    res = primer3.bindings.design_primers(seq_args, glob)
+    if int(res.get("PRIMER_PAIR_NUM_RETURNED", 0)) == 0:
+        return None
+    ls, _ = res["PRIMER_LEFT_0"]
+    rs, _ = res["PRIMER_RIGHT_0"]
+    return PrimerPair(
+        res["PRIMER_LEFT_0_SEQUENCE"], res["PRIMER_RIGHT_0_SEQUENCE"], ls, rs + 1,
+        float(res["PRIMER_LEFT_0_TM"]), float(res["PRIMER_RIGHT_0_TM"]),
+        int(res["PRIMER_PAIR_0_PRODUCT_SIZE"]), float(res["PRIMER_PAIR_0_PENALTY"]),
+    )

@@ -297,9 +297,10 @@ try:
 
     _NUMBA_ERROR: str | None = None
 except ImportError as _exc:  # pragma: no cover - numba is a hard dependency
-    numba = None
+    numba = None  # type: ignore[assignment]
     _NUMBA_ERROR = str(_exc)
 
+VEC4 = True  # scan 4 words at a time (independent chains; SIMD-friendly)
 NMASK_ROW = 16  # plane row holding the N mask (rows 1..15 are base-mask planes)
 
 
@@ -322,7 +323,7 @@ if numba is not None:
     def _bits(v: int, b: int) -> Any:  # pragma: no cover - compiled
         return np.uint64(0xFFFFFFFFFFFFFFFF) if (v >> b) & 1 else np.uint64(0)
 
-    @njit(nogil=True, cache=True, inline="always")
+    @njit(nogil=True, cache=True)
     def _word3(  # pragma: no cover - compiled
         P: Any, t: int, pj: Any, pm: Any, off: int, L: int, init: int, dead: Any
     ) -> Any:
@@ -347,6 +348,59 @@ if numba is not None:
         return dead, c0, c1, c2, np.uint64(0), np.uint64(0)
 
     @njit(nogil=True, cache=True, inline="always")
+    def _shp(P: Any, m: int, t: int, uj: Any) -> Any:  # pragma: no cover - compiled
+        """As :func:`_sh` for a non-negative shift ``uj`` (uint64), branch-free."""
+        return (P[m, t] >> uj) | ((P[m, t + 1] << np.uint64(1)) << (np.uint64(63) - uj))
+
+    @njit(nogil=True, cache=True)
+    def _word3x4(  # pragma: no cover - compiled
+        P: Any, t: int, pj: Any, pm: Any, off: int, L: int, init: int,
+        d0: Any, d1: Any, d2: Any, d3: Any,
+    ) -> Any:
+        """:func:`_word3` for 4 consecutive words at once (independent chains, SIMD-able)."""
+        ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
+        a0 = _bits(init, 0)
+        a1 = _bits(init, 1)
+        a2 = _bits(init, 2)
+        b0, b1, b2 = a0, a1, a2
+        c0, c1, c2 = a0, a1, a2
+        e0, e1, e2 = a0, a1, a2
+        for i in range(L):
+            m = pm[off + i]
+            uj = np.uint64(pj[off + i])
+            x = _shp(P, m, t, uj)
+            y = a0 & x
+            a0 ^= x
+            z = a1 & y
+            a1 ^= y
+            d0 |= a2 & z
+            a2 ^= z
+            x = _shp(P, m, t + 1, uj)
+            y = b0 & x
+            b0 ^= x
+            z = b1 & y
+            b1 ^= y
+            d1 |= b2 & z
+            b2 ^= z
+            x = _shp(P, m, t + 2, uj)
+            y = c0 & x
+            c0 ^= x
+            z = c1 & y
+            c1 ^= y
+            d2 |= c2 & z
+            c2 ^= z
+            x = _shp(P, m, t + 3, uj)
+            y = e0 & x
+            e0 ^= x
+            z = e1 & y
+            e1 ^= y
+            d3 |= e2 & z
+            e2 ^= z
+            if (d0 & d1 & d2 & d3) == ONES:
+                break
+        return d0, d1, d2, d3, a0, a1, a2, b0, b1, b2, c0, c1, c2, e0, e1, e2
+
+    @njit(nogil=True, cache=True)
     def _word5(  # pragma: no cover - compiled
         P: Any, t: int, pj: Any, pm: Any, off: int, L: int, init: int, dead: Any
     ) -> Any:
@@ -373,13 +427,69 @@ if numba is not None:
                 break
         return dead, c0, c1, c2, c3, c4
 
+    @njit(nogil=True, cache=True, inline="always")
+    def _dead0(  # pragma: no cover - compiled
+        P: Any, t: int, w0: int, rstart: int, rend: int, p0m: int, p0o: int
+    ) -> Any:
+        """Lanes of word ``t`` excluded before scanning: outside the region, or failing the
+        position-0 filter."""
+        ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
+        gw = (w0 - 1 + t) * 64
+        dead = np.uint64(0)
+        if gw < rstart:
+            dead = ONES >> np.uint64(64 - (rstart - gw))
+        if gw + 64 > rend:
+            d = rend - gw
+            if d <= 0:
+                dead = ONES
+            else:
+                dead |= ONES << np.uint64(d)
+        if p0m != 0:
+            dead |= _sh(P, p0m, t, p0o)
+        return dead
+
+    @njit(nogil=True, cache=True)
+    def _emit(  # pragma: no cover - compiled
+        P: Any, t: int, w0: int, L: int, dead: Any,
+        c0: Any, c1: Any, c2: Any, c3: Any, c4: Any, init: int,
+        cap: int, base: int, cnt: int, q: int, strand: int,
+        out_q: Any, out_p: Any, out_s: Any, out_m: Any,
+    ) -> int:
+        """Write the surviving lanes of word ``t`` (no N in the window); returns the count."""
+        alive = ~dead
+        nwin = np.uint64(0)
+        for j in range(L):
+            nwin |= _sh(P, NMASK_ROW, t, j)
+        alive &= ~nwin
+        if alive == np.uint64(0):
+            return cnt
+        gw = (w0 - 1 + t) * 64
+        one = np.uint64(1)
+        for b in range(64):
+            ub = np.uint64(b)
+            if (alive >> ub) & one:
+                if cnt < cap:
+                    val = (
+                        np.int64((c0 >> ub) & one)
+                        + 2 * np.int64((c1 >> ub) & one)
+                        + 4 * np.int64((c2 >> ub) & one)
+                        + 8 * np.int64((c3 >> ub) & one)
+                        + 16 * np.int64((c4 >> ub) & one)
+                    )
+                    out_q[base + cnt] = q
+                    out_p[base + cnt] = gw + b
+                    out_s[base + cnt] = strand
+                    out_m[base + cnt] = val - init
+                cnt += 1
+        return cnt
+
     @njit(parallel=True, nogil=True, cache=True)
     def _scan_chunks(  # pragma: no cover - compiled
         lo: Any, hi: Any, nm: Any,
         chunk_w0: Any, chunk_nw: Any, rstart: int, rend: int,
         oq_off: Any, oq_len: Any, oq_k: Any, oq_p0mask: Any, oq_p0off: Any,
         oq_strand: Any, oq_query: Any, pj: Any, pm: Any, used_masks: Any,
-        cap: int, out_q: Any, out_p: Any, out_s: Any, out_m: Any, counts: Any,
+        cap: int, out_q: Any, out_p: Any, out_s: Any, out_m: Any, counts: Any, vec4: bool,
     ) -> None:
         """Scan chunks (parallel). Plane rows 1..15 hold *mismatch* bits per base mask
         (1 = the base is not in the mask, or N, or outside the genome); row 16 the N mask."""
@@ -430,50 +540,49 @@ if numba is not None:
                 p0o = oq_p0off[o]
                 nbits = 3 if k <= 6 else 5
                 init = (1 << nbits) - (k + 1)
-                for t in range(1, nw + 1):
-                    gw = (w0 - 1 + t) * 64
-                    dead = ZERO
-                    if gw < rstart:
-                        dead = ONES >> np.uint64(64 - (rstart - gw))
-                    if gw + 64 > rend:
-                        d = rend - gw
-                        if d <= 0:
-                            dead = ONES
+                oq_q = oq_query[o]
+                oq_s = oq_strand[o]
+                t = 1
+                while t <= nw:
+                    if vec4 and nbits == 3 and t + 3 <= nw:
+                        d0 = _dead0(P, t, w0, rstart, rend, p0m, p0o)
+                        d1 = _dead0(P, t + 1, w0, rstart, rend, p0m, p0o)
+                        d2 = _dead0(P, t + 2, w0, rstart, rend, p0m, p0o)
+                        d3 = _dead0(P, t + 3, w0, rstart, rend, p0m, p0o)
+                        if (d0 & d1 & d2 & d3) != ONES:
+                            (d0, d1, d2, d3, a0, a1, a2, b0, b1, b2,
+                             c0, c1, c2, e0, e1, e2) = _word3x4(
+                                P, t, pj, pm, off, L, init, d0, d1, d2, d3
+                            )  # fmt: skip
+                            if d0 != ONES:
+                                cnt = _emit(P, t, w0, L, d0, a0, a1, a2, ZERO, ZERO, init,
+                                            cap, base, cnt, oq_q, oq_s,
+                                            out_q, out_p, out_s, out_m)  # fmt: skip
+                            if d1 != ONES:
+                                cnt = _emit(P, t + 1, w0, L, d1, b0, b1, b2, ZERO, ZERO, init,
+                                            cap, base, cnt, oq_q, oq_s,
+                                            out_q, out_p, out_s, out_m)  # fmt: skip
+                            if d2 != ONES:
+                                cnt = _emit(P, t + 2, w0, L, d2, c0, c1, c2, ZERO, ZERO, init,
+                                            cap, base, cnt, oq_q, oq_s,
+                                            out_q, out_p, out_s, out_m)  # fmt: skip
+                            if d3 != ONES:
+                                cnt = _emit(P, t + 3, w0, L, d3, e0, e1, e2, ZERO, ZERO, init,
+                                            cap, base, cnt, oq_q, oq_s,
+                                            out_q, out_p, out_s, out_m)  # fmt: skip
+                        t += 4
+                        continue
+                    dead = _dead0(P, t, w0, rstart, rend, p0m, p0o)
+                    if dead != ONES:
+                        if nbits == 3:
+                            dead, c0, c1, c2, c3, c4 = _word3(P, t, pj, pm, off, L, init, dead)
                         else:
-                            dead |= ONES << np.uint64(d)
-                    if p0m != 0:
-                        dead |= _sh(P, p0m, t, p0o)
-                    if dead == ONES:
-                        continue
-                    if nbits == 3:
-                        dead, c0, c1, c2, c3, c4 = _word3(P, t, pj, pm, off, L, init, dead)
-                    else:
-                        dead, c0, c1, c2, c3, c4 = _word5(P, t, pj, pm, off, L, init, dead)
-                    alive = ~dead
-                    if alive == ZERO:
-                        continue
-                    nwin = ZERO
-                    for j in range(L):
-                        nwin |= _sh(P, NMASK_ROW, t, j)
-                    alive &= ~nwin
-                    if alive == ZERO:
-                        continue
-                    for b in range(64):
-                        ub = np.uint64(b)
-                        if (alive >> ub) & np.uint64(1):
-                            if cnt < cap:
-                                val = (
-                                    np.int64((c0 >> ub) & np.uint64(1))
-                                    + 2 * np.int64((c1 >> ub) & np.uint64(1))
-                                    + 4 * np.int64((c2 >> ub) & np.uint64(1))
-                                    + 8 * np.int64((c3 >> ub) & np.uint64(1))
-                                    + 16 * np.int64((c4 >> ub) & np.uint64(1))
-                                )
-                                out_q[base + cnt] = oq_query[o]
-                                out_p[base + cnt] = gw + b
-                                out_s[base + cnt] = oq_strand[o]
-                                out_m[base + cnt] = val - init
-                            cnt += 1
+                            dead, c0, c1, c2, c3, c4 = _word5(P, t, pj, pm, off, L, init, dead)
+                        if dead != ONES:
+                            cnt = _emit(P, t, w0, L, dead, c0, c1, c2, c3, c4, init,
+                                        cap, base, cnt, oq_q, oq_s,
+                                        out_q, out_p, out_s, out_m)  # fmt: skip
+                    t += 1
             counts[ci] = cnt
 
     #: the same kernel compiled without threads (``workers=1``; safe to call concurrently
@@ -573,7 +682,7 @@ def _run_chunks(
     kernel(
         lo, hi, nm, chunk_w0, chunk_nw, r0, r1,
         oq["off"], oq["len"], oq["k"], oq["p0m"], oq["p0o"], oq["s"], oq["q"],
-        oq["pj"], oq["pm"], oq["used"], cap, out_q, out_p, out_s, out_m, counts,
+        oq["pj"], oq["pm"], oq["used"], cap, out_q, out_p, out_s, out_m, counts, VEC4,
     )  # fmt: skip
     over = counts > cap
     keep_counts = np.minimum(counts, cap)
@@ -660,7 +769,8 @@ def scan_halfsites(
         raise BackendError("numba is not available", hint="use backend='reference'")
     old = numba.get_num_threads()
     if workers is not None:
-        numba.set_num_threads(max(1, min(int(workers), numba.config.NUMBA_NUM_THREADS)))
+        limit = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+        numba.set_num_threads(max(1, min(int(workers), limit)))
     try:
         return _scan_numba(
             packed, masks, ks, p0, strand_list, (r0, r1), expected, progress, False

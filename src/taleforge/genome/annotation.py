@@ -34,8 +34,11 @@ from typing import Literal
 
 from taleforge.errors import FormatError, RegionError, UnknownNameError
 from taleforge.model.interval import Interval, Strand, reverse_complement
+from taleforge.model.params import Param, ParamTable, register_table
+from taleforge.progress import ProgressCallback
 
 __all__ = [
+    "ANNOTATION_PARAMS",
     "MITO_CONTIGS",
     "Annotation",
     "Gene",
@@ -54,15 +57,39 @@ GenomeFetch = Callable[[str, int, int, str], str]
 """``fetch(contig, start, end, strand) -> sequence`` (0-based half-open; ``-`` = reverse
 complement)."""
 
+ANNOTATION_PARAMS = register_table(
+    ParamTable(
+        name="annotation",
+        version="1",
+        params=(
+            Param("default_transl_table", 1, "NCBI genetic code id",
+                  "NCBI Genetic Codes (standard code)", "K",
+                  "used when the file gives no transl_table"),
+            Param("mito_transl_table", 2, "NCBI genetic code id",
+                  "NCBI Genetic Codes: 2 = vertebrate mitochondrial; NC_012920.1 /transl_table=2",
+                  "V", "default on the contigs in mito_contigs when the file gives none"),
+            Param("mito_contigs", ("chrM", "MT", "chrMT", "M", "NC_012920.1", "J01415.2"),
+                  "contig names (case-insensitive)", "UCSC hg38 / Ensembl / RefSeq naming", "K",
+                  "contigs treated as vertebrate mitochondrial"),
+            Param("canonical_priority",
+                  ("MANE_Select", "Ensembl_canonical", "longest_cds", "longest_transcript", "id"),
+                  "ordered rules", "MANE (Morales 2022); Ensembl canonical definition", "K",
+                  "canonical_transcript() picks by these rules in order"),
+        ),
+    )
+)
+
 MITO_CONTIGS: frozenset[str] = frozenset(
-    {"chrm", "mt", "chrmt", "m", "nc_012920.1", "nc_012920", "j01415.2"}
+    c.lower() for c in ANNOTATION_PARAMS["mito_contigs"]
 )
 """Lower-cased contig names treated as vertebrate mitochondrial (default transl_table 2)."""
 
 
 def default_transl_table(contig: str) -> int:
     """2 (vertebrate mitochondrial code) on known mito contig names, else 1 (standard)."""
-    return 2 if contig.lower() in MITO_CONTIGS else 1
+    if contig.lower() in MITO_CONTIGS:
+        return int(ANNOTATION_PARAMS["mito_transl_table"])
+    return int(ANNOTATION_PARAMS["default_transl_table"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +118,15 @@ class Transcript:
     transl_except: tuple[TranslExcept, ...] = ()
 
     # ------------------------------------------------------------------ basic geometry
-    @property
+    @cached_property
     def start(self) -> int:
-        return self.exons[0].start if self.exons else (self.cds[0].start if self.cds else 0)
+        """Genomic start (0-based) of the transcript span."""
+        starts = [iv.start for iv in self.exons[:1]] + [iv.start for iv in self.cds[:1]]
+        return min(starts) if starts else 0
 
-    @property
+    @cached_property
     def end(self) -> int:
+        """Genomic end (0-based exclusive) of the transcript span."""
         ends = [iv.end for iv in self.exons] + [iv.end for iv in self.cds]
         return max(ends) if ends else 0
 
@@ -313,6 +343,7 @@ class Annotation:
         self._contigs: dict[str, _ContigIndex] = {}
         self._gene_keys: dict[str, list[Gene]] | None = None
         self._tx_keys: dict[str, list[Transcript]] | None = None
+        self._gene_by_idc: dict[tuple[str, str], Gene] = {}
         self._build_overlap_index()
 
     def __repr__(self) -> str:
@@ -378,6 +409,7 @@ class Annotation:
                 addt(tk, _strip_version(t.id), t)
         self._gene_keys = gk
         self._tx_keys = tk
+        self._gene_by_idc = {(g.id, g.contig): g for g in self.genes}
 
     # ------------------------------------------------------------------ name lookup
     def find_genes(self, query: str) -> list[Gene]:
@@ -393,12 +425,15 @@ class Annotation:
                 hits = list(self._gene_keys[key])
                 break
             if key in self._tx_keys:
-                ids = {(t.gene_id, t.contig) for t in self._tx_keys[key]}
+                by_idc = self._gene_by_idc
                 hits = [
-                    g for g in self.genes if (g.id, g.contig) in ids
+                    by_idc[(t.gene_id, t.contig)]
+                    for t in self._tx_keys[key]
+                    if (t.gene_id, t.contig) in by_idc
                 ]
                 break
-        return sorted(hits, key=_gene_preference)
+        uniq = list({id(g): g for g in hits}.values())
+        return sorted(uniq, key=_gene_preference)
 
     def find_gene(self, query: str) -> Gene:
         hits = self.find_genes(query)
@@ -651,18 +686,24 @@ def load_annotation(
     path: str | os.PathLike[str],
     *,
     contig_alias: dict[str, str] | None = None,
-    progress: object | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Annotation:
     """Load a GTF, GFF3 or GenBank annotation (optionally gzipped); format from the file
     extension, else sniffed from the content. ``contig_alias`` renames contigs (e.g.
     ``{"NC_012920.1": "chrM"}``). ``progress`` is a :data:`taleforge.progress.ProgressCallback`."""
-    from taleforge.progress import ProgressCallback
-
+    text = os.fspath(path)
+    if text.lower() in _BUILTIN_NAMES:
+        return load_builtin_mito()
     p = Path(path)
     if not p.exists():
-        raise FormatError(f"annotation file not found: {p}", hint="check the path")
+        raise FormatError(
+            f"annotation file not found: {p}",
+            hint="check the path (or use builtin:hg38-chrM for the packaged chrM annotation)",
+        )
+    if p.resolve() == _builtin_mito_path().resolve() and not contig_alias:
+        return load_builtin_mito()
     kind = _sniff(p)
-    prog: ProgressCallback | None = progress  # type: ignore[assignment]
+    prog = progress
     if kind == "gtf":
         from taleforge.genome.gtf import read_gtf
 
@@ -678,16 +719,27 @@ def load_annotation(
     return Annotation(genes, source=str(path))
 
 
-def load_builtin_mito() -> Annotation:
-    """The packaged hg38 chrM annotation (from NCBI RefSeq NC_012920.1)."""
-    from importlib.resources import as_file, files
+_BUILTIN_NAMES = frozenset(
+    {"builtin:hg38-chrm", "builtin-mito", "builtin:mito", "builtin:rcrs", "builtin"}
+)
+_BUILTIN_CACHE: list[Annotation] = []
 
+
+def _builtin_mito_path() -> Path:
+    return Path(__file__).resolve().parents[1] / "data" / "hg38-chrM.gff3"
+
+
+def load_builtin_mito() -> Annotation:
+    """The packaged hg38 chrM annotation (37 genes from NCBI RefSeq NC_012920.1; see
+    ``taleforge/data/PROVENANCE.md``), source ``"builtin:hg38-chrM"``. Loaded once and
+    cached (the object is read-only)."""
+    if _BUILTIN_CACHE:
+        return _BUILTIN_CACHE[0]
     from taleforge.genome.gff3 import read_gff3
 
-    res = files("taleforge") / "data" / "hg38-chrM.gff3"
-    with as_file(res) as fp:
-        genes = read_gff3(Path(fp))
-    return Annotation(genes, source="builtin:hg38-chrM")
+    ann = Annotation(read_gff3(_builtin_mito_path()), source="builtin:hg38-chrM")
+    _BUILTIN_CACHE.append(ann)
+    return ann
 
 
 # ---------------------------------------------------------------------- builder helpers

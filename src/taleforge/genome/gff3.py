@@ -44,6 +44,7 @@ from taleforge.genome.annotation import (
     TranslExcept,
     build_gene,
     build_transcript,
+    no_gc,
     normalise_tag,
     open_text,
     parse_transl_except,
@@ -92,7 +93,11 @@ _SKIP_TYPES = frozenset(
 _GENE_PREFIXES = ("gene:", "gene-")  # Ensembl, RefSeq
 _TX_PREFIXES = ("transcript:", "rna-")
 _CDS_PREFIXES = ("cds-", "CDS:", "cds:")
-_PROGRESS_EVERY = 200_000
+_KEEP = (
+    "ID", "Parent", "gene_id", "transcript_id", "gene_name", "Name", "gene", "Alias",
+    "locus_tag", "gene_type", "gene_biotype", "biotype", "transcript_type",
+    "transcript_biotype", "tag", "transl_table",
+)
 
 
 def parse_gff3_attributes(text: str) -> dict[str, list[str]]:
@@ -108,6 +113,23 @@ def parse_gff3_attributes(text: str) -> dict[str, list[str]]:
         vals = [unquote(v) if "%" in v else v for v in val.split(",")]
         out.setdefault(key, []).extend(vals)
     return out
+
+
+def _quick(text: str, key: str) -> str:
+    """Raw (still escaped) value of ``key=`` in a GFF3 attribute column, "" if absent."""
+    k = key + "="
+    i = text.find(k)
+    while i > 0 and text[i - 1] != ";" and text[i - 1] != " ":
+        i = text.find(k, i + 1)
+    if i < 0:
+        return ""
+    j = i + len(k)
+    e = text.find(";", j)
+    return text[j:] if e < 0 else text[j:e]
+
+
+def _unq(v: str) -> str:
+    return unquote(v) if "%" in v else v
 
 
 def _first(a: dict[str, list[str]], *keys: str, default: str = "") -> str:
@@ -163,6 +185,17 @@ def read_gff3(
     """Parse a GFF3 (plain or .gz) into genes. ``notes`` (if given) collects remarks about
     dropped or synthesised features. Raises :class:`FormatError` for malformed lines
     (with line numbers) or files without usable features."""
+    with no_gc():
+        return _read_gff3(path, contig_alias=contig_alias, progress=progress, notes=notes)
+
+
+def _read_gff3(
+    path: str | Path,
+    *,
+    contig_alias: dict[str, str] | None,
+    progress: ProgressCallback | None,
+    notes: list[str] | None,
+) -> list[Gene]:
     p = Path(path)
     alias = contig_alias or {}
     intern = sys.intern
@@ -171,24 +204,26 @@ def read_gff3(
     pending: list[tuple[str, str, _Part, int]] = []  # parts whose parent is not yet seen
     pending_children: list[tuple[str, str, int]] = []  # (child key, parent id, lineno)
     anon = 0
-    n_lines = 0
     n_data = 0
+    lineno = 0
     contig_cache: dict[str, str] = {}
     with open_text(p) as fh:
-        for lineno, line in enumerate(fh, 1):
-            n_lines = lineno
-            if lineno % _PROGRESS_EVERY == 0:
+        lineno = 0
+        for line in fh:
+            lineno += 1
+            if not lineno & 0x3FFFF:
                 report(progress, "reading GFF3", lineno, None)
-            if line.startswith("#"):
+            c0 = line[0]
+            if c0 == "#":
                 if line.startswith("##FASTA"):
                     break
                 continue
-            if not line.strip():
-                continue
-            if line.startswith(">"):
+            if c0 == ">":
                 break  # FASTA section without the directive
-            cols = line.rstrip("\n\r").split("\t")
+            cols = line.split("\t")
             if len(cols) != 9:
+                if not line.strip():
+                    continue
                 raise _bad(
                     p, lineno, f"expected 9 tab-separated columns, found {len(cols)}",
                     "GFF3 rows are: seqid source type start end score strand phase "
@@ -221,17 +256,34 @@ def read_gff3(
             if contig is None:
                 contig = intern(unquote(alias.get(raw_contig, raw_contig)))
                 contig_cache[raw_contig] = contig
-            a = parse_gff3_attributes(cols[8])
-            parents = a.get("Parent", [])
+            attr_text = cols[8].rstrip("\r\n")
             if ftype in _PARTS:
+                # fast path: parts need only a few attributes
+                par_raw = _quick(attr_text, "Parent")
+                if not par_raw:
+                    parents = []
+                elif "," in par_raw or "%" in par_raw:
+                    parents = [_unq(x) for x in par_raw.split(",")]
+                else:
+                    parents = [par_raw]
+                if "transl" in attr_text:
+                    tt = _quick(attr_text, "transl_table")
+                    te = _unq(_quick(attr_text, "transl_except"))
+                else:
+                    tt = te = ""
+                if ftype == "exon":
+                    pid = prot = ""
+                else:
+                    pid = _unq(_quick(attr_text, "ID"))
+                    prot = _unq(_quick(attr_text, "protein_id"))
                 part = _Part(
                     ftype=ftype,
                     start=start,
                     end=end,
-                    pid=_first(a, "ID"),
-                    protein_id=_first(a, "protein_id"),
-                    transl_table=_first(a, "transl_table"),
-                    transl_except=",".join(a.get("transl_except", ())),
+                    pid=pid,
+                    protein_id=prot,
+                    transl_table=tt,
+                    transl_except=te,
                 )
                 if not parents:
                     orphan_parts.append((contig, strand, part, lineno))
@@ -242,6 +294,9 @@ def read_gff3(
                     else:
                         f.parts.append(part)
                 continue
+            a_full = parse_gff3_attributes(attr_text)
+            a = {k: a_full[k] for k in _KEEP if k in a_full}  # lean: GENCODE rows have ~20
+            parents = a.get("Parent", [])
             fid = _first(a, "ID")
             if not fid:
                 anon += 1
@@ -256,6 +311,7 @@ def read_gff3(
             feats[key] = _Feat(ftype, contig, start, end, strand, a, lineno)
             for par in parents:
                 pending_children.append((key, par, lineno))
+    n_lines = lineno
     report(progress, "reading GFF3", n_lines, n_lines)
     if n_data == 0:
         raise FormatError(
@@ -308,7 +364,7 @@ def _assemble(
         if par is not None and par in feats and _is_gene(feats[par], parent_of, par):
             continue
         gid = _tx_id(key, f)
-        t = _transcript_from(key, f, gid, _gene_name(f.attrs), note)
+        t = _transcript_from(key, f, gid, _first(f.attrs, "gene_name", "gene"), note)
         genes.append(build_gene(id=gid, name=t.gene_name, contig=f.contig,
                                 strand=t.strand, biotype=_biotype(f.attrs),
                                 transcripts=[t]))

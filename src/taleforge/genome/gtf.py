@@ -36,7 +36,6 @@ from taleforge.progress import ProgressCallback, report
 __all__ = ["parse_gtf_attributes", "read_gtf"]
 
 _WANTED = frozenset({"gene", "transcript", "exon", "CDS", "stop_codon"})
-_PROGRESS_EVERY = 200_000
 
 
 @dataclass(slots=True)
