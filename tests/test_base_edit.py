@@ -147,7 +147,7 @@ def test_mitoedit_windows_are_reproduced_on_rcrs(mito: Genome) -> None:
         want = {ed: mitoedit_windows(seq, t, alt, ed) for ed in editors}
         try:
             res = design_base_edit(mito, position=t + 1, to=alt, editors=editors,
-                                   offtarget=False, max_designs=100000)
+                                   offtarget=False, max_designs=100000, pos0_bases="T")
         except NoResultError:
             assert all(not w for w in want.values()), t
             continue
@@ -174,11 +174,18 @@ def test_worked_example_13513(mito: Genome) -> None:
 
 def test_m3243_needs_pos0_c_and_is_explained(mito: Genome) -> None:
     with pytest.raises(NoResultError) as ei:
-        design_base_edit(mito, position=3243, to="G", offtarget=False)
+        design_base_edit(mito, position=3243, to="G", offtarget=False, pos0_bases="T")
     msg = str(ei.value)
     assert "TALED-ADL" in msg and "DdCBE-G1333-NL" in msg and "wrong substitution" in msg
-    res = design_base_edit(mito, position=3243, to="G", pos0_bases="TC", offtarget=False)
+    # default: falls back to position-0 C with a note and a ranking penalty
+    res = design_base_edit(mito, position=3243, to="G", offtarget=False)
+    assert any("position-0 TC allowed" in n for n in res.notes)
     assert res.designs and all(d.editor.family == "TALED" for d in res.designs)
+    for d in res.designs:
+        if "C" in (d.pair.left.pos0_base, d.pair.right.pos0_base):
+            assert any(r.rule == "pos0_not_t" and r.score < 0 for r in d.rules)
+    explicit = design_base_edit(mito, position=3243, to="G", pos0_bases="TC", offtarget=False)
+    assert [d.design_id for d in explicit.designs] == [d.design_id for d in res.designs]
     assert all("MT-TL1" in b.consequences[0].gene for d in res.designs for b in d.bystanders)
 
 
@@ -247,14 +254,15 @@ def test_designs_satisfy_window_and_context_and_mirror(seq: str, alt_idx: int) -
     table = build_mitoedit_table()
     try:
         res = design_base_edit(g, position=t + 1, to=alt, offtarget=False,
-                               max_designs=100000, collapse_arms=False)
+                               max_designs=100000, collapse_arms=False, pos0_bases="T")
     except NoResultError:
         res = None
     n = len(seq)
     rc = reverse_complement(seq)
     try:
         mres = design_base_edit(mem_genome({"c": rc}), position=n - t, to=COMP[alt],
-                                offtarget=False, max_designs=100000, collapse_arms=False)
+                                offtarget=False, max_designs=100000, collapse_arms=False,
+                                pos0_bases="T")
     except NoResultError:
         mres = None
     assert (res is None) == (mres is None)

@@ -10,14 +10,32 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "design_knockout"]
+__all__ = [
+    "__version__",
+    "design_base_edit",
+    "design_correction",
+    "design_knockin",
+    "design_knockout",
+    "find_offtargets",
+    "load_annotation",
+    "open_genome",
+]
+
+_LAZY = {
+    "design_knockout": "taleforge.design.knockout",
+    "design_base_edit": "taleforge.design.base_editor",
+    "design_correction": "taleforge.design.donor",
+    "design_knockin": "taleforge.design.donor",
+    "find_offtargets": "taleforge.design.offtarget",
+    "specificity_for_pairs": "taleforge.design.offtarget",
+}
 
 
 def __getattr__(name: str) -> Any:  # lazy: keep `import taleforge` cheap
-    if name == "design_knockout":
-        from taleforge.design.knockout import design_knockout
+    if name in _LAZY:
+        import importlib
 
-        return design_knockout
+        return getattr(importlib.import_module(_LAZY[name]), name)
     if name == "open_genome":
         from taleforge.genome.index import open_genome
 

@@ -22,6 +22,7 @@ Coordinates are 0-based half-open internally; ``position`` and ``variant`` are 1
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Sequence
@@ -80,6 +81,10 @@ RANKING = register_table(
             Param("w_noncanonical_stop", 0.15, "score", "Temperley 2010 Science 327:301: "
                   "mitochondrial AGA/AGG terminate via -1 frameshift", "U",
                   "knockout mode: penalty for a created AGA/AGG stop (prefer TAA/TAG)"),
+            Param("w_pos0_c", 0.05, "score per TALE", "Lamb 2013: without position-0 T "
+                  "activity drops up to 10-fold (DOMAIN §3)", "U",
+                  "penalty per TALE whose position 0 is not T (allowed only as a fallback "
+                  "or when asked)"),
             Param("default_max_mismatches", 3, "mismatches", "placeholder; Juillerat 2014: "
                   "64% of TALENs needed >= 4 mismatches for any off-site", "U",
                   "half-site off-target scan mismatch limit"),
@@ -412,7 +417,7 @@ class _Ctx:
     editors: tuple[EditorSpec, ...]
     params: BaseEditParams
     caller: ConsequenceCaller
-    knockout_gene: str | None
+    knockout_gene: frozenset[str] | None  # upper-case name and id of the knocked-out gene
 
 
 def _strand_view(seq: str, i: int, strand: str) -> tuple[str, str, str, str]:
@@ -438,11 +443,11 @@ def _substitution_text(editor: EditorSpec) -> str:
     return f"{r}>{a} (top) or {_comp(r)}>{_comp(a)} (via a {r} on the bottom strand)"
 
 
-def _is_harmful(cs: Sequence[Consequence], knockout_gene: str | None) -> bool:
+def _is_harmful(cs: Sequence[Consequence], knockout_gene: frozenset[str] | None) -> bool:
     for c in cs:
         if c.severity not in _HARMFUL:
             continue
-        if knockout_gene is not None and c.gene.upper() == knockout_gene.upper():
+        if knockout_gene is not None and c.gene.upper() in knockout_gene:
             continue  # the gene is being knocked out anyway
         return True
     return False
@@ -916,17 +921,38 @@ def design_base_edit(
                              caller.call(c, pos, ref, alt))]
     if annotation is None:
         notes.append("no annotation: bystander consequences are 'intergenic' (unknown)")
-    ctx = _Ctx(genome, table, eds, params, caller,
-               knockout_gene if mode == "knockout" else None)
+    ko_names: frozenset[str] | None = None
+    if mode == "knockout" and annotation is not None and knockout_gene is not None:
+        kg = annotation.find_gene(knockout_gene)
+        ko_names = frozenset(x.upper() for x in (kg.name, kg.id, knockout_gene) if x)
+    ctx = _Ctx(genome, table, eds, params, caller, ko_names)
     rejections: list[EditorRejection] = []
     counts: dict[str, int] = {}
     raw: list[dict[str, Any]] = []
     used_edits: list[EditRequest] = []
     cache: dict[tuple[int, str], tuple[Consequence, ...]] = {}
     total = len(edits)
+    # position 0: T by default; when no design exists with T, retry allowing C (a TALE-NT
+    # option; ranked below T designs by w_pos0_c) unless the user fixed the rule.
+    relax = pos0_bases is None and "C" not in params.pos0_bases
+    ctx_relaxed = dataclasses.replace(
+        ctx, params=dataclasses.replace(params, pos0_bases=params.pos0_bases + "C"))
+    relaxed_edits: list[str] = []
     for i, ed in enumerate(edits):
         report(progress, "base-edit: designing", i, total)
-        ds = _designs_for_edit(ctx, ed, rejections, counts)
+        rej: list[EditorRejection] = []
+        cnt: dict[str, int] = {}
+        ds = _designs_for_edit(ctx, ed, rej, cnt)
+        if not ds and relax and cnt.get("no_tale_site_in_window"):
+            rej2: list[EditorRejection] = []
+            cnt2: dict[str, int] = {}
+            ds = _designs_for_edit(ctx_relaxed, ed, rej2, cnt2)
+            if ds:
+                rej, cnt = rej2, cnt2
+                relaxed_edits.append(ed.label)
+        rejections.extend(rej)
+        for k_, v_ in cnt.items():
+            counts[k_] = counts.get(k_, 0) + v_
         if ds:
             for d in ds:
                 d["edit"] = ed
@@ -935,6 +961,12 @@ def design_base_edit(
             if mode == "knockout" and len(used_edits) >= params.knockout_max_edits:
                 break
     report(progress, "base-edit: designing", total, total)
+    if relaxed_edits:
+        notes.append(
+            "no TALE pair with position-0 T puts the target in a window for "
+            + ", ".join(relaxed_edits[:5]) + ("..." if len(relaxed_edits) > 5 else "")
+            + f"; position-0 {params.pos0_bases}C allowed there (TALE-NT option; without T, "
+            "activity may drop up to 10-fold, Lamb 2013); pass --pos0 T to forbid")
     if not raw:
         reasons = group_rejections(rejections)
         raise NoResultError(
@@ -1065,6 +1097,14 @@ def _finish(d: dict[str, Any], mode: Mode, genome: Genome
             score -= pn
             rules.append(RuleEval("noncanonical_stop", "score", False, "AGA/AGG", -pn,
                                   "created stop is AGA/AGG (mitochondrial -1 frameshift stop)"))
+    n_c = sum(1 for hs in (pr.left, pr.right) if hs.pos0_base != "T")
+    if n_c:
+        pc = RANKING["w_pos0_c"] * n_c
+        score -= pc
+        rules.append(RuleEval("pos0_not_t", "score", False, n_c, -pc,
+                              f"{n_c} TALE(s) with position-0 "
+                              f"{'/'.join(hs.pos0_base for hs in (pr.left, pr.right))} "
+                              "(T preferred; up to 10-fold less activity, Lamb 2013)"))
     if ot.checked:
         ph = RANKING["w_halfsite_hit"] * ot.halfsite_hits
         pp = RANKING["w_pair_hit"] * ot.pair_hits

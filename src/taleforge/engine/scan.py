@@ -300,7 +300,7 @@ except ImportError as _exc:  # pragma: no cover - numba is a hard dependency
     numba = None  # type: ignore[assignment]
     _NUMBA_ERROR = str(_exc)
 
-VEC4 = True  # scan 4 words at a time (independent chains; SIMD-friendly)
+VEC4 = 8  # scan 8 (then 4) words at a time (independent chains; SIMD-friendly)
 NMASK_ROW = 16  # plane row holding the N mask (rows 1..15 are base-mask planes)
 
 
@@ -401,6 +401,97 @@ if numba is not None:
         return d0, d1, d2, d3, a0, a1, a2, b0, b1, b2, c0, c1, c2, e0, e1, e2
 
     @njit(nogil=True, cache=True)
+    def _word3x8(  # pragma: no cover - compiled
+        P: Any, t: int, pj: Any, pm: Any, off: int, L: int, init: int,
+        d0: Any, d1: Any, d2: Any, d3: Any, d4: Any, d5: Any, d6: Any, d7: Any,
+    ) -> Any:
+        """:func:`_word3` for 8 consecutive words at once (independent chains, SIMD-able)."""
+        ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
+        i0 = _bits(init, 0)
+        i1 = _bits(init, 1)
+        i2 = _bits(init, 2)
+        a0, b0, c0 = i0, i1, i2
+        a1, b1, c1 = i0, i1, i2
+        a2, b2, c2 = i0, i1, i2
+        a3, b3, c3 = i0, i1, i2
+        a4, b4, c4 = i0, i1, i2
+        a5, b5, c5 = i0, i1, i2
+        a6, b6, c6 = i0, i1, i2
+        a7, b7, c7 = i0, i1, i2
+        for i in range(L):
+            m = pm[off + i]
+            uj = np.uint64(pj[off + i])
+            x = _shp(P, m, t + 0, uj)
+            y = a0 & x
+            a0 ^= x
+            z = b0 & y
+            b0 ^= y
+            d0 |= c0 & z
+            c0 ^= z
+            x = _shp(P, m, t + 1, uj)
+            y = a1 & x
+            a1 ^= x
+            z = b1 & y
+            b1 ^= y
+            d1 |= c1 & z
+            c1 ^= z
+            x = _shp(P, m, t + 2, uj)
+            y = a2 & x
+            a2 ^= x
+            z = b2 & y
+            b2 ^= y
+            d2 |= c2 & z
+            c2 ^= z
+            x = _shp(P, m, t + 3, uj)
+            y = a3 & x
+            a3 ^= x
+            z = b3 & y
+            b3 ^= y
+            d3 |= c3 & z
+            c3 ^= z
+            x = _shp(P, m, t + 4, uj)
+            y = a4 & x
+            a4 ^= x
+            z = b4 & y
+            b4 ^= y
+            d4 |= c4 & z
+            c4 ^= z
+            x = _shp(P, m, t + 5, uj)
+            y = a5 & x
+            a5 ^= x
+            z = b5 & y
+            b5 ^= y
+            d5 |= c5 & z
+            c5 ^= z
+            x = _shp(P, m, t + 6, uj)
+            y = a6 & x
+            a6 ^= x
+            z = b6 & y
+            b6 ^= y
+            d6 |= c6 & z
+            c6 ^= z
+            x = _shp(P, m, t + 7, uj)
+            y = a7 & x
+            a7 ^= x
+            z = b7 & y
+            b7 ^= y
+            d7 |= c7 & z
+            c7 ^= z
+            if (d0 & d1 & d2 & d3 & d4 & d5 & d6 & d7) == ONES:
+                break
+        return (
+            d0, d1, d2, d3, d4, d5, d6, d7,
+            a0, b0, c0,
+            a1, b1, c1,
+            a2, b2, c2,
+            a3, b3, c3,
+            a4, b4, c4,
+            a5, b5, c5,
+            a6, b6, c6,
+            a7, b7, c7,
+        )
+
+    @njit(nogil=True, cache=True)
     def _word5(  # pragma: no cover - compiled
         P: Any, t: int, pj: Any, pm: Any, off: int, L: int, init: int, dead: Any
     ) -> Any:
@@ -489,7 +580,7 @@ if numba is not None:
         chunk_w0: Any, chunk_nw: Any, rstart: int, rend: int,
         oq_off: Any, oq_len: Any, oq_k: Any, oq_p0mask: Any, oq_p0off: Any,
         oq_strand: Any, oq_query: Any, pj: Any, pm: Any, used_masks: Any,
-        cap: int, out_q: Any, out_p: Any, out_s: Any, out_m: Any, counts: Any, vec4: bool,
+        cap: int, out_q: Any, out_p: Any, out_s: Any, out_m: Any, counts: Any, vec4: int,
     ) -> None:
         """Scan chunks (parallel). Plane rows 1..15 hold *mismatch* bits per base mask
         (1 = the base is not in the mask, or N, or outside the genome); row 16 the N mask."""
@@ -544,7 +635,52 @@ if numba is not None:
                 oq_s = oq_strand[o]
                 t = 1
                 while t <= nw:
-                    if vec4 and nbits == 3 and t + 3 <= nw:
+                    if vec4 >= 8 and nbits == 3 and t + 7 <= nw:
+                        d0 = _dead0(P, t + 0, w0, rstart, rend, p0m, p0o)
+                        d1 = _dead0(P, t + 1, w0, rstart, rend, p0m, p0o)
+                        d2 = _dead0(P, t + 2, w0, rstart, rend, p0m, p0o)
+                        d3 = _dead0(P, t + 3, w0, rstart, rend, p0m, p0o)
+                        d4 = _dead0(P, t + 4, w0, rstart, rend, p0m, p0o)
+                        d5 = _dead0(P, t + 5, w0, rstart, rend, p0m, p0o)
+                        d6 = _dead0(P, t + 6, w0, rstart, rend, p0m, p0o)
+                        d7 = _dead0(P, t + 7, w0, rstart, rend, p0m, p0o)
+                        if (d0 & d1 & d2 & d3 & d4 & d5 & d6 & d7) != ONES:
+                            r = _word3x8(P, t, pj, pm, off, L, init, d0, d1, d2, d3, d4, d5, d6, d7)
+                            if r[0] != ONES:
+                                cnt = _emit(P, t + 0, w0, L, r[0], r[8], r[9], r[10],
+                                            ZERO, ZERO, init, cap, base, cnt, oq_q, oq_s,
+                                            out_q, out_p, out_s, out_m)  # fmt: skip
+                            if r[1] != ONES:
+                                cnt = _emit(P, t + 1, w0, L, r[1], r[11], r[12], r[13],
+                                            ZERO, ZERO, init, cap, base, cnt, oq_q, oq_s,
+                                            out_q, out_p, out_s, out_m)  # fmt: skip
+                            if r[2] != ONES:
+                                cnt = _emit(P, t + 2, w0, L, r[2], r[14], r[15], r[16],
+                                            ZERO, ZERO, init, cap, base, cnt, oq_q, oq_s,
+                                            out_q, out_p, out_s, out_m)  # fmt: skip
+                            if r[3] != ONES:
+                                cnt = _emit(P, t + 3, w0, L, r[3], r[17], r[18], r[19],
+                                            ZERO, ZERO, init, cap, base, cnt, oq_q, oq_s,
+                                            out_q, out_p, out_s, out_m)  # fmt: skip
+                            if r[4] != ONES:
+                                cnt = _emit(P, t + 4, w0, L, r[4], r[20], r[21], r[22],
+                                            ZERO, ZERO, init, cap, base, cnt, oq_q, oq_s,
+                                            out_q, out_p, out_s, out_m)  # fmt: skip
+                            if r[5] != ONES:
+                                cnt = _emit(P, t + 5, w0, L, r[5], r[23], r[24], r[25],
+                                            ZERO, ZERO, init, cap, base, cnt, oq_q, oq_s,
+                                            out_q, out_p, out_s, out_m)  # fmt: skip
+                            if r[6] != ONES:
+                                cnt = _emit(P, t + 6, w0, L, r[6], r[26], r[27], r[28],
+                                            ZERO, ZERO, init, cap, base, cnt, oq_q, oq_s,
+                                            out_q, out_p, out_s, out_m)  # fmt: skip
+                            if r[7] != ONES:
+                                cnt = _emit(P, t + 7, w0, L, r[7], r[29], r[30], r[31],
+                                            ZERO, ZERO, init, cap, base, cnt, oq_q, oq_s,
+                                            out_q, out_p, out_s, out_m)  # fmt: skip
+                        t += 8
+                        continue
+                    if vec4 >= 4 and nbits == 3 and t + 3 <= nw:
                         d0 = _dead0(P, t, w0, rstart, rend, p0m, p0o)
                         d1 = _dead0(P, t + 1, w0, rstart, rend, p0m, p0o)
                         d2 = _dead0(P, t + 2, w0, rstart, rend, p0m, p0o)

@@ -746,7 +746,7 @@ def load_builtin_mito() -> Annotation:
 # Shared by the GTF/GFF3/GenBank parsers (not public API).
 
 
-IntervalCache = dict[tuple[str, int, int, str], Interval]
+IntervalCache = dict[tuple[str, str], dict[tuple[int, int], Interval]]
 """Shared Interval objects (identical exons of sibling transcripts are one object)."""
 
 
@@ -805,8 +805,11 @@ def build_transcript(
         ex_iv = tuple(Interval(contig, s, e, strand) for s, e in ex_m)
         cds_iv = tuple(Interval(contig, s, e, strand) for s, e in cds_m)
     else:
-        ex_iv = tuple(_cached_iv(icache, contig, s, e, strand) for s, e in ex_m)
-        cds_iv = tuple(_cached_iv(icache, contig, s, e, strand) for s, e in cds_m)
+        sub = icache.get((contig, strand))
+        if sub is None:
+            sub = icache[(contig, strand)] = {}
+        ex_iv = _intervals(sub, contig, strand, ex_m)
+        cds_iv = _intervals(sub, contig, strand, cds_m)
     return Transcript(
         id=id,
         gene_id=gene_id,
@@ -822,13 +825,18 @@ def build_transcript(
     )
 
 
-def _cached_iv(cache: IntervalCache, contig: str, s: int, e: int, strand: Strand) -> Interval:
-    key = (contig, s, e, strand)
-    iv = cache.get(key)
-    if iv is None:
-        iv = Interval(contig, s, e, strand)
-        cache[key] = iv
-    return iv
+def _intervals(
+    sub: dict[tuple[int, int], Interval], contig: str, strand: Strand,
+    pairs: list[tuple[int, int]],
+) -> tuple[Interval, ...]:
+    out: list[Interval] = []
+    get = sub.get
+    for pair in pairs:
+        iv = get(pair)
+        if iv is None:
+            iv = sub[pair] = Interval(contig, pair[0], pair[1], strand)
+        out.append(iv)
+    return tuple(out)
 
 
 def build_gene(

@@ -71,8 +71,9 @@ _KEEP_TX = ("gene_id", "gene_name", "gene", "Name", "gene_type", "gene_biotype",
 _KEEP_GENE = ("gene_id", "gene_name", "gene", "Name", "gene_type", "gene_biotype")
 
 
-def _slim(a: dict[str, list[str]], keep: tuple[str, ...]) -> dict[str, list[str]]:
-    """Keep only the attributes the model uses (a GENCODE transcript row has ~20)."""
+def _slim(text: str, keep: tuple[str, ...]) -> dict[str, list[str]]:
+    """Only the attributes the model uses (a GENCODE transcript row has ~20)."""
+    a = parse_gtf_attributes(text)
     return {k: a[k] for k in keep if k in a}
 
 
@@ -182,7 +183,7 @@ def _read_gtf(
                 last_raw = raw_contig
             attr_text = cols[8]
             if ftype == "gene":
-                a = _slim(parse_gtf_attributes(attr_text), _KEEP_GENE)
+                a = _slim(attr_text, _KEEP_GENE)
                 gid = _first(a, "gene_id")
                 if not gid:
                     raise _bad(p, lineno, "gene row without gene_id",
@@ -214,7 +215,7 @@ def _read_gtf(
                 key = tid if tx is None else tid + "\t" + contig
                 tx = txs.get(key)
                 if tx is None:
-                    a = _slim(parse_gtf_attributes(attr_text), _KEEP_TX)
+                    a = _slim(attr_text, _KEEP_TX)
                     tx = _Tx(tid=tid, gene_id=_first(a, "gene_id", default=tid),
                              contig=contig, strand=strand, attrs=a)
                     txs[key] = tx
@@ -222,7 +223,7 @@ def _read_gtf(
                 tx.exons.append((start, end))
             elif ftype == "transcript":
                 if tx.attrs is None or "transcript_type" not in tx.attrs:
-                    tx.attrs = _slim(parse_gtf_attributes(attr_text), _KEEP_TX)
+                    tx.attrs = _slim(attr_text, _KEEP_TX)
                 tx.strand = strand
             else:  # CDS or stop_codon
                 tx.cds.append((start, end))
