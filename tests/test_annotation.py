@@ -576,3 +576,15 @@ def test_parsers_round_trip(t: Transcript) -> None:
             got = ann.find_transcript(t.id)
             assert got.exons == t.exons and got.cds == t.cds and got.strand == t.strand
             assert ann.find_gene("G").transcripts == (got,)
+
+
+def test_genbank_duplicate_gene_names(tmp_path: Path) -> None:
+    text = _genbank_text().replace(
+        '     tRNA            complement(295..299)\n                     /gene="trnX"\n',
+        '     gene            complement(295..299)\n                     /gene="abcB"\n'
+        '     tRNA            complement(295..299)\n                     /gene="abcB"\n',
+    )
+    ann = load_annotation(_write(tmp_path, "d.gb", text))
+    hits = ann.find_genes("abcB")
+    assert [(g.id, g.start) for g in hits] == [("abcB", 209), ("abcB_2", 294)]
+    assert hits[1].transcripts[0].biotype == "tRNA"

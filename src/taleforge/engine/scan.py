@@ -783,7 +783,7 @@ def _scan_numba(
     call_words = max(cw, int(SCAN_PARAMS["call_words"]) // cw * cw)
     lo, hi, nm = packed.lo, packed.hi, packed.nmask
     frac = cw * WORD_BITS / max(1, packed.total_bits)
-    cap = int(min(1 << 16, 4 * expected * frac + 16))
+    cap = int(min(1 << 16, 8 * expected * frac + 256))
     parts: list[HitTable] = []
     total = w_hi - w_lo
     report(progress, "scan half-sites", 0, total * WORD_BITS)

@@ -13,7 +13,19 @@ Conventions
   ``TA``) are kept exactly as given, so ``cds_length`` need not be a multiple of 3.
 * ``transl_table`` is 1 unless the file says otherwise, or the contig is a known vertebrate
   mitochondrial name (``chrM``, ``MT``, ``NC_012920.1``; see :data:`MITO_CONTIGS`), where it
-  defaults to 2.
+  defaults to 2 (table ``annotation`` in the parameter registry).
+
+Queries (:class:`Annotation`)
+-----------------------------
+* ``find_gene`` accepts a symbol, alias, gene ID or transcript ID, case-insensitively, with
+  or without a ``.N`` version; unknown names raise ``UnknownNameError`` whose hint lists the
+  closest names (difflib).
+* ``locate(contig, pos)`` returns ``"exon:GENE"``, ``"intron:GENE"`` or ``"intergenic"``
+  (overlapping genes comma-joined, sorted; "exon" if any transcript of any gene has an exon
+  there, "intron" if inside a gene span only). One bisect per query after a per-contig
+  segment map is built on first use.
+* ``nearest_gene`` returns ``(gene, distance)``; distance 0 inside a gene (the shortest
+  containing gene wins), else bases to the nearest gene end.
 """
 
 from __future__ import annotations
@@ -105,6 +117,12 @@ class TranslExcept:
 
 @dataclass(frozen=True)
 class Transcript:
+    """One transcript. ``exons``/``cds`` are 0-based half-open pieces sorted by genomic
+    start (whatever the strand); the CDS includes the stop codon. ``tags`` holds normalised
+    tags (``MANE_Select``, ``Ensembl_canonical``, ``basic``, ``merged_isoforms``,
+    ``gene_span_only``...). ``transl_except`` carries GenBank/RefSeq translation exceptions
+    (e.g. polyA-completed mito stops)."""
+
     id: str
     gene_id: str
     gene_name: str
@@ -275,6 +293,10 @@ def _find_piece(starts: list[int], pieces: tuple[Interval, ...], pos: int) -> in
 
 @dataclass(frozen=True)
 class Gene:
+    """A gene: span (0-based half-open), its transcripts sorted by (start, end, id), and
+    extra names (``aliases``: GenBank /gene, GFF3 Alias, locus_tag, raw IDs) that
+    :meth:`Annotation.find_gene` also accepts."""
+
     id: str
     name: str
     contig: str
@@ -344,6 +366,7 @@ class Annotation:
         self._gene_keys: dict[str, list[Gene]] | None = None
         self._tx_keys: dict[str, list[Transcript]] | None = None
         self._gene_by_idc: dict[tuple[str, str], Gene] = {}
+        self._all_tx: tuple[Transcript, ...] | None = None
         self._build_overlap_index()
 
     def __repr__(self) -> str:
@@ -358,7 +381,10 @@ class Annotation:
 
     @property
     def transcripts(self) -> tuple[Transcript, ...]:
-        return tuple(t for g in self.genes for t in g.transcripts)
+        """All transcripts, in gene order."""
+        if self._all_tx is None:
+            self._all_tx = tuple(t for g in self.genes for t in g.transcripts)
+        return self._all_tx
 
     # ------------------------------------------------------------------ index building
     def _build_overlap_index(self) -> None:

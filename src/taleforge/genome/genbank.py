@@ -107,19 +107,18 @@ def read_genbank(
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", BiopythonParserWarning)
-                records = list(SeqIO.parse(fh, "genbank"))
+                for rec in SeqIO.parse(fh, "genbank"):  # streamed: one record at a time
+                    n_records += 1
+                    report(progress, "reading GenBank", n_records, None)
+                    out.extend(_record_genes(rec, alias.get(rec.id, rec.id)))
         except ValueError as exc:
             raise FormatError(
                 f"{p}: not a valid GenBank file ({exc})",
                 hint="give a GenBank flat file starting with a LOCUS line",
             ) from exc
-    if not records:
+    if n_records == 0:
         raise FormatError(f"{p}: no GenBank records found",
                           hint="give a GenBank flat file starting with a LOCUS line")
-    for rec in records:
-        n_records += 1
-        report(progress, "reading GenBank", n_records, len(records))
-        out.extend(_record_genes(rec, alias.get(rec.id, rec.id)))
     if not out:
         raise FormatError(
             f"{p}: no gene, CDS or RNA features found",
@@ -129,16 +128,17 @@ def read_genbank(
 
 
 def _record_genes(rec: Any, contig: str) -> list[Gene]:
-    accs: dict[str, _GeneAcc] = {}
-    order: list[str] = []
+    accs: dict[str, _GeneAcc] = {}  # key -> latest accumulator with that key
+    order: list[_GeneAcc] = []
 
-    def acc(feat: Any) -> _GeneAcc:
+    def acc(feat: Any, *, new_gene: bool = False) -> _GeneAcc:
         k = _gene_key(feat)
         a = accs.get(k)
-        if a is None:
+        if a is None or (new_gene and a.start is not None):
+            # a second gene feature with the same name/locus tag starts a new gene
             a = _GeneAcc(key=k)
             accs[k] = a
-            order.append(k)
+            order.append(a)
         if not a.gene_sym:
             a.gene_sym = _q(feat, "gene")
         if not a.locus_tag:
@@ -148,7 +148,7 @@ def _record_genes(rec: Any, contig: str) -> list[Gene]:
     for feat in rec.features:
         t = feat.type
         if t == "gene":
-            a = acc(feat)
+            a = acc(feat, new_gene=True)
             pieces, strand = _pieces(feat)
             a.start = pieces[0][0]
             a.end = max(e for _, e in pieces)
@@ -170,10 +170,15 @@ def _record_genes(rec: Any, contig: str) -> list[Gene]:
         normalise_tag(k) for k in rec.annotations.get("keywords", []) if k.endswith("Select")
     ]
     genes: list[Gene] = []
-    for k in order:
-        a = accs[k]
+    seen_ids: dict[str, int] = {}
+    for a in order:
+        k = a.key
         name = a.name or a.gene_sym or a.locus_tag or k.split(":", 1)[1]
         gid = a.locus_tag or a.gene_sym or name
+        n_same = seen_ids.get(gid, 0)
+        seen_ids[gid] = n_same + 1
+        if n_same:
+            gid = f"{gid}_{n_same + 1}"  # same name at another locus of this record
         txs: list[Transcript] = []
         rna_tx: list[tuple[str, Any, list[tuple[int, int]], str]] = []
         for rtype, f in a.rnas:

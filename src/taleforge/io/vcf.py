@@ -25,6 +25,7 @@ from taleforge.progress import ProgressCallback, report
 __all__ = ["Variant", "iter_vcf", "read_vcf"]
 
 _BASES_RE = re.compile(r"^[ACGTNacgtn]+$")
+_REF_RE = re.compile(r"^[ACGTNRYKMSWBDHVacgtnrykmswbdhv]+$")  # GRCh38 has a few IUPAC bases
 _PROGRESS_EVERY = 100_000
 
 
@@ -112,10 +113,10 @@ def iter_vcf(
                     f"{p}: line {lineno}: POS {pos1} < 1",
                     hint="VCF positions are 1-based (telomere records at 0 are not supported)",
                 )
-            if not _BASES_RE.match(ref):
+            if not _REF_RE.match(ref):
                 raise FormatError(
                     f"{p}: line {lineno}: REF {ref!r} is not a DNA sequence",
-                    hint="REF must consist of A, C, G, T, N",
+                    hint="REF must consist of A, C, G, T, N (or IUPAC codes)",
                 )
             for alt in alts.split(","):
                 if alt in (".", "*", "") or alt.startswith("<") or "[" in alt or "]" in alt:
