@@ -6,7 +6,7 @@ from typing import Any
 
 from taleforge import __version__
 from taleforge.design.knockout import Design, KnockoutResult
-from taleforge.io.tables import pair_bed12, pair_gff3, to_json, to_tsv
+from taleforge.io.tables import pair_bed12, pair_columns, pair_gff3, to_json, to_tsv
 from taleforge.model.params import all_tables
 
 COLUMNS = (
@@ -30,24 +30,7 @@ def design_row(d: Design) -> dict[str, Any]:
         "rank": d.rank,
         "pair_id": pr.pair_id(),
         "score": round(d.score, 4),
-        "contig": pr.contig,
-        "left_start": pr.left.bound.start + 1,
-        "left_end": pr.left.bound.end,
-        "left_pos0": pr.left.pos0 + 1,
-        "left_site": pr.left.pos0_base + pr.left.seq,
-        "left_rvds": pr.left.rvd_string(),
-        "left_len": pr.left.length,
-        "spacer_start": pr.spacer.start + 1,
-        "spacer_end": pr.spacer.end,
-        "spacer_len": len(pr.spacer),
-        "spacer_seq": a.get("spacer_seq"),
-        "right_start": pr.right.bound.start + 1,
-        "right_end": pr.right.bound.end,
-        "right_pos0": pr.right.pos0 + 1,
-        "right_site": pr.right.pos0_base + pr.right.seq,
-        "right_rvds": pr.right.rvd_string(),
-        "right_len": pr.right.length,
-        "cut": pr.cut + 1,
+        **pair_columns(pr, a.get("spacer_seq")),
         "transcript": a.get("transcript"),
         "exon": a.get("exon"),
         "codon": a.get("codon"),

@@ -55,6 +55,30 @@ def to_json(obj: Mapping[str, Any]) -> str:
     return json.dumps(_jsonable(dict(obj)), indent=2, sort_keys=True) + "\n"
 
 
+def pair_columns(pr: TalenPair, spacer_seq: str | None = None) -> dict[str, Any]:
+    """The TSV/JSON columns describing a TALEN pair (1-based inclusive coordinates)."""
+    return {
+        "contig": pr.contig,
+        "left_start": pr.left.bound.start + 1,
+        "left_end": pr.left.bound.end,
+        "left_pos0": pr.left.pos0 + 1,
+        "left_site": pr.left.pos0_base + pr.left.seq,
+        "left_rvds": pr.left.rvd_string(),
+        "left_len": pr.left.length,
+        "spacer_start": pr.spacer.start + 1,
+        "spacer_end": pr.spacer.end,
+        "spacer_len": len(pr.spacer),
+        "spacer_seq": spacer_seq,
+        "right_start": pr.right.bound.start + 1,
+        "right_end": pr.right.bound.end,
+        "right_pos0": pr.right.pos0 + 1,
+        "right_site": pr.right.pos0_base + pr.right.seq,
+        "right_rvds": pr.right.rvd_string(),
+        "right_len": pr.right.length,
+        "cut": pr.cut + 1,
+    }
+
+
 def pair_bed12(pairs: Sequence[tuple[str, TalenPair, float]], track_name: str) -> str:
     """One BED12 line per pair: two blocks (left and right footprints incl. position 0),
     thick part = spacer. Name, score (0-1000) from the caller."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from taleforge import __version__
 from taleforge.design.base_editor import BaseEditDesign, BaseEditResult
-from taleforge.io.tables import _gff_attr, pair_bed12, to_json, to_tsv
+from taleforge.io.tables import _gff_attr, pair_bed12, pair_columns, to_json, to_tsv
 
 COLUMNS = (
     "rank", "design_id", "edit", "edit_reason", "editor", "family", "split", "orientation",
@@ -61,22 +61,7 @@ def design_row(d: BaseEditDesign, genome_fetch: Any | None = None) -> dict[str, 
         "offtarget_pair_hits": ot.pair_hits if ot.checked else None,
         "nuclear_halfsite_hits": ot.nuclear_halfsite_hits if ot.nuclear_checked else None,
         "nuclear_pair_hits": ot.nuclear_pair_hits if ot.nuclear_checked else None,
-        "contig": pr.contig,
-        "left_start": pr.left.bound.start + 1,
-        "left_end": pr.left.bound.end,
-        "left_pos0": pr.left.pos0 + 1,
-        "left_site": pr.left.pos0_base + pr.left.seq,
-        "left_rvds": pr.left.rvd_string(),
-        "left_len": pr.left.length,
-        "spacer_start": pr.spacer.start + 1,
-        "spacer_end": pr.spacer.end,
-        "spacer_seq": spacer_seq,
-        "right_start": pr.right.bound.start + 1,
-        "right_end": pr.right.bound.end,
-        "right_pos0": pr.right.pos0 + 1,
-        "right_site": pr.right.pos0_base + pr.right.seq,
-        "right_rvds": pr.right.rvd_string(),
-        "right_len": pr.right.length,
+        **pair_columns(pr, spacer_seq),
         "target_consequence": ";".join(c.short() for c in d.edit.consequences),
         "bystanders": " ".join(b.summary() for b in d.bystanders),
         "why": why,
