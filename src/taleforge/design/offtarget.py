@@ -19,6 +19,8 @@ reads the top strand, the downstream TALE the bottom strand (see
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -29,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from taleforge.engine.pairs import PairIndex, assemble_pairs, pos0_codes, site_codes
-from taleforge.engine.scan import HitTable, query_masks, scan_halfsites
+from taleforge.engine.scan import HitTable, expected_hits, query_masks, scan_halfsites
 from taleforge.errors import BackendError, InputError, ParameterError, SequenceError
 from taleforge.genome.packed import PackedGenome
 from taleforge.model.interval import reverse_complement
@@ -69,6 +71,11 @@ OFFTARGET_PARAMS = register_table(
                   "off-target sites kept per candidate in specificity summaries"),
             Param("annotate_max", 20000, "sites", "taleforge", "U",
                   "sites/pairs annotated with gene context (the rest are left blank)"),
+            Param("design_max_expected_hits", 1.0e6, "hits per half-site", "taleforge", "U",
+                  "in design ranking, a half-site whose random-hit expectation at the "
+                  "requested mismatch limit exceeds this is scanned at the largest lower "
+                  "limit that stays below it; the expected excess is added to its site "
+                  "penalty and the reason says so"),
             Param("cellectis_half_site_bp", 17, "bp", "published Cellectis 17-15-17 sites",
                   "V", "half-site including the position-0 base (16 RVDs)"),
         ),
@@ -390,14 +397,14 @@ def _model(m: str | BindingModel) -> BindingModel:
 def _scan(
     packed: PackedGenome,
     queries: list[tuple[str, ...]],
-    k: int,
+    k: int | list[int],
     pos0: str | None,
     scheduler: str | None,
     n_workers: int | None,
     progress: ProgressCallback | None,
     genome_source: Any = None,
 ) -> HitTable:
-    if k < 0:
+    if min([k] if isinstance(k, int) else k, default=0) < 0:
         raise ParameterError(f"max_mismatches {k} is negative", hint="use 0 or more")
     if scheduler is None:
         return scan_halfsites(
@@ -869,6 +876,11 @@ class SpecificitySummary:
     top_sites: tuple[OffTargetSite, ...]
     ontarget_found: bool
     params: ParamTable = OFFTARGET_PARAMS
+    #: mismatch limit actually scanned per half-site (lower than ``max_mismatches`` for a
+    #: promiscuous array) and the random hits expected above it (added to the site penalty)
+    left_scanned_mismatches: int | None = None
+    right_scanned_mismatches: int | None = None
+    unscanned_expected: float = 0.0
 
     @property
     def n_offtarget_pairs(self) -> int:
@@ -883,7 +895,19 @@ class SpecificitySummary:
 
     def site_score(self) -> float:
         w = self._weighted(self.left_site_counts) + self._weighted(self.right_site_counts)
+        w += self.unscanned_expected * float(self.params["decay"]) ** self.max_mismatches
         return -float(self.params["site_weight"]) * math.log2(1 + w)
+
+    def _reduced_note(self) -> str:
+        parts = []
+        for side, kk in (("left", self.left_scanned_mismatches),
+                         ("right", self.right_scanned_mismatches)):
+            if kk is not None and kk < self.max_mismatches:
+                parts.append(f"{side} scanned at <= {kk} mismatches")
+        if not parts:
+            return ""
+        return (f"; {', '.join(parts)} (<= {self.max_mismatches} would return "
+                f"~{self.unscanned_expected:.2g} random hits: counted as expected)")
 
     @property
     def score(self) -> float:
@@ -924,7 +948,8 @@ class SpecificitySummary:
                 ss,
                 f"off-target half-sites by mismatches 0..{self.max_mismatches}: left {lc}, "
                 f"right {rc}; score = -{float(self.params['site_weight']):g}"
-                f"*log2(1 + sum {float(self.params['decay']):g}^m) = {ss:.3f}",
+                f"*log2(1 + sum {float(self.params['decay']):g}^m) = {ss:.3f}"
+                + self._reduced_note(),
             ),
         ]
 
@@ -987,7 +1012,8 @@ def specificity_for_pairs(
                 if rv not in qindex:
                     qindex[rv] = len(queries)
                     queries.append(rv)
-        hits = _scan(packed, queries, k, p0rule, scheduler, n_workers, None, gi.source)
+        ks, excess = _design_limits(packed, queries, k, p0rule)
+        hits = _scan(packed, queries, ks, p0rule, scheduler, n_workers, None, gi.source)
         d = _derive(packed, hits, queries, mdl)
         combos: list[tuple[int, int]] = []
         combo_pair: list[int] = []
@@ -1001,10 +1027,41 @@ def specificity_for_pairs(
         cp = np.asarray(combo_pair, dtype=np.int64)
         pair_of = cp[pix.combo] if len(pix) else np.zeros(0, np.int64)
         for i, pr in enumerate(batch):
-            out.append(_summarise(packed, hits, d, pix, pair_of, i, pr, qindex, combos, k,
-                                  ntop, mdl))
+            s = _summarise(packed, hits, d, pix, pair_of, i, pr, qindex, combos, k, ntop, mdl)
+            li, ri = qindex[tuple(pr.left.rvds)], qindex[tuple(pr.right.rvds)]
+            out.append(dataclasses.replace(
+                s,
+                left_scanned_mismatches=ks[li],
+                right_scanned_mismatches=ks[ri],
+                unscanned_expected=excess[li] + (excess[ri] if ri != li else 0.0),
+            ))
     report(progress, "specificity scan", nb, nb)
     return out
+
+
+def _design_limits(
+    packed: PackedGenome, queries: list[tuple[str, ...]], k: int, pos0: str | None
+) -> tuple[list[int], list[float]]:
+    """Per-query mismatch limit for design ranking: ``k`` unless the array is so promiscuous
+    that ``k`` would return more than ``design_max_expected_hits`` random hits; then the
+    largest lower limit, and the expected hits at ``k`` beyond it."""
+    cap = float(OFFTARGET_PARAMS["design_max_expected_hits"])
+    p0mask = 0
+    if pos0:
+        for b in pos0:
+            p0mask |= 1 << BASES.index(b)
+    ks: list[int] = []
+    excess: list[float] = []
+    for q in queries:
+        m = query_masks(q)
+        n = packed.genome_size
+        e_k = expected_hits(m, k, n, pos0_mask=p0mask)
+        kk = k
+        while kk > 0 and (expected_hits(m, kk, n, pos0_mask=p0mask) > cap or kk >= len(q) / 2):
+            kk -= 1
+        ks.append(kk)
+        excess.append(0.0 if kk == k else e_k - expected_hits(m, kk, n, pos0_mask=p0mask))
+    return ks, excess
 
 
 def _global_or_none(packed: PackedGenome, contig: str, pos: int) -> int | None:
@@ -1048,13 +1105,19 @@ def _summarise(
     lc = np.bincount(d.mm[lrows], minlength=k + 1)[: k + 1]
     rc = np.bincount(d.mm[rrows], minlength=k + 1)[: k + 1]
     # top single sites: fewest mismatches, then best score, then position
-    cand: list[tuple[Role, int]] = [("L", int(r)) for r in lrows]
-    if ri != li:
-        cand += [("R", int(r)) for r in rrows]
+    # (vectorised: a promiscuous half-site can have ~10^6 single sites)
+    rows = lrows if ri == li else np.concatenate([lrows, rrows])
+    role_code = np.zeros(rows.size, dtype=np.int8)
+    role_code[lrows.size :] = 1
     sign = -1.0 if mdl.higher_is_better else 1.0
-    cand.sort(key=lambda t: (int(d.mm[t[1]]), round(sign * float(d.score[t[1]]), 9),
-                             int(hits.gpos[t[1]]), int(hits.strand[t[1]]), t[0]))
-    top = tuple(_site(packed, hits, d, r, role) for role, r in cand[:ntop])
+    order = np.lexsort((
+        role_code, hits.strand[rows], hits.gpos[rows],
+        np.round(sign * d.score[rows].astype(np.float64), 9), d.mm[rows],
+    ))[:ntop]
+    roles: tuple[Role, Role] = ("L", "R")
+    top = tuple(
+        _site(packed, hits, d, int(rows[o]), roles[int(role_code[o])]) for o in order.tolist()
+    )
     return SpecificitySummary(
         pair_id=pr.pair_id(),
         left=tuple(pr.left.rvds),

@@ -18,12 +18,16 @@ Fast kernel (numba)
     the same planes. Survivors are checked for N in the window and written to per-chunk
     buffers; chunks that overflow are rerun with a larger buffer.
 
+Seed-table path (numba), for batches: a lossless pigeonhole filter (see the section
+"pigeonhole path" below); each candidate window is verified in full.
+
 Reference (numpy): :mod:`taleforge.engine.scan_reference`.
 """
 
 from __future__ import annotations
 
 import math
+import types
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -301,6 +305,20 @@ except ImportError as _exc:  # pragma: no cover - numba is a hard dependency
     _NUMBA_ERROR = str(_exc)
 
 VEC4 = 8  # scan 8 (then 4) words at a time (independent chains; SIMD-friendly)
+def _renamed(func: Any, name: str) -> Any:
+    """A copy of ``func`` under another name (its own numba cache file: the thread-free
+    compilation of a parallel kernel must not share the parallel one's cache entry)."""
+    g = types.FunctionType(
+        func.__code__.replace(co_name=name, co_qualname=name),
+        func.__globals__,
+        name,
+        func.__defaults__,
+        func.__closure__,
+    )
+    g.__qualname__ = name
+    return g
+
+
 NMASK_ROW = 16  # plane row holding the N mask (rows 1..15 are base-mask planes)
 
 
@@ -723,7 +741,9 @@ if numba is not None:
 
     #: the same kernel compiled without threads (``workers=1``; safe to call concurrently
     #: from several Python threads, e.g. dask workers in one process)
-    _scan_chunks_serial = njit(nogil=True, cache=True)(_scan_chunks.py_func)
+    _scan_chunks_serial = njit(nogil=True, cache=True)(
+        _renamed(_scan_chunks.py_func, "_scan_chunks_serial")
+    )
 
 
 def _popcount4(m: int) -> int:
@@ -893,7 +913,7 @@ def _n_variants(seed: Sequence[int], e: int) -> int:
     return sum(dist)
 
 
-def _variants(seed: Sequence[int], e: int) -> list[int]:
+def _variants(seed: Sequence[int], e: int) -> NDArray[np.int64]:
     """All h-mers with <= e positions outside the masks, as planar keys: the low bit of
     base i at bit i, its high bit at bit h+i (h = len(seed))."""
     h = len(seed)
@@ -907,7 +927,7 @@ def _variants(seed: Sequence[int], e: int) -> list[int]:
         nb = (budget[:, None] - cost[None, :]).ravel()
         keep = nb >= 0
         codes, budget = nc[keep], nb[keep]
-    return [int(c) for c in codes]
+    return codes
 
 
 def _pieces(L: int, P: int) -> list[int]:
@@ -989,10 +1009,8 @@ def _pigeon_plan(
     if not best_sel:
         return None
     h = best_h
-    codes: list[int] = []
-    e_oq: list[int] = []
-    e_off: list[int] = []
-    e_piece: list[int] = []
+    codes: list[NDArray[np.int64]] = []
+    ents: list[NDArray[np.int64]] = []
     cols: dict[str, list[int]] = {
         k_: [] for k_ in ("L", "k", "p0m", "p0o", "s", "q", "qlo", "qhi", "clo", "chi",
                           "pc_off", "pc_n", "e")
@@ -1017,30 +1035,25 @@ def _pigeon_plan(
         cols["pc_n"].append(P)
         for pi, st in enumerate(starts):
             pc_mask.append(((1 << h) - 1) << st)
-            for c in _variants([int(x) for x in gm[st : st + h]], e):
-                codes.append(c)
-                e_oq.append(o)
-                e_off.append(st)
-                e_piece.append(pi)
+            var = _variants([int(x) for x in gm[st : st + h]], e)
+            codes.append(var)
+            # entry = oriented query << 16 | piece start << 8 | piece index (one load each)
+            ents.append(np.full(var.size, (o << 16) | (st << 8) | pi, dtype=np.int64))
         p0m = pos0_mask if s == 1 else (int(COMP_MASK[pos0_mask]) if pos0_mask else 0)
         for key, v in (("L", L), ("k", ks[q]), ("p0m", p0m), ("p0o", -1 if s == 1 else L),
                        ("s", s), ("q", q), ("qlo", qlo), ("qhi", qhi), ("clo", clo),
                        ("chi", chi), ("e", e)):  # fmt: skip
             cols[key].append(v)
-    order = np.argsort(np.asarray(codes, dtype=np.int64), kind="stable")
-    code_arr = np.asarray(codes, dtype=np.int64)[order]
+    all_codes = np.concatenate(codes)
+    order = np.argsort(all_codes, kind="stable")
+    code_arr = all_codes[order]
     bstart = np.searchsorted(code_arr, np.arange(4**h + 1, dtype=np.int64)).astype(np.int32)
     occupied = np.zeros(4**h, dtype=np.bool_)
     occupied[code_arr] = True
     arrays: dict[str, NDArray[Any]] = {
         "bstart": bstart,
         "bitmap": np.packbits(occupied, bitorder="little").view("<u8").astype(np.uint64),
-        # entry = oriented query << 16 | piece start << 8 | piece index (one load each)
-        "entry": (
-            (np.asarray(e_oq, dtype=np.int64) << 16)
-            | (np.asarray(e_off, dtype=np.int64) << 8)
-            | np.asarray(e_piece, dtype=np.int64)
-        )[order],
+        "entry": np.concatenate(ents)[order],
         "pc_mask": np.asarray(pc_mask, dtype=np.uint64),
     }
     for key, vals in cols.items():
@@ -1165,7 +1178,9 @@ if numba is not None:
                         cnt += 1
             counts[ci] = cnt
 
-    _pigeon_chunks_serial = njit(nogil=True, cache=True)(_pigeon_chunks.py_func)
+    _pigeon_chunks_serial = njit(nogil=True, cache=True)(
+        _renamed(_pigeon_chunks.py_func, "_pigeon_chunks_serial")
+    )
 
 
 def _pigeon_run(
