@@ -97,7 +97,7 @@ def main() -> None:
         "| candidates scanned | unique half-sites | pairs enumerated | passing filters | design wall s | peak RSS MiB |",
         "|---|---|---|---|---|---|",
     ]
-    for n, r in rows:
+    for _, r in rows:
         lines.append(
             f"| {r['scanned_pairs']} | {r['unique_half_sites']} | {r['candidates']:,} | "
             f"{r['passing']:,} | {r['design_s']:.1f} | {r['rss_mib']:.0f} |"

@@ -57,6 +57,9 @@ RANKING = register_table(
                   "bonus when the cut lies in the CDS of every coding isoform"),
             Param("w_strong_rvd", 1.0, "score per unit", "Streubel 2012: HD/NN strong RVDs", "K",
                   "times the mean fraction of strong (HD, NN/NH) RVDs of the two arrays"),
+            Param("w_array_length", 0.05, "score per RVD", "Guilinger 2014: longer TALENs are "
+                  "more specific in a genome (DOMAIN §5.2)", "K",
+                  "bonus per RVD of the two arrays above twice the scaffold minimum"),
             Param("w_spacer_pref", 0.15, "score per bp", "scaffold preferred spacer [U]", "U",
                   "penalty per bp away from the scaffold's preferred spacer"),
             Param("w_repeat", 1.5, "score per unit", "soft-masked repeats are off-target prone", "K",
@@ -335,6 +338,9 @@ def _score_window(
     lm, rm = half_site_matrices(sub)
     strong = 0.5 * (strong_rvd_fraction(lm, sub.left_len) + strong_rvd_fraction(rm, sub.right_len))
     terms["strong_rvds"] = rk["w_strong_rvd"] * strong
+    terms["array_length"] = rk["w_array_length"] * (
+        sub.left_len + sub.right_len - 2 * scaffold.arm_min_rvds
+    ).astype(np.float64)
     if scaffold.spacer_preferred_bp is not None:
         terms["spacer_preference"] = -rk["w_spacer_pref"] * np.abs(
             sub.spacer_len - scaffold.spacer_preferred_bp
@@ -555,6 +561,7 @@ def _evals_for(sc: _Scored, j: int, p: KnockoutParams) -> list[RuleEval]:
         "early_cds": "cut position in the CDS: earlier is better (after the first 5 %)",
         "all_isoforms": "cut lies in the CDS of every coding isoform",
         "strong_rvds": "mean fraction of strong RVDs (HD, NN) in the two arrays",
+        "array_length": "longer arrays are more specific (RVDs above the scaffold minimum)",
         "spacer_preference": "distance from the scaffold's preferred spacer",
         "repeat_overlap": "soft-masked (repeat) fraction of the site",
         "cpg": "CpGs in the half-sites (HD blocked by 5-methyl-C)",

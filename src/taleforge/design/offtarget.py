@@ -20,7 +20,6 @@ reads the top strand, the downstream TALE the bottom strand (see
 from __future__ import annotations
 
 import dataclasses
-
 import math
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -71,7 +70,7 @@ OFFTARGET_PARAMS = register_table(
                   "off-target sites kept per candidate in specificity summaries"),
             Param("annotate_max", 20000, "sites", "taleforge", "U",
                   "sites/pairs annotated with gene context (the rest are left blank)"),
-            Param("design_max_expected_hits", 1.0e6, "hits per half-site", "taleforge", "U",
+            Param("design_max_expected_hits", 2.0e4, "hits per half-site", "taleforge", "U",
                   "in design ranking, a half-site whose random-hit expectation at the "
                   "requested mismatch limit exceeds this is scanned at the largest lower "
                   "limit that stays below it; the expected excess is added to its site "
@@ -471,23 +470,36 @@ class _QueryHits:
     mm3: NDArray[np.int64]
     codes: dict[int, NDArray[np.uint8]] = field(default_factory=dict)
     rows_of: dict[int, NDArray[np.int64]] = field(default_factory=dict)
+    #: rows (per query, sorted) whose codes/scores were derived; all rows unless ``need``
+    code_rows: dict[int, NDArray[np.int64]] = field(default_factory=dict)
 
 
 def _derive(
-    packed: PackedGenome, hits: HitTable, queries: list[tuple[str, ...]], model: BindingModel
+    packed: PackedGenome,
+    hits: HitTable,
+    queries: list[tuple[str, ...]],
+    model: BindingModel,
+    need: NDArray[np.bool_] | None = None,
 ) -> _QueryHits:
+    """Decode and score hits. With ``need`` only those rows get sequences, scores and
+    per-third mismatches (the rest keep the scan's mismatch count and score NaN): a
+    promiscuous half-site can have ~10^6 hits of which a design summary reads a few."""
     n = len(hits)
     ci, local = packed.to_local(hits.gpos) if n else (np.zeros(0, np.int64),) * 2
     lengths = np.array([len(q) for q in queries], dtype=np.int64)
     length = lengths[hits.query] if n else np.zeros(0, np.int64)
     p0 = pos0_codes(packed, hits.gpos, hits.strand, length) if n else np.zeros(0, np.uint8)
-    score = np.zeros(n, dtype=np.float64)
-    mm = np.zeros(n, dtype=np.int64)
+    score = np.full(n, np.nan, dtype=np.float64)
+    mm = hits.mismatches.astype(np.int64)
     mm3 = np.zeros((n, 3), dtype=np.int64)
     d = _QueryHits(ci, local, length, p0, score, np.zeros(n, np.bool_), mm, mm3)
+    bounds = np.searchsorted(hits.query, np.arange(len(queries) + 1))  # hits sorted by query
     for q, rvds in enumerate(queries):
-        rows = np.flatnonzero(hits.query == q)
+        rows = np.arange(bounds[q], bounds[q + 1], dtype=np.int64)
         d.rows_of[q] = rows
+        if need is not None:
+            rows = rows[need[rows]]
+        d.code_rows[q] = rows
         if rows.size == 0:
             continue
         codes = site_codes(packed, hits.gpos[rows], hits.strand[rows], len(rvds))
@@ -509,7 +521,7 @@ def _site(
     is_ontarget: bool = False,
 ) -> OffTargetSite:
     q = int(hits.query[row])
-    k = int(np.searchsorted(d.rows_of[q], row))
+    k = int(np.searchsorted(d.code_rows[q], row))
     seq = _decode(d.codes[q][k])
     start = int(d.local[row])
     L = int(d.length[row])
@@ -1014,7 +1026,6 @@ def specificity_for_pairs(
                     queries.append(rv)
         ks, excess = _design_limits(packed, queries, k, p0rule)
         hits = _scan(packed, queries, ks, p0rule, scheduler, n_workers, None, gi.source)
-        d = _derive(packed, hits, queries, mdl)
         combos: list[tuple[int, int]] = []
         combo_pair: list[int] = []
         for i, pr in enumerate(batch):
@@ -1024,6 +1035,7 @@ def specificity_for_pairs(
                 combo_pair.append(i)
         pix = assemble_pairs(hits, [len(q) for q in queries], combos, smin, smax,
                              packed.offsets)
+        d = _derive(packed, hits, queries, mdl, need=_needed_rows(hits, pix, len(queries), ntop))
         cp = np.asarray(combo_pair, dtype=np.int64)
         pair_of = cp[pix.combo] if len(pix) else np.zeros(0, np.int64)
         for i, pr in enumerate(batch):
@@ -1037,6 +1049,25 @@ def specificity_for_pairs(
             ))
     report(progress, "specificity scan", nb, nb)
     return out
+
+
+def _needed_rows(hits: HitTable, pix: PairIndex, n_queries: int, ntop: int) -> NDArray[np.bool_]:
+    """Rows a specificity summary reads: every row in an off-target pair, and per query
+    every row whose mismatch count is within the ``ntop + 2`` best (ties included; +2 leaves
+    room for the excluded on-target sites)."""
+    need = np.zeros(len(hits), dtype=np.bool_)
+    if len(pix):
+        need[pix.up] = True
+        need[pix.down] = True
+    bounds = np.searchsorted(hits.query, np.arange(n_queries + 1))
+    for q in range(n_queries):
+        mm = hits.mismatches[bounds[q] : bounds[q + 1]]
+        if mm.size == 0:
+            continue
+        kth = min(ntop + 2, mm.size) - 1
+        cutoff = np.partition(mm, kth)[kth]
+        need[bounds[q] : bounds[q + 1]] |= mm <= cutoff
+    return need
 
 
 def _design_limits(
