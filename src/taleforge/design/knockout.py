@@ -467,6 +467,7 @@ def design_knockout(
     head = pool[: max(n_spec, p.top)]
     pairs = [_materialize(scored, it, scaffold) for it in head]
     spec_evals: list[list[RuleEval]] = [[] for _ in head]
+    spec_top: list[list[dict[str, Any]]] = [[] for _ in head]
     if n_spec:
         from taleforge.design.offtarget import specificity_for_pairs
 
@@ -492,6 +493,7 @@ def design_knockout(
         )
         for i, s in enumerate(summaries):
             spec_evals[i] = list(s.rule_evals())
+            spec_top[i] = _top_sites(s, ann)
     if n_pass > n_spec and n_spec:
         notes.append(
             f"genome-wide specificity computed for the best {n_spec} of {n_pass} candidates "
@@ -503,6 +505,8 @@ def design_knockout(
         sc = scored[it[6]]
         evals = _evals_for(sc, int(it[7]), p) + spec_evals[i]
         ann_d = _annotate(g, pairs[i], target, p, evals)
+        if spec_top[i]:
+            ann_d["offtarget_top_sites"] = spec_top[i]
         score = sum(e.score for e in evals if e.kind == "score")
         scanned = 0 if (i < n_spec or not n_spec) else 1
         designs_tmp.append(((scanned, -round(score, 9), *it[1:6]), pairs[i], evals, score, ann_d))
@@ -628,6 +632,21 @@ def _annotate(
             out["variants"] = r.value
         if r.rule.startswith("specificity"):
             out[r.rule] = r.value
+    return out
+
+
+def _top_sites(summary: Any, ann: Annotation | None, n: int = 5) -> list[dict[str, Any]]:
+    """The closest off-target half-sites of a candidate (1-based), with gene context."""
+    out = []
+    for s in summary.top_sites[:n]:
+        row = {
+            "role": s.role, "contig": s.contig, "start": s.start + 1, "end": s.end,
+            "strand": s.strand, "site": s.pos0_base + s.seq, "mismatches": s.mismatches,
+            "mismatches_by_third": list(s.mismatches_by_third), "score": round(s.score, 4),
+        }
+        if ann is not None:
+            row["location"] = ann.locate(s.contig, s.start)
+        out.append(row)
     return out
 
 

@@ -95,6 +95,7 @@ def to_json_text(res: KnockoutResult, *, command: str | None = None) -> str:
                 {
                     **design_row(d),
                     "rules": [r.as_dict() for r in d.rules],
+                    "offtarget_top_sites": d.annotations.get("offtarget_top_sites", []),
                     "explanation": d.explain(),
                 }
                 for d in res.designs
