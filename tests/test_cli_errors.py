@@ -112,3 +112,17 @@ def test_outputs_untouched_on_error(capsys: pytest.CaptureFixture[str], tmp_path
     code, _, _err = run(["design", "MT-ND44", "--out", str(out)], capsys)
     assert code == 2
     assert out.read_text() == "previous good result\n"
+
+
+def test_atomic_outputs_have_normal_permissions(tmp_path: Path) -> None:
+    import os
+
+    from taleforge.io.atomic import OutputSet
+
+    outs = OutputSet()
+    outs.add(tmp_path / "a.tsv", "x\n")
+    outs.commit()
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "a.tsv").stat().st_mode & 0o777 == 0o666 & ~mask
+    assert [p.name for p in tmp_path.iterdir()] == ["a.tsv"]  # no temp files left

@@ -129,7 +129,7 @@ def correct_cmd(
                 raise ParameterError("--variant needs --genome (and no --sequence)",
                                      hint="or use --sequence with --position and --to")
             g = open_genome(genome, progress=prog)
-            ann = load_annotation(annotation) if annotation else None
+            ann = _annotation_for(g, annotation)
             res = correction_from_variant(g, variant, annotation=ann, progress=prog,
                                           genome=g if specificity else None, **kw)
         elif sequence is not None:
@@ -229,11 +229,14 @@ def knockin_cmd(
                                      hint="e.g. --exons 501-642,773-995,1846-2108 --cds 551..1974")
             tx, off = txs[0], 0
         else:
-            if genome is None or annotation is None or gene is None:
-                raise ParameterError("give --genome, --annotation and --gene (or --sequence)",
+            if genome is None or gene is None:
+                raise ParameterError("give --genome and --gene (or --sequence)",
                                      hint="see taleforge knockin --help")
             g = open_genome(genome, progress=prog)
-            ann = load_annotation(annotation)
+            ann = _annotation_for(g, annotation)
+            if ann is None:
+                raise ParameterError(f"--gene {gene} needs an annotation",
+                                     hint="pass --annotation GTF/GFF3/GenBank")
             tx = (ann.find_transcript(transcript) if transcript
                   else ann.canonical_transcript(ann.find_gene(gene)))
             pad = int(params["arm_max_nt"]) + int(params["window_bp"])
@@ -270,3 +273,13 @@ def knockin_cmd(
     if res.rejections:
         info("rejected pairs: " + "; ".join(f"{k}: {v}" for k, v in sorted(res.rejections.items())))
     info(f"wrote {out}.json, {out}.fa, {out}.gb")
+
+
+def _annotation_for(g: Any, annotation: Path | None) -> Any:
+    """The user's annotation, else the built-in genome's packaged one, else None."""
+    from taleforge.genome.annotation import load_annotation
+
+    if annotation is not None:
+        return load_annotation(annotation)
+    default = getattr(g, "default_annotation", None)
+    return load_annotation(default) if default is not None else None
