@@ -35,16 +35,27 @@ def _genome(seqs: dict[str, str]) -> PackedGenome:
 def _path(mode: str) -> Iterator[None]:
     """Force the numba backend onto one path: 'bitpar' (no seed table) or 'seed' (seed
     table for every eligible (query, strand), however many candidates it gives)."""
-    saved = (scan_mod.PIGEON, scan_mod.PIGEON_MIN_PAIRS, scan_mod.PIGEON_MAX_CAND_PER_BP)
+    saved = (
+        scan_mod.PIGEON,
+        scan_mod.PIGEON_MIN_PAIRS,
+        scan_mod.PIGEON_MAX_CAND_PER_BP,
+        scan_mod.PIGEON_PASS_COST,
+    )
     if mode == "bitpar":
         scan_mod.PIGEON = False
     elif mode == "seed":
         scan_mod.PIGEON_MIN_PAIRS = 1
         scan_mod.PIGEON_MAX_CAND_PER_BP = 1e9
+        scan_mod.PIGEON_PASS_COST = -1e12
     try:
         yield
     finally:
-        scan_mod.PIGEON, scan_mod.PIGEON_MIN_PAIRS, scan_mod.PIGEON_MAX_CAND_PER_BP = saved
+        (
+            scan_mod.PIGEON,
+            scan_mod.PIGEON_MIN_PAIRS,
+            scan_mod.PIGEON_MAX_CAND_PER_BP,
+            scan_mod.PIGEON_PASS_COST,
+        ) = saved
 
 
 def _both(packed: PackedGenome, queries, ks, **kw) -> tuple[HitTable, HitTable]:  # type: ignore[no-untyped-def]

@@ -41,7 +41,7 @@ from taleforge.model.params import Param, ParamTable, register_table
 from taleforge.model.rvd import RVD_MATCHES, check_array_length, parse_rvds
 from taleforge.progress import ProgressCallback, report
 
-from .scan_reference import COMP_MASK, reference_scan
+from .scan_reference import COMP_MASK, RawHits, reference_scan
 
 __all__ = [
     "SCAN_PARAMS",
@@ -138,7 +138,7 @@ class HitTable:
         p = np.asarray(gpos, dtype=np.int64)
         s = np.asarray(strand, dtype=np.int8)
         m = np.asarray(mismatches, dtype=np.int8)
-        order = np.lexsort((s, p, q))
+        order = _sort_order(q, p, s)
         q, p, s, m = q[order], p[order], s[order], m[order]
         if q.size > 1:
             dup = (q[1:] == q[:-1]) & (p[1:] == p[:-1]) & (s[1:] == s[:-1])
@@ -169,6 +169,25 @@ class HitTable:
             and np.array_equal(self.strand, other.strand)
             and np.array_equal(self.mismatches, other.mismatches)
         )
+
+
+def _sort_order(
+    q: NDArray[np.int32], p: NDArray[np.int64], s: NDArray[np.int8]
+) -> NDArray[np.intp]:
+    """``np.lexsort((s, p, q))`` (stable), via one int64 key when the values fit in it
+    (query < 2**21, 0 <= gpos < 2**41, strand +-1): one stable argsort instead of three."""
+    if q.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    if (
+        int(q.min()) >= 0
+        and int(q.max()) < (1 << 21)
+        and int(p.min()) >= 0
+        and int(p.max()) < (1 << 41)
+        and bool(np.all((s == 1) | (s == -1)))
+    ):
+        key = (q.astype(np.int64) << 42) | (p << 1) | (s == 1).astype(np.int64)
+        return np.argsort(key, kind="stable")
+    return np.lexsort((s, p, q))
 
 
 # --------------------------------------------------------------------------- validation
@@ -801,14 +820,14 @@ def _scan_numba(
     serial: bool,
 ) -> HitTable:
     pairs = [(q, s) for q in range(len(masks)) for s in strands]
-    parts: list[HitTable] = []
+    parts: list[RawHits] = []
     plan = _pigeon_plan(masks, ks, pos0_mask, pairs) if PIGEON else None
     r0, r1 = region
     if plan is not None:
         parts.append(_pigeon_run(packed, plan, region, progress, serial))
         pairs = [pq for pq in pairs if pq not in plan.pairs]
         if not pairs:
-            return HitTable.concat(parts)
+            return _table(parts)
     oq = _oriented_queries(masks, ks, pos0_mask, pairs)
     w_lo, w_hi = r0 // WORD_BITS, -(-r1 // WORD_BITS)
     cw = int(SCAN_PARAMS["chunk_words"])
@@ -824,7 +843,76 @@ def _scan_numba(
         chunk_nw = np.minimum(cw, c1 - chunk_w0).astype(np.int64)
         parts.append(_run_chunks(lo, hi, nm, chunk_w0, chunk_nw, r0, r1, oq, cap, serial))
         report(progress, "scan half-sites", (c1 - w_lo) * WORD_BITS, total * WORD_BITS)
-    return HitTable.concat(parts)
+    return _table(parts)
+
+
+def _raw_concat(parts: Sequence[RawHits]) -> RawHits:
+    """Concatenate unsorted raw hit arrays."""
+    if len(parts) == 1:
+        return parts[0]
+    return (
+        np.concatenate([x[0] for x in parts]).astype(np.int32, copy=False),
+        np.concatenate([x[1] for x in parts]).astype(np.int64, copy=False),
+        np.concatenate([x[2] for x in parts]).astype(np.int8, copy=False),
+        np.concatenate([x[3] for x in parts]).astype(np.int8, copy=False),
+    )
+
+
+def _table(parts: Sequence[RawHits]) -> HitTable:
+    """One sorted table from unsorted raw kernel parts (a single sort at the very end).
+
+    The kernels never emit a (query, gpos, strand) twice, so the whole hit fits one int64
+    key (query | gpos | strand | mismatches) and a plain ``np.sort`` of the keys gives the
+    order of :meth:`HitTable.from_arrays`; otherwise fall back to it."""
+    if not parts:
+        return HitTable.empty()
+    q, p, s, m = _raw_concat(parts)
+    if q.size == 0:
+        return HitTable.empty()
+    if not (
+        int(q.min()) >= 0
+        and int(q.max()) < (1 << 21)
+        and int(p.min()) >= 0
+        and int(p.max()) < (1 << 36)
+        and int(m.min()) >= 0
+        and int(m.max()) < 32
+        and bool(np.all((s == 1) | (s == -1)))
+    ):
+        return HitTable.from_arrays(q, p, s, m)
+    key = (
+        (q.astype(np.int64) << 42)
+        | (p << 6)
+        | ((s == 1).astype(np.int64) << 5)
+        | m.astype(np.int64)
+    )
+    key.sort()
+    qk = (key >> 42).astype(np.int32)
+    pk = (key >> 6) & ((1 << 36) - 1)
+    sk = (((key >> 5) & 1) * 2 - 1).astype(np.int8)
+    mk = (key & 31).astype(np.int8)
+    if key.size > 1:
+        dup = (key[1:] >> 5) == (key[:-1] >> 5)
+        if dup.any():  # pragma: no cover - the kernels emit each hit once
+            return HitTable.from_arrays(q, p, s, m)
+    return HitTable(qk, pk, sk, mk)
+
+
+def _select(
+    counts: NDArray[np.int64],
+    cap: int,
+    out_q: NDArray[np.int32],
+    out_p: NDArray[np.int64],
+    out_s: NDArray[np.int8],
+    out_m: NDArray[np.int8],
+) -> tuple[RawHits, NDArray[np.bool_]]:
+    """The filled part of per-chunk result buffers, and the mask of chunks that overflowed."""
+    over = counts > cap
+    keep = np.where(over, 0, np.minimum(counts, cap)).astype(np.int64)
+    ends = np.cumsum(keep)
+    # indices base_i + 0 .. base_i + keep_i - 1 of every chunk i, in chunk order
+    shift = np.arange(keep.size, dtype=np.int64) * cap - (ends - keep)
+    idx = np.arange(int(ends[-1]) if keep.size else 0, dtype=np.int64) + np.repeat(shift, keep)
+    return (out_q[idx], out_p[idx], out_s[idx], out_m[idx]), over
 
 
 def _run_chunks(
@@ -838,7 +926,7 @@ def _run_chunks(
     oq: dict[str, NDArray[np.int64]],
     cap: int,
     serial: bool,
-) -> HitTable:
+) -> RawHits:
     n = chunk_w0.size
     out_q = np.empty(n * cap, np.int32)
     out_p = np.empty(n * cap, np.int64)
@@ -851,18 +939,15 @@ def _run_chunks(
         oq["off"], oq["len"], oq["k"], oq["p0m"], oq["p0o"], oq["s"], oq["q"],
         oq["pj"], oq["pm"], oq["used"], cap, out_q, out_p, out_s, out_m, counts, VEC4,
     )  # fmt: skip
-    over = counts > cap
-    keep_counts = np.minimum(counts, cap)
-    sel = (np.arange(cap)[None, :] < keep_counts[:, None]).ravel()
-    sel[np.repeat(over, cap)] = False
-    tables = [HitTable.from_arrays(out_q[sel], out_p[sel], out_s[sel], out_m[sel])]
+    raw, over = _select(counts, cap, out_q, out_p, out_s, out_m)
+    parts = [raw]
     if over.any():  # rerun overflowing chunks with room for all their hits
-        tables.append(
+        parts.append(
             _run_chunks(
                 lo, hi, nm, chunk_w0[over], chunk_nw[over], r0, r1, oq, int(counts.max()), serial
             )
         )
-    return HitTable.concat(tables)
+    return _raw_concat(parts)
 
 
 # --------------------------------------------------------------------------- pigeonhole path
@@ -882,9 +967,14 @@ PIGEON_MAX_SEED = 10  # 4**10 buckets
 PIGEON_MAX_VARIANTS = 4096  # h-mers per seed
 PIGEON_MIN_PAIRS = 6  # (query, strand) pairs before the table pays off
 PIGEON_CHUNK_BP = 1 << 16
-#: a (query, strand) joins the table when it expects fewer candidates per bp than this
-#: (~1 ns/bp per pair for the bit-parallel scan vs ~25 ns per verified candidate)
-PIGEON_MAX_CAND_PER_BP = 0.04
+#: costs in units of "one (query, strand) pair scanned bit-parallel over one bp"
+#: (~0.65 ns/bp wall on 2 cores for k = 4; benchmarks/bench_scan_batch.py): the seed-table
+#: pass over the genome costs ~30 of them, each verified candidate ~110
+PIGEON_PASS_COST = 30.0
+PIGEON_CAND_COST = 110.0
+#: a (query, strand) joins the table when its candidates cost less than scanning it
+#: bit-parallel (PIGEON_CAND_COST * candidates per bp < 1)
+PIGEON_MAX_CAND_PER_BP = 1.0 / PIGEON_CAND_COST
 
 
 def _subcube(m: int) -> tuple[int, int] | None:
@@ -1003,8 +1093,9 @@ def _pigeon_plan(
                 cand += pl[2]
         if len(sel) < PIGEON_MIN_PAIRS:
             continue
-        cost = 3.0 + 25.0 * cand - 1.0 * len(sel)
-        if cost < best_cost:
+        # the table pays off only when it is cheaper than the bit-parallel scans it replaces
+        cost = PIGEON_PASS_COST + PIGEON_CAND_COST * cand - 1.0 * len(sel)
+        if cost < 0 and cost < best_cost:
             best_h, best_cost, best_sel = h, cost, sel
     if not best_sel:
         return None
@@ -1189,13 +1280,13 @@ def _pigeon_run(
     region: tuple[int, int],
     progress: ProgressCallback | None,
     serial: bool,
-) -> HitTable:
+) -> RawHits:
     r0, r1 = region
     A = plan.arrays
     Lmax = int(A["L"].max())
     step = int(SCAN_PARAMS["call_words"]) * WORD_BITS
     cap = int(min(1 << 16, 8 * plan.cand_per_bp * PIGEON_CHUNK_BP + 256))
-    parts: list[HitTable] = []
+    parts: list[RawHits] = []
     report(progress, "scan half-sites (seed table)", 0, r1 - r0)
     for c0 in range(r0, r1, step):
         c1 = min(r1, c0 + step)
@@ -1203,7 +1294,7 @@ def _pigeon_run(
         chunk_b = np.minimum(chunk_a + PIGEON_CHUNK_BP, c1).astype(np.int64)
         parts.append(_pigeon_call(packed, plan, chunk_a, chunk_b, Lmax, cap, serial))
         report(progress, "scan half-sites (seed table)", c1 - r0, r1 - r0)
-    return HitTable.concat(parts)
+    return _raw_concat(parts)
 
 
 def _pigeon_call(
@@ -1214,7 +1305,7 @@ def _pigeon_call(
     Lmax: int,
     cap: int,
     serial: bool,
-) -> HitTable:
+) -> RawHits:
     A = plan.arrays
     n = chunk_a.size
     out_q = np.empty(n * cap, np.int32)
@@ -1230,16 +1321,13 @@ def _pigeon_call(
         A["qlo"], A["qhi"], A["clo"], A["chi"], A["pc_off"], A["pc_n"], A["e"],
         cap, out_q, out_p, out_s, out_m, counts,
     )  # fmt: skip
-    over = counts > cap
-    keep = np.minimum(counts, cap)
-    sel = (np.arange(cap)[None, :] < keep[:, None]).ravel()
-    sel[np.repeat(over, cap)] = False
-    tables = [HitTable.from_arrays(out_q[sel], out_p[sel], out_s[sel], out_m[sel])]
+    raw, over = _select(counts, cap, out_q, out_p, out_s, out_m)
+    parts = [raw]
     if over.any():
-        tables.append(
+        parts.append(
             _pigeon_call(packed, plan, chunk_a[over], chunk_b[over], Lmax, int(counts.max()), serial)
         )
-    return HitTable.concat(tables)
+    return _raw_concat(parts)
 
 
 # --------------------------------------------------------------------------- public entry
