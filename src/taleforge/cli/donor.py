@@ -105,7 +105,6 @@ def correct_cmd(
     """Correct a point mutation with a TALEN pair and an ssODN carrying silent blocking mutations."""
     from taleforge.design.donor import correction_from_variant, correction_genbank, design_correction
     from taleforge.design.ssodn import SSODN_PARAMS
-    from taleforge.genome.annotation import load_annotation
     from taleforge.genome.index import open_genome
     from taleforge.io.genbank_out import fasta_text
 
@@ -202,7 +201,6 @@ def knockin_cmd(
     """Design a knock-in donor (dsDNA/AAV6): 2A in-frame in an exon, or a splice-acceptor cassette in an intron."""
     from taleforge.design.cargo import read_cargo
     from taleforge.design.donor import DONOR_PARAMS, design_knockin, knockin_genbank
-    from taleforge.genome.annotation import load_annotation
     from taleforge.genome.index import open_genome
     from taleforge.io.genbank_out import fasta_text
 
