@@ -100,7 +100,7 @@ class KnockoutParams:
     min_cut_spacing_bp: int = 5
     enzymes: EnzymeSet = "commercial"
     specificity: bool = True
-    specificity_candidates: int = 40
+    specificity_candidates: int = 20
     max_mismatches: int = 4
     model: str = "positional"
     ranking: ParamTable = RANKING
