@@ -1,7 +1,7 @@
 """Whole-gene knockout design with genome-wide specificity on a synthetic 3.1-Gb genome.
 
 Every candidate pair that the designer keeps for specificity ranking in a 10-kb target
-(``--specificity-candidates``, default 40 pairs = up to 80 unique half-sites) is scanned
+(``--specificity-candidates``, default 20 pairs = up to 40 unique half-sites) is scanned
 genome-wide (<= 4 mismatches per half-site, both strands, all orientations) in batches.
 
 Usage::
@@ -61,7 +61,7 @@ def main() -> None:
     ap.add_argument("--genome", default="/tmp/taleforge-bench/synthetic_3.1gb.fa")
     ap.add_argument("--size-bp", type=int, default=3_100_000_000)
     ap.add_argument("--region", default="chr1:20000001-20010000")
-    ap.add_argument("--candidates", type=int, nargs="+", default=[40])
+    ap.add_argument("--candidates", type=int, nargs="+", default=[20, 40])
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
