@@ -203,12 +203,7 @@ class CorrectionDesign:
         p = self.pair
         return {
             "rank": self.rank,
-            "pair_id": p.pair_id(),
-            "left_rvds": p.left.rvd_string(),
-            "right_rvds": p.right.rvd_string(),
-            "left_site": f"{p.contig}:{p.left.bound.start1}-{p.left.bound.end1}(+) {p.left.seq}",
-            "right_site": f"{p.contig}:{p.right.bound.start1}-{p.right.bound.end1}(-) "
-            f"{p.right.seq}",
+            **_pair_summary(p),
             "spacer": f"{p.spacer.start1}-{p.spacer.end1} ({len(p.spacer)} bp)",
             "cut_between": [p.cut, p.cut + 1],
             "distance_to_cut_bp": self.distance_bp,
@@ -532,12 +527,7 @@ class KnockinDesign:
         p = self.pair
         return {
             "rank": self.rank,
-            "pair_id": p.pair_id(),
-            "left_rvds": p.left.rvd_string(),
-            "right_rvds": p.right.rvd_string(),
-            "left_site": f"{p.contig}:{p.left.bound.start1}-{p.left.bound.end1}(+) {p.left.seq}",
-            "right_site": f"{p.contig}:{p.right.bound.start1}-{p.right.bound.end1}(-) "
-            f"{p.right.seq}",
+            **_pair_summary(p),
             "spacer_bp": len(p.spacer),
             "insertion_between": [self.insertion, self.insertion + 1],
             "pair_quality": round(self.quality, 6),
@@ -1105,3 +1095,14 @@ def correction_genbank(result: CorrectionResult, design: CorrectionDesign) -> st
         f"{result.current_base}>{result.corrected_base}, TALEN {design.pair.pair_id()}",
     )
     return genbank_text(rec)
+
+
+def _pair_summary(p: TalenPair) -> dict[str, object]:
+    """Pair identity, RVDs and 1-based sites, shared by correction and knock-in reports."""
+    return {
+        "pair_id": p.pair_id(),
+        "left_rvds": p.left.rvd_string(),
+        "right_rvds": p.right.rvd_string(),
+        "left_site": f"{p.contig}:{p.left.bound.start1}-{p.left.bound.end1}(+) {p.left.seq}",
+        "right_site": f"{p.contig}:{p.right.bound.start1}-{p.right.bound.end1}(-) {p.right.seq}",
+    }
