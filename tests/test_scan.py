@@ -138,7 +138,7 @@ def test_planted_site_found(seed: int, L: int, n_mm: int, minus: bool) -> None:
     right = "".join(rng.choice(list("ACGT"), size=int(rng.integers(0, 150))))
     packed = _genome({"x": "ACGT" * 3, "y": left + top + right})
     q = rvds_for_sequence(site, g_rvd="NH")
-    hits = scan_halfsites(packed, [q], n_mm, pos0_bases=pos0)
+    hits = scan_halfsites(packed, [q], n_mm, pos0_bases=pos0, backend="numba")
     off = int(packed.offsets[1])
     gpos = off + len(left) + (0 if minus else 1)
     strand = -1 if minus else 1
@@ -154,8 +154,8 @@ def test_reverse_complement_mirrors_hits(seqs, q, k, pos0) -> None:  # type: ign
     seqs = [s.upper() for s in seqs]
     fwd = _genome({f"c{i}": s for i, s in enumerate(seqs)})
     rev = _genome({f"c{i}": reverse_complement(s) for i, s in enumerate(seqs)})
-    a = scan_halfsites(fwd, [q], k, pos0_bases=pos0)
-    b = scan_halfsites(rev, [q], k, pos0_bases=pos0)
+    a = scan_halfsites(fwd, [q], k, pos0_bases=pos0, backend="numba")
+    b = scan_halfsites(rev, [q], k, pos0_bases=pos0, backend="numba")
     ci, local = fwd.to_local(a.gpos)
     L = len(q)
     mirrored = fwd.offsets[ci] + fwd.lengths[ci] - local - L
@@ -170,7 +170,7 @@ def test_regions_partition_the_scan(mode: str) -> None:
     packed = _genome(seqs)
     q = [rvds_for_sequence("ACGTACGTAC"), ("NI", "NN", "HD", "NG") * 3]
     with _path(mode):
-        full = scan_halfsites(packed, q, [3, 4])
+        full = scan_halfsites(packed, q, [3, 4], backend="numba" if mode != "auto" else "auto")
         cuts = [0, 64, 100, 1000, 1025, packed.total_bits]
         parts = [
             scan_halfsites(packed, q, [3, 4], region=(a, b), backend=be)
@@ -189,8 +189,8 @@ def test_workers_and_determinism(mode: str) -> None:
     packed = _genome({"c": "".join(rng.choice(list("ACGT"), size=200_000))})
     q = [rvds_for_sequence("".join(rng.choice(list("ACGT"), size=12))) for _ in range(3)]
     with _path(mode):
-        a = scan_halfsites(packed, q, 3, workers=1)
-        b = scan_halfsites(packed, q, 3, workers=2)
+        a = scan_halfsites(packed, q, 3, workers=1, backend="numba")
+        b = scan_halfsites(packed, q, 3, workers=2, backend="numba")
     assert a.equals(b)
     assert len(a) > 0
     assert np.all(np.diff(a.query) >= 0)
