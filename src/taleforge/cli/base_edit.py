@@ -14,6 +14,7 @@ from taleforge.cli.common import (
     command_line,
     info,
     print_table,
+    report_tail,
     rich_table,
     route_outputs,
 )
@@ -121,10 +122,7 @@ def base_edit_cmd(
     for d in res.designs[:explain]:
         info(wv.design_text(d, g))
         info(d.explain())
-    for n in res.notes:
-        info(f"note: {n}")
-    for p in written:
-        info(f"wrote {p}")
+    report_tail(res.notes, written)
 
 
 def _print_table(res: object) -> None:

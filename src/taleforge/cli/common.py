@@ -76,3 +76,11 @@ def print_table(table: Table) -> None:
 
 def info(msg: str) -> None:
     err_console.print(msg, markup=False, highlight=False)
+
+
+def report_tail(notes: Sequence[str], written: Sequence[Path]) -> None:
+    """The run's notes and the files it wrote, on stderr (stdout stays machine-readable)."""
+    for n in notes:
+        info(f"note: {n}")
+    for p in written:
+        info(f"wrote {p}")

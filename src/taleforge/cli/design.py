@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 
 from taleforge.cli.app import app, out_console
-from taleforge.cli.common import GENOME_HELP, command_line, info, print_table, rich_table, route_outputs
+from taleforge.cli.common import (
+    GENOME_HELP,
+    command_line,
+    info,
+    print_table,
+    report_tail,
+    rich_table,
+    route_outputs,
+)
 from taleforge.cli.progress import cli_progress
 
 
@@ -121,10 +129,7 @@ def design_cmd(
             sys.stdout.write(ko.to_tsv_text(res))
     for d in res.designs[:explain]:
         info(d.explain())
-    for n in res.notes:
-        info(f"note: {n}")
-    for p in written:
-        info(f"wrote {p}")
+    report_tail(res.notes, written)
 
 
 def _print_table(res: object) -> None:
