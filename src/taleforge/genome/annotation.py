@@ -37,12 +37,12 @@ import io
 import os
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from taleforge.errors import FormatError, RegionError, UnknownNameError
 from taleforge.model.interval import Interval, Strand, reverse_complement
@@ -525,30 +525,14 @@ class Annotation:
         ci = self._contigs.get(contig)
         if ci is None:
             return []
-        hi = bisect_left(ci.tx_starts, max(end, start + 1))
-        out: list[Transcript] = []
-        i = hi - 1
-        while i >= 0 and ci.tx_maxend[i] > start:
-            if ci.tx[i].end > start:
-                out.append(ci.tx[i])
-            i -= 1
-        out.reverse()
-        return out
+        return _overlapping(ci.tx_starts, ci.tx_maxend, ci.tx, start, end)
 
     def genes_overlapping(self, contig: str, start: int, end: int) -> list[Gene]:
         """Genes whose span overlaps [start, end); sorted by (start, end, id)."""
         ci = self._contigs.get(contig)
         if ci is None:
             return []
-        hi = bisect_left(ci.gene_starts, max(end, start + 1))
-        out: list[Gene] = []
-        i = hi - 1
-        while i >= 0 and ci.gene_maxend[i] > start:
-            if ci.genes[i].end > start:
-                out.append(ci.genes[i])
-            i -= 1
-        out.reverse()
-        return out
+        return _overlapping(ci.gene_starts, ci.gene_maxend, ci.genes, start, end)
 
     def nearest_gene(self, contig: str, pos: int) -> tuple[Gene, int] | None:
         """Closest gene to ``pos`` and its distance in bases (0 if inside); None if the
@@ -926,3 +910,40 @@ def open_text(path: Path) -> io.TextIOWrapper:
     if magic == b"\x1f\x8b":
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
     return open(path, encoding="utf-8", errors="replace")
+
+
+def format_error(path: Path, lineno: int, what: str, hint: str) -> FormatError:
+    """A FormatError naming the file and line (shared by the GTF and GFF3 readers)."""
+    return FormatError(f"{path}: line {lineno}: {what}", hint=hint)
+
+
+def row_interval(path: Path, lineno: int, cols: list[str], fmt: str) -> tuple[int, int]:
+    """0-based half-open (start, end) from columns 4-5 of a GTF/GFF3 row, validated."""
+    try:
+        start = int(cols[3]) - 1
+        end = int(cols[4])
+    except ValueError:
+        raise format_error(
+            path, lineno, f"start/end not integers: {cols[3]!r}, {cols[4]!r}",
+            "columns 4 and 5 must be 1-based integer coordinates",
+        ) from None
+    if end <= start:
+        raise format_error(path, lineno, f"end {cols[4]} < start {cols[3]}",
+                           f"{fmt} coordinates are 1-based inclusive with start <= end")
+    if start < 0:
+        raise format_error(path, lineno, f"start {cols[3]} < 1", f"{fmt} coordinates are 1-based")
+    return start, end
+
+
+def _overlapping(starts: list[int], maxend: list[int], items: Sequence[Any], start: int,
+                 end: int) -> list[Any]:
+    """Items (sorted by start, with prefix-max ends) whose span overlaps [start, end)."""
+    hi = bisect_left(starts, max(end, start + 1))
+    out: list[Any] = []
+    i = hi - 1
+    while i >= 0 and maxend[i] > start:
+        if items[i].end > start:
+            out.append(items[i])
+        i -= 1
+    out.reverse()
+    return out

@@ -44,10 +44,12 @@ from taleforge.genome.annotation import (
     TranslExcept,
     build_gene,
     build_transcript,
+    format_error,
     no_gc,
     normalise_tag,
     open_text,
     parse_transl_except,
+    row_interval,
 )
 from taleforge.model.interval import Strand
 from taleforge.progress import ProgressCallback, report
@@ -164,8 +166,7 @@ class _Part:
     transl_except: str
 
 
-def _bad(path: Path, lineno: int, what: str, hint: str) -> FormatError:
-    return FormatError(f"{path}: line {lineno}: {what}", hint=hint)
+_bad = format_error
 
 
 def _strip_prefix(s: str, prefixes: tuple[str, ...]) -> str:
@@ -233,20 +234,7 @@ def _read_gff3(
             ftype = cols[2]
             if ftype in _SKIP_TYPES:
                 continue
-            try:
-                start = int(cols[3]) - 1
-                end = int(cols[4])
-            except ValueError:
-                raise _bad(
-                    p, lineno, f"start/end not integers: {cols[3]!r}, {cols[4]!r}",
-                    "columns 4 and 5 must be 1-based integer coordinates",
-                ) from None
-            if end <= start:
-                raise _bad(p, lineno, f"end {cols[4]} < start {cols[3]}",
-                           "GFF3 coordinates are 1-based inclusive with start <= end")
-            if start < 0:
-                raise _bad(p, lineno, f"start {cols[3]} < 1",
-                           "GFF3 coordinates are 1-based")
+            start, end = row_interval(p, lineno, cols, "GFF3")
             strand = cols[6]
             if strand not in ("+", "-", ".", "?"):
                 raise _bad(p, lineno, f"bad strand {strand!r}",

@@ -28,9 +28,11 @@ from taleforge.genome.annotation import (
     Transcript,
     build_gene,
     build_transcript,
+    format_error,
     no_gc,
     normalise_tag,
     open_text,
+    row_interval,
 )
 from taleforge.model.interval import Strand
 from taleforge.progress import ProgressCallback, report
@@ -101,8 +103,7 @@ def _quick_attr(text: str, key: str) -> str | None:
     return text[j:k]
 
 
-def _bad(path: Path, lineno: int, what: str, hint: str) -> FormatError:
-    return FormatError(f"{path}: line {lineno}: {what}", hint=hint)
+_bad = format_error
 
 
 def read_gtf(
@@ -156,20 +157,7 @@ def _read_gtf(
             ftype = cols[2]
             if ftype not in wanted:
                 continue
-            try:
-                start = int(cols[3]) - 1
-                end = int(cols[4])
-            except ValueError:
-                raise _bad(
-                    p, lineno, f"start/end not integers: {cols[3]!r}, {cols[4]!r}",
-                    "columns 4 and 5 must be 1-based integer coordinates",
-                ) from None
-            if start < 0 or end <= start:
-                raise _bad(
-                    p, lineno, f"end {cols[4]} < start {cols[3]}" if end <= start
-                    else f"start {cols[3]} < 1",
-                    "GTF coordinates are 1-based inclusive with start <= end",
-                )
+            start, end = row_interval(p, lineno, cols, "GTF")
             strand = cols[6]
             if strand != "+" and strand != "-":
                 if strand in (".", "?") and ftype == "gene":
