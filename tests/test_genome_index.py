@@ -107,6 +107,13 @@ def same_planes(a: PackedGenome, b: PackedGenome) -> None:
 
 
 @pytest.fixture
+def sidecar_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No explicit cache: indexes go beside the genome (here: inside tmp_path)."""
+    monkeypatch.delenv("TALEFORGE_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+
+
+@pytest.fixture
 def seqs() -> dict[str, str]:
     return random_genome(7, LENGTHS)
 
@@ -127,6 +134,7 @@ def test_fasta_round_trip_matches_in_memory_layout(
         assert g.fetch(name, 0, len(s)) == s.upper()
 
 
+@pytest.mark.usefixtures("sidecar_mode")
 def test_gzip_bgzip_2bit_identical_planes(tmp_path: Path, seqs: dict[str, str]) -> None:
     from Bio import bgzf
 
@@ -330,6 +338,7 @@ def test_interrupted_build_leaves_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.fa"]
 
 
+@pytest.mark.usefixtures("sidecar_mode")
 def test_explicit_index_path(tmp_path: Path, seqs: dict[str, str]) -> None:
     fa = tmp_path / "g.fa"
     fa.write_text(fasta_text(seqs))
@@ -458,6 +467,7 @@ def test_real_rcrs_matches_builtin(tmp_path: Path) -> None:
     assert g.fetch(name, 0, 16569) == open_genome("builtin:rCRS").fetch("chrM", 0, 16569)
 
 
+@pytest.mark.usefixtures("sidecar_mode")
 def test_stale_sidecar_in_read_only_folder_falls_back_to_cache(
     tmp_path: Path, seqs: dict[str, str]
 ) -> None:
@@ -479,6 +489,7 @@ def test_stale_sidecar_in_read_only_folder_falls_back_to_cache(
         d.chmod(0o755)
 
 
+@pytest.mark.usefixtures("sidecar_mode")
 def test_abandoned_temp_folders_are_cleaned(tmp_path: Path) -> None:
     fa = tmp_path / "g.fa"
     fa.write_text(">a\nACGT\n")

@@ -29,6 +29,8 @@ from taleforge.genome.packed import N_CODE
 from taleforge.progress import ProgressCallback, report
 
 GZIP_MAGIC = b"\x1f\x8b"
+#: the 28-byte empty block every BGZF writer (bgzip, htslib) ends the file with
+BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 #: bytes read from the source per block (the unit of work and of peak memory)
 DEFAULT_BLOCK_BYTES = 32 * 1024 * 1024
 
@@ -118,6 +120,34 @@ def is_gzip(path: str | os.PathLike[str]) -> bool:
         return fh.read(2) == GZIP_MAGIC
 
 
+def is_bgzf(head: bytes) -> bool:
+    """``head`` (the first 16 bytes) starts a BGZF block: gzip with an extra 'BC' field."""
+    return (
+        len(head) >= 16 and head[:4] == b"\x1f\x8b\x08\x04" and head[12:14] == b"BC"
+    )
+
+
+def check_bgzf_eof(path: str | os.PathLike[str]) -> None:
+    """Refuse a BGZF file without its end-of-file block.
+
+    A bgzip file cut at a block boundary decompresses cleanly to a *shorter* genome; the
+    missing EOF block is the only sign (samtools warns "EOF marker is absent"). taleforge
+    refuses instead of warning, because a genome read short is a different genome."""
+    p = Path(path)
+    with open(p, "rb") as fh:
+        if not is_bgzf(fh.read(16)):
+            return
+        size = fh.seek(0, os.SEEK_END)
+        fh.seek(max(0, size - len(BGZF_EOF)))
+        tail = fh.read()
+    if tail != BGZF_EOF:
+        raise FormatError(
+            f"{p}: the bgzip EOF marker is absent; the file is probably truncated",
+            hint="fetch the file again; if it is complete but was written without the marker, "
+            "re-compress it (gzip -dc FILE | bgzip > NEW.fa.gz)",
+        )
+
+
 def file_sha256(path: str | os.PathLike[str], block: int = 8 << 20) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -171,6 +201,8 @@ class FastaReader:
                 raw_fh.seek(0)
                 stream: IO[bytes] | _HashingReader
                 gz = magic == GZIP_MAGIC
+                if gz:
+                    check_bgzf_eof(self.path)
                 stream = _gzip_reader(raw) if gz else raw
                 catch = _DECOMPRESS_ERRORS if gz else ()
                 try:

@@ -7,12 +7,22 @@ given by users (``chr14:22,547,400-22,547,700``) are 1-based inclusive and conve
 
 On-disk index (``<source>.tfidx/``, or a cache folder when the source folder is read-only)::
 
-    meta.json     format version, contig names/lengths/offsets, source path/size/mtime_ns/sha256
+    meta.json     format version, contig names/lengths/offsets, source path, size, mtime,
+                  ctime, inode, device and sha256
     lo.bin hi.bin nmask.bin softmask.bin   little-endian uint64 bit-planes (layout: packed.py)
 
 The index is built once, in one streaming pass (each contig's planes are appended in order;
 offsets only depend on earlier contigs), into a temporary folder that is renamed into place
 when complete, so an interrupted build never leaves a half index.
+
+Reuse rule: an index is reused without reading the source when size, mtime, ctime, inode
+and device all equal the recorded ones; when only the size is equal the source is re-hashed
+and the index reused (and the new stat fields recorded) if the sha256 is unchanged; any
+other difference rebuilds it (``rebuild="never"`` refuses instead).
+
+Where: with an explicit cache folder (``cache_dir=`` or ``$TALEFORGE_CACHE``) indexes are
+built only there (an up-to-date sidecar is still read, never modified); otherwise beside the
+source when its folder is writable, else in the user cache (:func:`cache_root`).
 """
 
 from __future__ import annotations
@@ -332,7 +342,7 @@ def build_index(
             "total_bits": int(total),
             "source": str(src),
             "source_size": st.st_size,
-            "source_mtime_ns": st.st_mtime_ns,
+            **_stat_fields(st),
             "source_sha256": reader.sha256,
             "build_seconds": round(time.perf_counter() - t0, 3),
             "built_at_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -425,25 +435,44 @@ def _load(idx: Path, meta: dict[str, Any]) -> PackedGenome | None:
 
 Status = Literal["ok", "mtime", "stale"]
 
+def _stat_fields(st: os.stat_result) -> dict[str, int]:
+    return {
+        "source_mtime_ns": st.st_mtime_ns,
+        "source_ctime_ns": st.st_ctime_ns,
+        "source_inode": st.st_ino,
+        "source_device": st.st_dev,
+    }
+
 
 def _status(meta: dict[str, Any], source: Path) -> Status:
+    """``ok``: same size, mtime, ctime, inode and device as recorded (the index is reused
+    without reading the source). ``mtime``: same size but any of the others differs
+    (``cp -p``, ``rsync -a``, ``tar x`` and ``touch -r`` keep size and mtime but not inode or
+    ctime): the caller re-hashes. ``stale``: different size or index format."""
     if meta.get("format_version") != INDEX_FORMAT_VERSION:
         return "stale"
     st = source.stat()
     if st.st_size != meta.get("source_size"):
         return "stale"
-    if st.st_mtime_ns != meta.get("source_mtime_ns"):
+    now = _stat_fields(st)
+    if any(meta.get(k) != v for k, v in now.items()):
         return "mtime"
     return "ok"
 
 
-def _accept_touched(idx: Path, meta: dict[str, Any], source: Path) -> bool:
-    """Only the mtime changed: accept when the content hash is unchanged (and record it)."""
+def _accept_touched(
+    idx: Path, meta: dict[str, Any], source: Path, *, record: bool = True
+) -> bool:
+    """Size unchanged but mtime/ctime/inode differ: accept when the content hash is
+    unchanged, and record the new stat fields (unless ``record`` is False or the index
+    folder is read-only, in which case the next run hashes again)."""
+    st = source.stat()
     if file_sha256(source) != meta.get("source_sha256"):
         return False
-    meta["source_mtime_ns"] = source.stat().st_mtime_ns
-    with contextlib.suppress(OSError):  # a read-only index folder is still valid
-        _write_meta(idx, meta)
+    meta.update(_stat_fields(st))
+    if record:
+        with contextlib.suppress(OSError):  # a read-only index folder is still valid
+            _write_meta(idx, meta)
     return True
 
 
@@ -488,11 +517,17 @@ def _open_explicit_index(idx: Path) -> Genome:
     return _genome(source, idx, meta, packed)
 
 
+def explicit_cache(cache_dir: Path | None = None) -> bool:
+    """A cache folder was chosen (``cache_dir`` argument or ``$TALEFORGE_CACHE``): indexes
+    are then written only there, never beside the genome."""
+    return cache_dir is not None or bool(os.environ.get("TALEFORGE_CACHE"))
+
+
 def _build_somewhere(
     source: Path, cache_dir: Path | None, progress: ProgressCallback | None
 ) -> Path:
     side = sidecar_index_dir(source)
-    if _dir_writable(source.parent):
+    if not explicit_cache(cache_dir) and _dir_writable(source.parent):
         try:
             return build_index(source, side, progress=progress)
         except OSError:  # read-only mount, quota, full disk...: fall back to the cache
@@ -528,13 +563,19 @@ def open_genome(
 
     if rebuild != "always":
         stale: tuple[Path, str] | None = None
-        for idx in (sidecar_index_dir(source), cache_index_dir(source, cache_dir)):
+        side, cached = sidecar_index_dir(source), cache_index_dir(source, cache_dir)
+        # an explicit cache comes first and is the only place written to; a sidecar is then
+        # still read when it is up to date, but never modified
+        explicit = explicit_cache(cache_dir)
+        for idx in (cached, side) if explicit else (side, cached):
             meta = _read_meta(idx)
             # (a sidecar moved together with its source is accepted when size/mtime/hash match)
             if meta is None:
                 continue
             status = _status(meta, source)
-            if status == "mtime" and _accept_touched(idx, meta, source):
+            if status == "mtime" and _accept_touched(
+                idx, meta, source, record=not (explicit and idx == side)
+            ):
                 status = "ok"
             if status == "ok":
                 packed = _load(idx, meta)

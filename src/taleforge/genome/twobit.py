@@ -7,6 +7,7 @@ class codes. Soft-masked blocks become lower case, N blocks become N.
 from __future__ import annotations
 
 import os
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,76 @@ DEFAULT_CHUNK_BP = 32 * 1024 * 1024
 def is_twobit(path: str | os.PathLike[str]) -> bool:
     with open(path, "rb") as fh:
         return fh.read(4) in TWOBIT_MAGICS
+
+
+def _truncated(path: Path, what: str, need: int, size: int) -> FormatError:
+    return FormatError(
+        f"{path}: the 2bit file is truncated ({what} needs {need:,} bytes, the file has "
+        f"{size:,})",
+        hint="the download or copy was cut short; fetch the 2bit file again",
+    )
+
+
+def check_twobit_layout(path: str | os.PathLike[str]) -> dict[str, int]:
+    """Check a 2bit file's header, index and every record against the file length.
+
+    py2bit does no bounds checks: a truncated file reads its missing tail as T. This walks
+    the header, the index and each record's header (N blocks, mask blocks) and checks that
+    the packed bases each record declares lie inside the file and that every block lies
+    inside its record. Returns ``{name: declared length}``; raises :class:`FormatError`."""
+    p = Path(path)
+    size = p.stat().st_size
+    with open(p, "rb") as fh:
+        head = fh.read(16)
+        if len(head) < 16 or head[:4] not in TWOBIT_MAGICS:
+            raise _truncated(p, "the header", 16, size)
+        bo = "<" if head[:4] == TWOBIT_MAGICS[0] else ">"
+        version, count, _ = struct.unpack(bo + "III", head[4:16])
+        if version not in (0, 1):
+            raise FormatError(
+                f"{p}: unknown 2bit version {version}", hint="use a UCSC 2bit file (version 0 or 1)"
+            )
+        off_fmt = bo + ("Q" if version == 1 else "I")
+        off_size = struct.calcsize(off_fmt)
+
+        def read_exact(n: int, what: str) -> bytes:
+            at = fh.tell()
+            data = fh.read(n)
+            if len(data) != n:
+                raise _truncated(p, what, at + n, size)
+            return data
+
+        entries: list[tuple[str, int]] = []
+        for _ in range(count):
+            (nlen,) = read_exact(1, "the sequence index")
+            name = read_exact(nlen, "the sequence index").decode("ascii", errors="replace")
+            (offset,) = struct.unpack(off_fmt, read_exact(off_size, "the sequence index"))
+            entries.append((name, offset))
+        lengths: dict[str, int] = {}
+        for name, offset in entries:
+            if offset + 8 > size:
+                raise _truncated(p, f"record {name!r}", offset + 8, size)
+            fh.seek(offset)
+            dna_size, n_blocks = struct.unpack(bo + "II", read_exact(8, f"record {name!r}"))
+            for kind in ("N", "mask"):
+                if kind == "mask":
+                    (n_blocks,) = struct.unpack(bo + "I", read_exact(4, f"record {name!r}"))
+                raw = read_exact(8 * n_blocks, f"record {name!r}")
+                if n_blocks:
+                    arr = np.frombuffer(raw, dtype=np.dtype(bo + "u4")).astype(np.int64)
+                    ends = arr[:n_blocks] + arr[n_blocks:]
+                    if int(ends.max()) > dna_size:
+                        raise FormatError(
+                            f"{p}: record {name!r} has a {kind} block ending at "
+                            f"{int(ends.max()):,}, past its length {dna_size:,}",
+                            hint="the 2bit file is corrupt; fetch it again",
+                        )
+            read_exact(4, f"record {name!r}")  # reserved
+            need = fh.tell() + (dna_size + 3) // 4
+            if need > size:
+                raise _truncated(p, f"record {name!r} ({dna_size:,} bp)", need, size)
+            lengths[name] = dna_size
+    return lengths
 
 
 class TwoBitReader:
@@ -53,6 +124,7 @@ class TwoBitReader:
         if not self.path.exists():
             raise InputError(f"2bit file not found: {self.path}", hint="check the path")
         size = self.path.stat().st_size
+        check_twobit_layout(self.path)  # py2bit reads past the end of a truncated file as T
         try:
             tb = py2bit.open(str(self.path), True)
         except RuntimeError as exc:
