@@ -63,5 +63,10 @@ class NoResultError(TaleforgeError, RuntimeError):
     """A design problem has no solution under the given constraints."""
 
 
+class OutputError(TaleforgeError, OSError):
+    """An output cannot be written (a folder in the way, no permission, a full disk, or a
+    file that exists and may not be replaced). Names the destination, never a temp file."""
+
+
 class BackendError(TaleforgeError, RuntimeError):
     """A requested compute backend (numba, dask scheduler) is not available."""
