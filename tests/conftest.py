@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+# Compiled numba kernels go to a temp folder (kept between runs, so the suite compiles once per
+# machine), never beside the sources or into the user's cache. Set before numba is imported.
+NUMBA_CACHE = Path(tempfile.gettempdir()) / f"taleforge-tests-numba-{os.getuid()}"
+os.environ["NUMBA_CACHE_DIR"] = str(NUMBA_CACHE)
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
