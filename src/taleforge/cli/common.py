@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -61,12 +62,81 @@ def _format_of(path: Path, renderers: Mapping[str, Callable[[], str]]) -> str:
     )
 
 
-def rich_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Table:
-    t = Table(title=title, header_style="bold", show_lines=False)
-    for c in columns:
-        t.add_column(c, overflow="fold")
-    for r in rows:
-        t.add_row(*("" if v is None else str(v) for v in r))
+_NUMBER = re.compile(r"^[-+]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+]?\d+)?%?$|^([-+]?inf|nan)$")
+#: narrowest a text column is squeezed to (wider cells fold onto more lines)
+TEXT_MIN_WIDTH = 8
+
+
+def is_number(text: str) -> bool:
+    return bool(_NUMBER.match(text.strip()))
+
+
+def rich_table(
+    title: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    drop_order: Sequence[str] | None = None,
+    width: int | None = None,
+    full_table_hint: str = "write a TSV (--out FILE.tsv) for every column",
+) -> Table:
+    """A rich table whose numbers never wrap.
+
+    Columns whose cells are all numbers are ``no_wrap`` and right-aligned, and no header is
+    narrower than its name. When the table cannot fit ``width`` (default: the console's),
+    columns are left out, in ``drop_order`` (default: from the right, keeping the first
+    two), and a caption names them; text columns may still fold long cells."""
+    width = width or out_console.width
+    cells = [["" if v is None else str(v) for v in r] for r in rows]
+    ncol = len(columns)
+    numeric = [
+        any(r[i] for r in cells) and all(is_number(r[i]) for r in cells if r[i])
+        for i in range(ncol)
+    ]
+    full = [max([len(columns[i]), *(len(r[i]) for r in cells)]) for i in range(ncol)]
+    need = [
+        full[i] if numeric[i] else max(len(columns[i]), min(full[i], TEXT_MIN_WIDTH))
+        for i in range(ncol)
+    ]
+    order = (
+        [columns.index(c) for c in drop_order if c in columns]
+        if drop_order is not None
+        else list(range(ncol - 1, 1, -1))
+    )
+    shown = list(range(ncol))
+
+    def table_width(idx: list[int]) -> int:
+        return sum(need[i] for i in idx) + 3 * len(idx) + 1  # borders and padding
+
+    dropped: list[int] = []
+    for i in order:
+        if table_width(shown) <= width or len(shown) <= 1:
+            break
+        shown.remove(i)
+        dropped.append(i)
+    caption = None
+    if dropped:
+        names = ", ".join(columns[i] for i in sorted(dropped))
+        caption = f"not shown (terminal too narrow): {names}; {full_table_hint}"
+    # text columns share what the numbers leave; set explicitly so rich never squeezes a
+    # number (its own reduction rounds and can overshoot by a column or two)
+    text_w = {i: full[i] for i in shown if not numeric[i]}
+    spare = width - table_width(shown)
+    if sum(full[i] for i in shown) > sum(need[i] for i in shown) + spare and text_w:
+        text_w = {i: need[i] for i in text_w}
+        wants = {i: full[i] - need[i] for i in text_w}
+        total_want = sum(wants.values())
+        spare = max(0, spare)
+        for i in text_w:
+            text_w[i] += spare * wants[i] // total_want if total_want else 0
+    t = Table(title=title, header_style="bold", show_lines=False, caption=caption)
+    for i in shown:
+        if numeric[i]:
+            t.add_column(columns[i], no_wrap=True, justify="right", min_width=full[i])
+        else:
+            t.add_column(columns[i], overflow="fold", width=text_w[i])
+    for r in cells:
+        t.add_row(*(r[i] for i in shown))
     return t
 
 
