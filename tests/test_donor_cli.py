@@ -62,7 +62,7 @@ def test_correct_variant_cli(locus, tmp_path: Path, capsys: pytest.CaptureFixtur
     # REF that does not match the reference: error with exit code 2 and a hint
     with pytest.raises(SystemExit) as ei:
         main(["correct", "--genome", str(fa), "--variant", f"{CONTIG}:{pos + 1}:{alt}>{ref}",
-              "-o", str(out)])
+              "-o", str(out), "--force"])
     assert ei.value.code == 2
     assert "the reference has" in capsys.readouterr().err
 
@@ -87,13 +87,13 @@ def test_knockin_cli(locus, tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     # intron out of range: message says how many introns there are
     with pytest.raises(SystemExit) as ei:
         main(["knockin", "--genome", str(fa), "--annotation", str(gff), "--gene", "SYN1",
-              "--intron", "7", "--cargo", str(cargo), "-o", str(out)])
+              "--intron", "7", "--cargo", str(cargo), "-o", str(out), "--force"])
     assert ei.value.code == 2
     assert "has 2 introns" in capsys.readouterr().err
     prot = tmp_path / "prot.fa"
     prot.write_text(">p\nMVSKGEELFTGVVPILVELDGDVNGHKF\n")
     with pytest.raises(SystemExit) as ei:
         main(["knockin", "--genome", str(fa), "--annotation", str(gff), "--gene", "SYN1",
-              "--intron", "1", "--cargo", str(prot), "-o", str(out)])
+              "--intron", "1", "--cargo", str(prot), "-o", str(out), "--force"])
     assert ei.value.code == 2
     assert "not DNA" in capsys.readouterr().err

@@ -10,13 +10,14 @@ sequence to B.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from taleforge.cli.app import app, out_console
-from taleforge.cli.common import GENOME_HELP, info
+from taleforge.cli.common import GENOME_HELP, info, report_tail
 from taleforge.cli.progress import cli_progress
 from taleforge.errors import InputError, ParameterError
 from taleforge.io.atomic import OutputSet
@@ -70,11 +71,34 @@ def _local_transcript(contig: str, exons: str | None, cds: str | None) -> list[A
     ]
 
 
-def _write(prefix: Path, files: dict[str, str]) -> None:
-    outs = OutputSet()
+EXTS = (".json", ".fa", ".gb")
+OUT_HELP = (
+    "Output prefix: writes PREFIX.json, PREFIX.fa, PREFIX.gb (default: a new folder named "
+    "after the job, e.g. correction-chr11-5227002-T-A/correction.*)"
+)
+FORCE_HELP = "Replace output files left by an earlier run"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._]+", "-", text).strip("-.") or "run"
+
+
+def _prefix(out: Path | None, job: str, label: str, force: bool) -> Path:
+    """Where to write: ``--out PREFIX``, else ``<job>-<label>/<job>`` in the current folder.
+    Checked before any work: an existing output is refused unless ``force``."""
+    prefix = out if out is not None else Path(f"{job}-{_slug(label)}") / job
+    outs = OutputSet(overwrite=force)
+    for ext in EXTS:
+        outs.add(prefix.with_name(prefix.name + ext), "")
+    outs.check()
+    return prefix
+
+
+def _write(prefix: Path, files: dict[str, str], force: bool) -> list[Path]:
+    outs = OutputSet(overwrite=force)
     for ext, text in files.items():
         outs.add(prefix.with_name(prefix.name + ext), text)
-    outs.commit()
+    return outs.commit()
 
 
 @app.command("correct")
@@ -100,7 +124,8 @@ def correct_cmd(
     ssodn_total_max: Annotated[int, typer.Option(help="ssODN total length maximum (nt)")] = 140,
     ps_bonds: Annotated[int, typer.Option(help="Phosphorothioate bonds at each end (IDT '*')")] = 2,
     specificity: Annotated[bool, typer.Option("--specificity/--no-specificity", help="Rank by genome-wide off-target specificity (with --genome)")] = True,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output prefix: writes PREFIX.json, PREFIX.fa, PREFIX.gb")] = Path("correction"),
+    out: Annotated[Path | None, typer.Option("--out", "-o", help=OUT_HELP)] = None,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
     """Correct a point mutation with a TALEN pair and an ssODN carrying silent blocking mutations."""
     from taleforge.design.donor import correction_from_variant, correction_genbank, design_correction
@@ -118,6 +143,8 @@ def correct_cmd(
         if not a.isdigit() or not b.isdigit():
             raise ParameterError(f"bad --ssodn-arms {ssodn_arms!r}", hint="write LEFT,RIGHT, e.g. 36,91")
         arms = (int(a), int(b))
+    label = variant if variant is not None else f"{Path(sequence or 'sequence').stem}-{position}{to}"
+    prefix = _prefix(out, "correction", label, force)
     kw: dict[str, Any] = dict(
         scaffold=scaffold, model=model, max_cut_distance_bp=max_cut_distance, n_designs=designs,
         min_blocking=min_blocking, max_blocking=max_blocking, ssodn_arms_nt=arms, ssodn_params=sp,
@@ -142,16 +169,18 @@ def correct_cmd(
         else:
             raise ParameterError("give --variant (with --genome) or --sequence",
                                  hint="see taleforge correct --help")
-    d0 = res.designs[0]
     fa = []
     for d in res.designs:
         for o in d.ssodns:
             fa.append((f"design{d.rank}_{o.name} {o.note}".strip(), o.seq))
-    _write(out, {
+    written = _write(prefix, {
         ".json": json.dumps(res.as_dict(), indent=2, sort_keys=False) + "\n",
         ".fa": fasta_text(fa),
-        ".gb": correction_genbank(res, d0),
-    })
+        ".gb": "".join(
+            correction_genbank(res, d, name=f"ssODN{d.rank}_{res.position + 1}")
+            for d in res.designs
+        ),
+    }, force)
     info(f"correcting {res.contig}:{res.position + 1}: the cells' {res.current_base} (+ strand) "
          f"-> {res.corrected_base}")
     for d in res.designs:
@@ -167,7 +196,7 @@ def correct_cmd(
         out_console.print("   " + "; ".join(c.hgvs_p + " " + c.c_notation for c in d.consequences),
                           markup=False, highlight=False, soft_wrap=True)
         out_console.print(f"   ssODN(+) {d.ssodns[0].idt}", markup=False, highlight=False, soft_wrap=True)
-    info(f"wrote {out}.json, {out}.fa, {out}.gb")
+    report_tail([], written)
 
 
 @app.command("knockin")
@@ -196,7 +225,8 @@ def knockin_cmd(
     model: Annotated[str, typer.Option(help="Binding model: positional or tale-nt")] = "positional",
     designs: Annotated[int, typer.Option(help="Number of designs to report")] = 3,
     specificity: Annotated[bool, typer.Option("--specificity/--no-specificity", help="Rank by genome-wide off-target specificity (with --genome)")] = True,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output prefix: writes PREFIX.json, PREFIX.fa, PREFIX.gb")] = Path("knockin"),
+    out: Annotated[Path | None, typer.Option("--out", "-o", help=OUT_HELP)] = None,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
     """Design a knock-in donor (dsDNA/AAV6): 2A in-frame in an exon, or a splice-acceptor cassette in an intron."""
     from taleforge.design.cargo import read_cargo
@@ -215,6 +245,8 @@ def knockin_cmd(
         if not a.isdigit() or not b.isdigit():
             raise ParameterError(f"bad --arms {arms!r}", hint="write 5',3' lengths, e.g. 400,800")
         arms_t = (int(a), int(b))
+    where = f"exon{exon}" if exon is not None else f"intron{intron}"
+    prefix = _prefix(out, "knockin", f"{gene or Path(sequence or 'locus').stem}-{where}", force)
     cg = read_cargo(cargo)
     params = DONOR_PARAMS.override({"aav_capacity_bp": aav_capacity})
     with cli_progress() as prog:
@@ -249,17 +281,16 @@ def knockin_cmd(
             genome=g if specificity else None,
             progress=prog,
         )
-    d0 = res.designs[0]
     from taleforge.model.interval import reverse_complement
 
     fa = [(f"{res.gene or 'donor'}_KI{d.rank} {d.pair.pair_id()}",
            reverse_complement(d.donor_plus) if res.strand == "-" else d.donor_plus)
           for d in res.designs]
-    _write(out, {
+    written = _write(prefix, {
         ".json": json.dumps(res.as_dict(), indent=2) + "\n",
         ".fa": fasta_text(fa),
-        ".gb": knockin_genbank(res, d0),
-    })
+        ".gb": "".join(knockin_genbank(res, d) for d in res.designs),
+    }, force)
     for d in res.designs:
         out_console.print(
             f"#{d.rank} {d.pair.pair_id()} insertion after {res.contig}:{d.insertion} "
@@ -270,7 +301,7 @@ def knockin_cmd(
         )
     if res.rejections:
         info("rejected pairs: " + "; ".join(f"{k}: {v}" for k, v in sorted(res.rejections.items())))
-    info(f"wrote {out}.json, {out}.fa, {out}.gb")
+    report_tail([], written)
 
 
 def _annotation_for(g: Any, annotation: Path | None) -> Any:

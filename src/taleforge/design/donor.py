@@ -1066,10 +1066,15 @@ def knockin_genbank(result: KnockinResult, design: KnockinDesign) -> str:
     return genbank_text(rec)
 
 
-def correction_genbank(result: CorrectionResult, design: CorrectionDesign) -> str:
+def correction_genbank(
+    result: CorrectionResult, design: CorrectionDesign, *, name: str | None = None
+) -> str:
     """GenBank text of the top-strand ssODN with the edit, blocking mutations and the parts
-    of the TALE half-sites it covers."""
+    of the TALE half-sites it covers. ``name``: the LOCUS name (default ``ssODN_<pos>``;
+    give each design its own when writing several records to one file)."""
     from taleforge.io.genbank_out import Feature, genbank_text, make_record
+
+    locus = name or f"ssODN_{result.position + 1}"
 
     o = design.ssodns[0]
     feats: list[Feature] = []
@@ -1088,7 +1093,7 @@ def correction_genbank(result: CorrectionResult, design: CorrectionDesign) -> st
         if a < b:
             feats.append(Feature("tale_site", a, b, st, name, hs.rvd_string()))
     rec = make_record(
-        f"ssODN_{result.position + 1}",
+        locus,
         o.seq,
         feats,
         description=f"ssODN (top strand) correcting {result.contig}:{result.position + 1} "
