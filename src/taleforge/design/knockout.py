@@ -263,6 +263,20 @@ def resolve_target(
     return Target("gene", g.name, tuple(_merge(wins)), g, tx)
 
 
+#: warn when more than this fraction of the target windows is soft-masked
+SOFTMASK_WARN_FRACTION = 0.5
+
+
+def _masked_fraction(genome: Genome, windows: Sequence[Interval]) -> float:
+    total = sum(len(w) for w in windows)
+    if total == 0:
+        return 0.0
+    masked = sum(
+        genome.packed.softmask_fraction(w.contig, w.start, w.end) * len(w) for w in windows
+    )
+    return masked / total
+
+
 def _merge(ivs: Sequence[Interval]) -> list[Interval]:
     out: list[Interval] = []
     for iv in sorted(ivs):
@@ -423,6 +437,13 @@ def design_knockout(
     if target.kind == "sequence":
         seq = g.fetch(target.windows[0].contig, 0, len(target.windows[0]))
         check_acgt(seq, name=f"sequence {target.label}")
+    masked = _masked_fraction(g, target.windows)
+    if masked > SOFTMASK_WARN_FRACTION:
+        notes.append(
+            f"{masked:.0%} of the target is soft-masked (lower case), so most designs pay the "
+            "repeat penalty; if the genome is lower case by mistake (not repeat-masked), "
+            "give an upper-case copy"
+        )
     report(progress, "target", 1, 1)
 
     scored: list[_Scored] = []
