@@ -46,7 +46,7 @@ def design_cmd(
     enzymes: Annotated[str, typer.Option(help="Restriction enzymes for genotyping: commercial, all or none")] = "commercial",
     specificity: Annotated[bool, typer.Option("--specificity/--no-specificity", help="Genome-wide off-target scan of the best candidates")] = True,
     specificity_candidates: Annotated[int, typer.Option(help="How many of the best (diverse) on-target candidates get a genome-wide scan; each costs about 2.5 s on a 3.1-Gb genome")] = 20,
-    max_mismatches: Annotated[int, typer.Option(help="Off-target mismatches per half-site")] = 4,
+    max_mismatches: Annotated[int | None, typer.Option(help="Specificity in mismatch mode (<= N mismatches per half-site); omit for the default: every off-target site the binding model's score passes, no mismatch cap")] = None,
     model: Annotated[str, typer.Option(help="Binding model: positional or tale-nt")] = "positional",
     offtarget_genome: Annotated[str | None, typer.Option(help="Genome scanned for off-targets (default: --genome)")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (.tsv, .json, .bed, .gff3)")] = None,

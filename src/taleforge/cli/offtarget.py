@@ -55,9 +55,17 @@ def offtarget_cmd(
         typer.Option(help="Binding model: positional or tale-nt"),
     ] = "positional",
     max_mismatches: Annotated[
+        int | None,
+        typer.Option(help="Mismatch mode: every half-site with at most N mismatches (Cas-OFFinder-style list). Omit for the default search: every site the binding model's score passes, with no mismatch cap"),
+    ] = None,
+    cutoff: Annotated[
+        float | None,
+        typer.Option(help="tale-nt model: hit when score <= CUTOFF x best score (TALE-NT offers 3.0, 3.5, 4.0; default 3.0)"),
+    ] = None,
+    max_records: Annotated[
         int,
-        typer.Option(help="Mismatches allowed per half-site"),
-    ] = 4,
+        typer.Option(help="Pairs and half-sites listed (the best by score); counts always cover every hit. 0 = list all"),
+    ] = 10000,
     scaffold: Annotated[
         str,
         typer.Option(help="Scaffold preset (sets spacer range and position 0)"),
@@ -153,13 +161,26 @@ def offtarget_cmd(
         ann: object = annotation
         if ann is None and getattr(g, "default_annotation", None) is not None:
             ann = g.default_annotation
+        mdl: object = model
+        if cutoff is not None:
+            from taleforge.scoring.base import get_model
+            from taleforge.scoring.talent import TaleNtModel
+
+            base = get_model(model)
+            if not isinstance(base, TaleNtModel):
+                raise ParameterError(
+                    f"--cutoff applies to the tale-nt model, not {model!r}",
+                    hint="add --model tale-nt, or omit --cutoff",
+                )
+            mdl = base.with_cutoff(cutoff)
         res = find_offtargets(
             g,
             lrvds,
             rrvds,
             scaffold=sc,
             max_mismatches=max_mismatches,
-            model=model,
+            model=mdl,  # type: ignore[arg-type]
+            max_records=None if max_records == 0 else max_records,
             spacer_min=spacer_min,
             spacer_max=spacer_max,
             pos0_bases=pos0_rule,
@@ -204,8 +225,8 @@ def _print(res: object, top: int) -> None:
             p.location or "",
         ])
     print_table(rich_table(
-        f"off-target pairs (model {res.model}; {len(res.offtarget_pairs)} off-target, "
-        f"by mismatches {res.pair_counts()})", cols, rows,
+        f"off-target pairs (model {res.model}; {sum(res.pair_counts())} off-target, "
+        f"by mismatches {_trim_zeros(res.pair_counts())})", cols, rows,
     ))
     scols = ["kind", "role", "contig", "start", "end", "strand", "pos0", "seq", "mm",
              "mm/third", "score", "passes", "location", "nearest gene"]
@@ -217,6 +238,13 @@ def _print(res: object, top: int) -> None:
             "/".join(str(x) for x in s.mismatches_by_third), f"{s.score:.3f}",
             "yes" if s.passes else "no", s.location or "", s.nearest_gene or "",
         ])
-    counts = f"L {res.site_counts('L')}" + (f", R {res.site_counts('R')}" if res.right else "")
+    counts = f"L {_trim_zeros(res.site_counts('L'))}" + (
+        f", R {_trim_zeros(res.site_counts('R'))}" if res.right else "")
     print_table(rich_table(f"half-sites ({len(res.sites)}; off-target by mismatches {counts})",
                            scols, srows))
+
+
+def _trim_zeros(c: list[int]) -> list[int]:
+    while len(c) > 1 and c[-1] == 0:
+        c = c[:-1]
+    return c

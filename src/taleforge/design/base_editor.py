@@ -300,7 +300,7 @@ class BaseEditParams:
     g_rvd: str = "NN"
     max_designs: int = 50
     offtarget: bool = True
-    max_mismatches: int = int(RANKING["default_max_mismatches"])
+    max_mismatches: int | None = None  # None: score-defined off-target search
     knockout_max_cds_fraction: float = float(RANKING["knockout_max_cds_fraction"])
     knockout_max_edits: int = int(RANKING["knockout_max_edits"])
     collapse_arms: bool = True
@@ -619,25 +619,17 @@ def _count_pairs(hits: list[tuple[int, int, int]], smin: int, smax: int,
 
 
 def _offtarget(
-    designs: list[dict[str, Any]], genome: Genome, nuclear: Genome | None, k: int,
+    designs: list[dict[str, Any]], genome: Genome, nuclear: Genome | None, k: int | None,
     notes: list[str], progress: ProgressCallback | None,
 ) -> None:
     """Fill d['ot'] (OffTargetSummary) for every design dict: each half-site alone and every
     tail-to-tail pairing (L/R, R/L, L/L, R/R) with a spacer in the editor's range, without a
-    position-0 filter (binding alone can drive deamination). Uses
-    ``design.offtarget.specificity_for_pairs`` when present, else the half-site scan kernel
-    directly, else records that the scan was skipped."""
+    position-0 filter (binding alone can drive deamination), via the shared specificity
+    service :func:`taleforge.design.offtarget.specificity_for_pairs` (score-defined search
+    unless ``k`` asks for mismatch mode)."""
+    from taleforge.design.offtarget import specificity_for_pairs
+
     if not designs:
-        return
-    try:
-        from taleforge.design.offtarget import specificity_for_pairs
-    except ImportError:
-        specificity_for_pairs = None  # type: ignore[assignment]
-    if specificity_for_pairs is None and not _scan_available():
-        notes.append("off-target scan skipped: neither taleforge.design.offtarget nor "
-                     "taleforge.engine.scan is available")
-        for d in designs:
-            d["ot"] = OffTargetSummary(False, note="engine not available")
         return
     targets: list[tuple[str, Genome]] = [("genome", genome)]
     if nuclear is not None:
@@ -645,14 +637,8 @@ def _offtarget(
     results: dict[str, list[tuple[int, int, str]]] = {}
     for ti, (tag, gen) in enumerate(targets):
         report(progress, "off-target scan", ti, len(targets))
-        if specificity_for_pairs is not None:
-            results[tag] = _spec_engine(designs, gen, k, specificity_for_pairs)
-        else:
-            results[tag] = _spec_fallback(designs, gen, k)
+        results[tag] = _spec_engine(designs, gen, k, specificity_for_pairs)
     report(progress, "off-target scan", len(targets), len(targets))
-    if specificity_for_pairs is None:
-        notes.append("off-target counted with engine.scan directly "
-                     "(design.offtarget not available)")
     for i, d in enumerate(designs):
         half, pairs, top = results["genome"][i]
         nh = npair = 0
@@ -663,7 +649,7 @@ def _offtarget(
                                    note=top)
 
 
-def _spec_engine(designs: list[dict[str, Any]], gen: Genome, k: int,
+def _spec_engine(designs: list[dict[str, Any]], gen: Genome, k: int | None,
                  fn: Any) -> list[tuple[int, int, str]]:
     """(half-site hits, pair hits, closest sites text) per design via the off-target
     module, grouped by the editor's spacer range."""
@@ -681,38 +667,6 @@ def _spec_engine(designs: list[dict[str, Any]], gen: Genome, k: int,
             top = ", ".join(f"{t.label()} ({t.mismatches} mm)" for t in sm.top_sites[:3])
             out[i] = (half, int(sm.n_offtarget_pairs), top)
     return [x if x is not None else (0, 0, "") for x in out]
-
-
-def _spec_fallback(designs: list[dict[str, Any]], gen: Genome,
-                   k: int) -> list[tuple[int, int, str]]:
-    queries: list[tuple[str, ...]] = []
-    qidx: dict[tuple[str, ...], int] = {}
-    for d in designs:
-        pr: TalenPair = d["pair"]
-        for hs in (pr.left, pr.right):
-            if hs.rvds not in qidx:
-                qidx[hs.rvds] = len(queries)
-                queries.append(hs.rvds)
-    hits = _halfsite_hits(gen.packed, queries, k, None)
-    out: list[tuple[int, int, str]] = []
-    for d in designs:
-        pr = d["pair"]
-        ql, qr = qidx[pr.left.rvds], qidx[pr.right.rvds]
-        both = hits[ql] + (hits[qr] if qr != ql else [])
-        try:
-            off = gen.packed.to_global(pr.contig, 0)
-            own = {(off + pr.left.bound.start, 1), (off + pr.right.bound.start, -1)}
-            on_pair: tuple[int, int] | None = (off + pr.left.bound.end,
-                                               off + pr.right.bound.start)
-        except (KeyError, ValueError):  # the design's contig is not in this genome
-            own, on_pair = set(), None
-        half = sum(1 for gp, st, _ in both if (gp, st) not in own)
-        S_all = d["spacers"]
-        out.append((half, _count_pairs(both, S_all[0], S_all[-1], on_pair), ""))
-    return out
-
-
-# --------------------------------------------------------------------------- knockout
 
 
 def _constitutive_boundaries(transcripts: Sequence[Transcript]) -> set[int]:
@@ -870,7 +824,7 @@ def design_base_edit(
     )
     if params.max_designs < 1:
         raise ParameterError("max designs must be >= 1", hint="use --max-designs 1 or more")
-    if params.max_mismatches < 0:
+    if params.max_mismatches is not None and params.max_mismatches < 0:
         raise ParameterError("max mismatches must be >= 0", hint="use 0-4")
     custom_scaffold("tale-nt", arm_min_rvds=params.arm_min_rvds,
                     arm_max_rvds=params.arm_max_rvds, pos0_bases=params.pos0_bases)  # validate
@@ -1111,8 +1065,10 @@ def _finish(d: dict[str, Any], mode: Mode, genome: Genome
         score -= ph + pp
         rules.append(RuleEval("offtarget_halfsites", "score", ot.halfsite_hits == 0,
                               ot.halfsite_hits, -ph,
-                              f"{ot.halfsite_hits} off-target half-site hit(s) with <= "
-                              f"{ot.max_mismatches} mismatches ({genome.name}, both TALEs "
+                              f"{ot.halfsite_hits} off-target half-site hit(s) with "
+                              + (f"<= {ot.max_mismatches} mismatches" if ot.max_mismatches
+                                 is not None else "a score passing the binding model's threshold")
+                              + f" ({genome.name}, both TALEs "
                               "alone, both strands)"
                               + (f"; closest: {ot.note}" if ot.note else "")))
         rules.append(RuleEval("offtarget_pairs", "score", ot.pair_hits == 0, ot.pair_hits, -pp,

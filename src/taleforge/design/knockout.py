@@ -101,7 +101,7 @@ class KnockoutParams:
     enzymes: EnzymeSet = "commercial"
     specificity: bool = True
     specificity_candidates: int = 20
-    max_mismatches: int = 4
+    max_mismatches: int | None = None  # None: score-defined specificity search
     model: str = "positional"
     ranking: ParamTable = RANKING
 
@@ -120,7 +120,7 @@ class KnockoutParams:
             raise ParameterError(f"--top must be >= 1 (got {self.top})", hint="use --top 20")
         if self.flank_bp < 0:
             raise ParameterError(f"flank must be >= 0 bp (got {self.flank_bp})", hint="use --flank 0")
-        if not 0 <= self.max_mismatches <= 8:
+        if self.max_mismatches is not None and not 0 <= self.max_mismatches <= 8:
             raise ParameterError(
                 f"max mismatches {self.max_mismatches} outside 0-8", hint="use --max-mismatches 4"
             )

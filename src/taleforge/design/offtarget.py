@@ -20,6 +20,7 @@ reads the top strand, the downstream TALE the bottom strand (see
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -30,9 +31,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from taleforge.engine.pairs import PairIndex, assemble_pairs, pos0_codes, site_codes
-from taleforge.engine.scan import HitTable, expected_hits, query_masks, scan_halfsites
+from taleforge.engine.scan import HitTable, query_masks, scan_halfsites
+from taleforge.engine.scored import ScoredHits
+from taleforge.engine.stream import stream_pairs
 from taleforge.errors import BackendError, InputError, ParameterError, SequenceError
 from taleforge.genome.packed import PackedGenome
+from taleforge.model.costs import ScoreQuery, exact_costs
 from taleforge.model.interval import reverse_complement
 from taleforge.model.params import Param, ParamTable, register_table
 from taleforge.model.rules import RuleEval
@@ -70,11 +74,12 @@ OFFTARGET_PARAMS = register_table(
                   "off-target sites kept per candidate in specificity summaries"),
             Param("annotate_max", 20000, "sites", "taleforge", "U",
                   "sites/pairs annotated with gene context (the rest are left blank)"),
-            Param("design_max_expected_hits", 2.0e4, "hits per half-site", "taleforge", "U",
-                  "in design ranking, a half-site whose random-hit expectation at the "
-                  "requested mismatch limit exceeds this is scanned at the largest lower "
-                  "limit that stays below it; the expected excess is added to its site "
-                  "penalty and the reason says so"),
+            Param("max_records", 10000, "records", "taleforge (issue 8)", "U",
+                  "sites and pairs kept as records per off-target query (the best by fraction "
+                  "of the score budget used); counts always cover every hit"),
+            Param("score_bins", 10, "bins", "taleforge (issue 8)", "U",
+                  "hits are counted in this many equal bins of the fraction of the model's "
+                  "budget they use (0 = best possible site, 1 = at the threshold)"),
             Param("cellectis_half_site_bp", 17, "bp", "published Cellectis 17-15-17 sites",
                   "V", "half-site including the position-0 base (16 RVDs)"),
         ),
@@ -119,7 +124,7 @@ class OffTargetSite:
 class OffTargetPair:
     """A tail-to-tail pair: ``up`` reads the top strand, ``down`` the bottom strand."""
 
-    orientation: Literal["L/R", "L/L", "R/R"]
+    orientation: Literal["L/R", "R/L", "L/L", "R/R"]  # upstream role / downstream role
     upstream: Role
     contig: str
     up: OffTargetSite
@@ -175,16 +180,222 @@ class OffTargetPair:
         )
 
 
+@dataclass(frozen=True, eq=False)
+class _ResultData:
+    packed: PackedGenome
+    model: BindingModel
+    queries: list[tuple[str, ...]]
+    combos_meta: list[tuple[int, int, str, Role, Role]]
+    pairs: dict[str, NDArray[Any]]
+    sites: dict[str, NDArray[Any]]
+    annotation: Any
+    pos0_rule: str | None
+
+
+@dataclass(frozen=True)
+class PairColumns:
+    """Off-target pairs as columns (one row per pair, in report order). Coordinates are
+    0-based half-open bound bases on the top strand; ``up`` reads the top strand."""
+
+    contig: NDArray[np.str_]
+    orientation: NDArray[np.str_]
+    up_role: NDArray[np.str_]
+    down_role: NDArray[np.str_]
+    up_start: NDArray[np.int64]
+    up_end: NDArray[np.int64]
+    down_start: NDArray[np.int64]
+    down_end: NDArray[np.int64]
+    spacer: NDArray[np.int64]
+    up_score: NDArray[np.float64]
+    down_score: NDArray[np.float64]
+    up_mismatches: NDArray[np.int64]
+    down_mismatches: NDArray[np.int64]
+    is_ontarget: NDArray[np.bool_]
+    passes: NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return int(self.up_start.size)
+
+
+@dataclass(frozen=True)
+class SiteColumns:
+    """Half-sites as columns (one row per site and role, in report order)."""
+
+    role: NDArray[np.str_]
+    contig: NDArray[np.str_]
+    start: NDArray[np.int64]
+    end: NDArray[np.int64]
+    strand: NDArray[np.int8]
+    score: NDArray[np.float64]
+    mismatches: NDArray[np.int64]
+    pos0_base: NDArray[np.str_]
+    is_ontarget: NDArray[np.bool_]
+    passes: NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return int(self.start.size)
+
+
 @dataclass(frozen=True)
 class OffTargetResult:
+    """Off-targets of one TALEN or TALE. ``pair_columns`` / ``site_columns``: every kept
+    record as columns; ``pairs`` / ``sites``: the same as objects (built on first use);
+    ``counts``: exact totals for every hit, also when records were truncated."""
+
     left: tuple[str, ...]
     right: tuple[str, ...] | None
     model: str
-    pairs: tuple[OffTargetPair, ...]
-    sites: tuple[OffTargetSite, ...]
     provenance: dict[str, Any]
     parameters: dict[str, Any]
     notes: tuple[str, ...] = ()
+    counts: dict[str, Any] = field(default_factory=dict)
+    _data: _ResultData | None = field(default=None, repr=False, compare=False)
+
+    # ---- columns ------------------------------------------------------------------
+    def _pair_order(self) -> NDArray[np.intp]:
+        d = self._data
+        assert d is not None
+        pc = d.pairs
+        if not pc:
+            return np.zeros(0, np.intp)
+        sign = -1.0 if d.model.higher_is_better else 1.0
+        score_u, score_d = self._pair_scores()
+        comb = (score_u + score_d) / (2.0 if d.model.higher_is_better else 1.0)
+        ci, _ = d.packed.to_local(pc["gpos"])
+        return np.lexsort((pc["gdown"], pc["combo"], pc["gpos"], ci,
+                           np.round(sign * comb, 9), pc["mm_u"] + pc["mm_d"], ~pc["on"]))
+
+    def _pair_scores(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        d = self._data
+        assert d is not None
+        return (d.model.score_from_cost(d.pairs["cost_u"]),
+                d.model.score_from_cost(d.pairs["cost_d"]))
+
+    @functools.cached_property
+    def pair_columns(self) -> PairColumns:
+        d = self._data
+        assert d is not None
+        pc = d.pairs
+        if not pc:
+            e_i = np.zeros(0, np.int64)
+            e_s = np.zeros(0, dtype="<U3")
+            return PairColumns(e_s, e_s, e_s, e_s, e_i, e_i, e_i, e_i, e_i,
+                               np.zeros(0), np.zeros(0), e_i, e_i, np.zeros(0, np.bool_),
+                               np.zeros(0, np.bool_))
+        o = self._pair_order()
+        meta = d.combos_meta
+        combo = pc["combo"][o]
+        lens = np.array([len(q) for q in d.queries], dtype=np.int64)
+        qa = np.array([m[0] for m in meta], dtype=np.int64)[combo]
+        qb = np.array([m[1] for m in meta], dtype=np.int64)[combo]
+        ci, up_local = d.packed.to_local(pc["gpos"][o])
+        _, down_local = d.packed.to_local(pc["gdown"][o])
+        su, sd = self._pair_scores()
+        return PairColumns(
+            contig=np.array(d.packed.names, dtype=object)[ci].astype(str),
+            orientation=np.array([m[2] for m in meta])[combo],
+            up_role=np.array([m[3] for m in meta])[combo],
+            down_role=np.array([m[4] for m in meta])[combo],
+            up_start=up_local, up_end=up_local + lens[qa],
+            down_start=down_local, down_end=down_local + lens[qb],
+            spacer=pc["spacer"][o], up_score=su[o], down_score=sd[o],
+            up_mismatches=pc["mm_u"][o], down_mismatches=pc["mm_d"][o],
+            is_ontarget=pc["on"][o], passes=pc["passes"][o],
+        )
+
+    def _site_order(self) -> NDArray[np.intp]:
+        d = self._data
+        assert d is not None
+        sc = d.sites
+        if not sc:
+            return np.zeros(0, np.intp)
+        sign = -1.0 if d.model.higher_is_better else 1.0
+        score = d.model.score_from_cost(sc["cost"])
+        ci, _ = d.packed.to_local(sc["gpos"])
+        return np.lexsort((sc["role"], sc["strand"], sc["gpos"], ci, np.round(sign * score, 9),
+                           sc["mm"], ~sc["on"]))
+
+    @functools.cached_property
+    def site_columns(self) -> SiteColumns:
+        d = self._data
+        assert d is not None
+        sc = d.sites
+        if not sc:
+            e_i = np.zeros(0, np.int64)
+            e_s = np.zeros(0, dtype="<U1")
+            return SiteColumns(e_s, e_s, e_i, e_i, np.zeros(0, np.int8), np.zeros(0), e_i, e_s,
+                               np.zeros(0, np.bool_), np.zeros(0, np.bool_))
+        o = self._site_order()
+        lens = np.array([len(q) for q in d.queries], dtype=np.int64)
+        q = sc["q"][o]
+        ci, local = d.packed.to_local(sc["gpos"][o])
+        p0 = pos0_codes(d.packed, sc["gpos"][o], sc["strand"][o], lens[q])
+        return SiteColumns(
+            role=np.array(["L", "R"])[sc["role"][o]],
+            contig=np.array(d.packed.names, dtype=object)[ci].astype(str),
+            start=local, end=local + lens[q], strand=sc["strand"][o].astype(np.int8),
+            score=d.model.score_from_cost(sc["cost"][o]), mismatches=sc["mm"][o],
+            pos0_base=np.array(list("ACGTN"))[p0], is_ontarget=sc["on"][o],
+            passes=sc["passes"][o],
+        )
+
+    # ---- objects (built on first use) ------------------------------------------------
+    def _site_obj(self, q: int, g: int, strand: int, role: Role, cost: float, passes: bool,
+                  on: bool) -> OffTargetSite:
+        d = self._data
+        assert d is not None
+        s = _site_from_hit(d.packed, d.model, d.queries[q], g, strand, role, cost)
+        return dataclasses.replace(s, passes=passes, is_ontarget=on)
+
+    @functools.cached_property
+    def pairs(self) -> tuple[OffTargetPair, ...]:
+        d = self._data
+        if d is None or not d.pairs:
+            return ()
+        pc = d.pairs
+        ann = _load_annotation(d.annotation) if d.annotation is not None else None
+        n_ann = int(OFFTARGET_PARAMS["annotate_max"])
+        out: list[OffTargetPair] = []
+        for rank, i in enumerate(self._pair_order().tolist()):
+            qa, qb, orient, ur, dr = d.combos_meta[int(pc["combo"][i])]
+            on = bool(pc["on"][i])
+            ok_u, ok_d = bool(pc["pass_u"][i]), bool(pc["pass_d"][i])
+            su = self._site_obj(qa, int(pc["gpos"][i]), 1, ur, float(pc["cost_u"][i]), ok_u, on)
+            sd = self._site_obj(qb, int(pc["gdown"][i]), -1, dr, float(pc["cost_d"][i]), ok_d,
+                                on)
+            p = OffTargetPair(
+                orientation=orient,  # type: ignore[arg-type]
+                upstream=ur, contig=su.contig, up=su, down=sd, spacer=int(pc["spacer"][i]),
+                up_score=d.model.score_site(d.queries[qa], su.seq,
+                                            su.pos0_base if su.pos0_base in BASES else None),
+                down_score=d.model.score_site(d.queries[qb], sd.seq,
+                                              sd.pos0_base if sd.pos0_base in BASES else None),
+                combined_score=combine_scores(d.model, su.score, sd.score),
+                passes=bool(pc["passes"][i]), is_ontarget=on,
+            )
+            if ann is not None and rank < n_ann:
+                p = _replace_pair(p, **_annotate_site(ann, p.contig, p.cut))
+            out.append(p)
+        return tuple(out)
+
+    @functools.cached_property
+    def sites(self) -> tuple[OffTargetSite, ...]:
+        d = self._data
+        if d is None or not d.sites:
+            return ()
+        sc = d.sites
+        ann = _load_annotation(d.annotation) if d.annotation is not None else None
+        n_ann = int(OFFTARGET_PARAMS["annotate_max"])
+        out: list[OffTargetSite] = []
+        roles: tuple[Role, Role] = ("L", "R")
+        for rank, i in enumerate(self._site_order().tolist()):
+            s = self._site_obj(int(sc["q"][i]), int(sc["gpos"][i]), int(sc["strand"][i]),
+                               roles[int(sc["role"][i])], float(sc["cost"][i]),
+                               bool(sc["passes"][i]), bool(sc["on"][i]))
+            if ann is not None and rank < n_ann:
+                s = _replace_site(s, **_annotate_site(ann, s.contig, (s.start + s.end) // 2))
+            out.append(s)
+        return tuple(out)
 
     @property
     def ontarget_pairs(self) -> tuple[OffTargetPair, ...]:
@@ -195,21 +406,33 @@ class OffTargetResult:
         return tuple(p for p in self.pairs if not p.is_ontarget)
 
     def pair_counts(self, max_total: int | None = None) -> list[int]:
-        """Off-target pairs by total mismatches (index = mismatches)."""
-        n = max_total if max_total is not None else 2 * int(self.parameters["max_mismatches"])
-        c = [0] * (n + 1)
-        for p in self.offtarget_pairs:
-            if p.total_mismatches <= n:
-                c[p.total_mismatches] += 1
+        """Off-target pairs by total mismatches (index = mismatches), over *every* pair
+        found (also when records were truncated)."""
+        tot = np.zeros(1, np.int64)
+        for v in self.counts.get("pairs_by_mismatches", {}).values():
+            tot = np.pad(tot, (0, max(0, len(v) - tot.size))) + np.pad(
+                np.asarray(v, np.int64), (0, max(0, tot.size - len(v))))
+        for p in self.ontarget_pairs:
+            tot[p.total_mismatches] -= 1
+        if max_total is None:
+            mm = self.parameters.get("max_mismatches")
+            max_total = 2 * int(mm) if mm is not None else max(0, tot.size - 1)
+        c = [0] * (max_total + 1)
+        for m, n in enumerate(tot.tolist()):
+            if m <= max_total:
+                c[m] += int(n)
         return c
 
     def site_counts(self, role: Role) -> list[int]:
-        k = int(self.parameters["max_mismatches"])
-        c = [0] * (k + 1)
+        """Off-target half-sites of ``role`` by mismatches, over every site found."""
+        v = list(self.counts.get("sites_by_mismatches", {}).get(role, [0]))
         for s in self.sites:
-            if s.role == role and not s.is_ontarget and s.mismatches <= k:
-                c[s.mismatches] += 1
-        return c
+            if s.role == role and s.is_ontarget and s.mismatches < len(v):
+                v[s.mismatches] -= 1
+        mm = self.parameters.get("max_mismatches")
+        if mm is not None:
+            v = (v + [0] * (int(mm) + 1))[: int(mm) + 1]
+        return [int(x) for x in v]
 
     # ---- writers ------------------------------------------------------------------
     def rows(self) -> list[dict[str, Any]]:
@@ -269,9 +492,12 @@ class OffTargetResult:
             f"genome: {g.get('name')} sha256={g.get('sha256')}",
             f"left: {' '.join(self.left)}",
             f"right: {' '.join(self.right) if self.right else '-'}",
-            f"model: {self.model}; max_mismatches={self.parameters['max_mismatches']}; "
-            f"spacer {self.parameters['spacer_min']}-{self.parameters['spacer_max']} bp; "
-            f"pos0 {self.parameters['pos0_bases'] or 'any'}",
+            f"model: {self.model}; search by "
+            + (f"<= {self.parameters['max_mismatches']} mismatches per half-site; "
+               if self.parameters.get("max_mismatches") is not None else
+               "score (every site passing the model's threshold); ")
+            + f"spacer {self.parameters['spacer_min']}-{self.parameters['spacer_max']} bp; "
+            + f"pos0 {self.parameters['pos0_bases'] or 'any'}",
             *self.notes,
         ]
 
@@ -289,6 +515,7 @@ class OffTargetResult:
                 "parameters": self.parameters,
                 "left": " ".join(self.left),
                 "right": " ".join(self.right) if self.right else None,
+                "counts": self.counts,
                 "summary": {
                     "ontarget_pairs": len(self.ontarget_pairs),
                     "offtarget_pairs_by_mismatches": self.pair_counts(),
@@ -456,93 +683,6 @@ def _decode(row: NDArray[np.uint8]) -> str:
     return "".join("ACGTN"[int(c)] for c in row)
 
 
-@dataclass
-class _QueryHits:
-    """Per-hit derived arrays for one HitTable (aligned with its rows)."""
-
-    contig: NDArray[np.int64]
-    local: NDArray[np.int64]
-    length: NDArray[np.int64]
-    pos0: NDArray[np.uint8]
-    score: NDArray[np.float64]
-    passes: NDArray[np.bool_]
-    mm: NDArray[np.int64]
-    mm3: NDArray[np.int64]
-    codes: dict[int, NDArray[np.uint8]] = field(default_factory=dict)
-    rows_of: dict[int, NDArray[np.int64]] = field(default_factory=dict)
-    #: rows (per query, sorted) whose codes/scores were derived; all rows unless ``need``
-    code_rows: dict[int, NDArray[np.int64]] = field(default_factory=dict)
-
-
-def _derive(
-    packed: PackedGenome,
-    hits: HitTable,
-    queries: list[tuple[str, ...]],
-    model: BindingModel,
-    need: NDArray[np.bool_] | None = None,
-) -> _QueryHits:
-    """Decode and score hits. With ``need`` only those rows get sequences, scores and
-    per-third mismatches (the rest keep the scan's mismatch count and score NaN): a
-    promiscuous half-site can have ~10^6 hits of which a design summary reads a few."""
-    n = len(hits)
-    ci, local = packed.to_local(hits.gpos) if n else (np.zeros(0, np.int64),) * 2
-    lengths = np.array([len(q) for q in queries], dtype=np.int64)
-    length = lengths[hits.query] if n else np.zeros(0, np.int64)
-    p0 = pos0_codes(packed, hits.gpos, hits.strand, length) if n else np.zeros(0, np.uint8)
-    score = np.full(n, np.nan, dtype=np.float64)
-    mm = hits.mismatches.astype(np.int64)
-    mm3 = np.zeros((n, 3), dtype=np.int64)
-    d = _QueryHits(ci, local, length, p0, score, np.zeros(n, np.bool_), mm, mm3)
-    bounds = np.searchsorted(hits.query, np.arange(len(queries) + 1))  # hits sorted by query
-    for q, rvds in enumerate(queries):
-        rows = np.arange(bounds[q], bounds[q + 1], dtype=np.int64)
-        d.rows_of[q] = rows
-        if need is not None:
-            rows = rows[need[rows]]
-        d.code_rows[q] = rows
-        if rows.size == 0:
-            continue
-        codes = site_codes(packed, hits.gpos[rows], hits.strand[rows], len(rvds))
-        d.codes[q] = codes
-        score[rows] = model.score_many(rvds, codes, p0[rows])
-        thr = model.threshold(rvds)
-        if model.higher_is_better:
-            d.passes[rows] = score[rows] >= thr - 1e-12
-        else:
-            d.passes[rows] = score[rows] <= thr + 1e-12
-        m, by = _mm_thirds(query_masks(rvds), codes)
-        mm[rows] = m
-        mm3[rows] = by
-    return d
-
-
-def _site(
-    packed: PackedGenome, hits: HitTable, d: _QueryHits, row: int, role: Role,
-    is_ontarget: bool = False,
-) -> OffTargetSite:
-    q = int(hits.query[row])
-    k = int(np.searchsorted(d.code_rows[q], row))
-    seq = _decode(d.codes[q][k])
-    start = int(d.local[row])
-    L = int(d.length[row])
-    plus = int(hits.strand[row]) == 1
-    return OffTargetSite(
-        role=role,
-        contig=packed.names[int(d.contig[row])],
-        start=start,
-        end=start + L,
-        strand="+" if plus else "-",
-        pos0=start - 1 if plus else start + L,
-        pos0_base="ACGTN"[int(d.pos0[row])],
-        seq=seq,
-        mismatches=int(d.mm[row]),
-        mismatches_by_third=(int(d.mm3[row, 0]), int(d.mm3[row, 1]), int(d.mm3[row, 2])),
-        score=float(d.score[row]),
-        passes=bool(d.passes[row]),
-        is_ontarget=is_ontarget,
-    )
-
-
 def _annotate_site(ann: Any, contig: str, pos: int) -> dict[str, Any]:
     if ann is None:
         return {}
@@ -656,51 +796,9 @@ def _pos0_rule(scaffold: Scaffold, pos0_bases: str | Literal["scaffold"] | None)
     return pos0_bases.upper()
 
 
-def find_offtargets(
-    genome: Any,
-    left: Sequence[str] | str,
-    right: Sequence[str] | str | None,
-    *,
-    scaffold: str | Scaffold = "tale-nt",
-    max_mismatches: int = 4,
-    model: str | BindingModel = "positional",
-    spacer_min: int | None = None,
-    spacer_max: int | None = None,
-    pos0_bases: str | Literal["scaffold"] | None = "scaffold",
-    annotation: Any = None,
-    ontarget: TalenPair | None = None,
-    scheduler: str | None = None,
-    n_workers: int | None = None,
-    progress: ProgressCallback | None = None,
-) -> OffTargetResult:
-    """Every half-site and tail-to-tail pair of one TALEN (or one TALE if ``right`` is None)
-    within ``max_mismatches`` mismatches per half-site.
-
-    ``genome``: a genome spec (``builtin:hg38-chrM``, a FASTA/2bit path), a
-    :class:`~taleforge.genome.index.Genome` or a :class:`PackedGenome`. ``pos0_bases``:
-    allowed position-0 bases on each TALE's strand (``"scaffold"`` = the scaffold's rule,
-    None = any). The on-target: the pair given as ``ontarget``, else every perfect L/R pair
-    (0 mismatches in both sites, either TALE upstream); it is marked, not counted as an off-target."""
-    sc = _scaffold(scaffold)
-    mdl = _model(model)
-    L = _as_rvds(left, "left")
-    R = _as_rvds(right, "right") if right is not None else None
-    smin = sc.spacer_min_bp if spacer_min is None else int(spacer_min)
-    smax = sc.spacer_max_bp if spacer_max is None else int(spacer_max)
-    if smin < 0 or smax < smin:
-        raise ParameterError(
-            f"spacer range {smin}-{smax} bp is invalid",
-            hint="use 0 <= --spacer-min <= --spacer-max",
-        )
-    if not isinstance(max_mismatches, int) or max_mismatches < 0:
-        raise ParameterError(
-            f"max_mismatches {max_mismatches!r} must be a non-negative integer",
-            hint="use --max-mismatches 4",
-        )
-    p0rule = _pos0_rule(sc, pos0_bases)
-    gi = _resolve_genome(genome, progress)
-    packed = gi.packed
-
+def _combos(R: tuple[str, ...] | None, L: tuple[str, ...]
+            ) -> tuple[list[tuple[int, int, str, Role, Role]], dict[Role, int],
+                       list[tuple[str, ...]], list[Role]]:
     queries: list[tuple[str, ...]] = [L]
     role_q: dict[Role, int] = {"L": 0}
     if R is not None:
@@ -709,11 +807,6 @@ def find_offtargets(
         else:
             queries.append(R)
             role_q["R"] = 1
-    hits = _scan(packed, queries, max_mismatches, p0rule, scheduler, n_workers, progress,
-                 gi.source)
-    report(progress, "score off-targets", 0, None)
-    d = _derive(packed, hits, queries, mdl)
-
     # combos: (upstream query, downstream query, orientation, upstream role, downstream role)
     combos_meta: list[tuple[int, int, str, Role, Role]] = []
     seen: set[tuple[int, int]] = set()
@@ -725,89 +818,289 @@ def find_offtargets(
         if key in seen:
             continue
         seen.add(key)
-        orient = "L/R" if up_role != down_role else f"{up_role}/{down_role}"
+        orient = f"{up_role}/{down_role}"
         combos_meta.append((key[0], key[1], orient, up_role, down_role))
-    pix = assemble_pairs(
-        hits, [len(q) for q in queries], [(a, b) for a, b, *_ in combos_meta], smin, smax,
-        packed.offsets,
-    )
+    return combos_meta, role_q, queries, roles
 
-    # on-target
-    on_rows: set[tuple[int, int]] = set()
-    if ontarget is not None:
-        try:
-            gl = packed.to_global(ontarget.left.bound.contig, ontarget.left.bound.start)
-            gr = packed.to_global(ontarget.right.bound.contig, ontarget.right.bound.start)
-            on_rows.add((gl, gr))
-        except InputError:
-            pass
-    notes: list[str] = []
-    pairs: list[OffTargetPair] = []
-    n_ann = int(OFFTARGET_PARAMS["annotate_max"])
-    for i in range(len(pix)):
-        u, dn = int(pix.up[i]), int(pix.down[i])
-        _qa, _qb, orient, up_role, down_role = combos_meta[int(pix.combo[i])]
-        gu, gd = int(hits.gpos[u]), int(hits.gpos[dn])
-        if ontarget is not None:
-            is_on = orient == "L/R" and up_role == "L" and (gu, gd) in on_rows
+
+@dataclass
+class _Records:
+    """Site and pair records kept so far (columnar), with exact totals for everything."""
+
+    n_bins: int
+    max_records: int | None
+    site: dict[str, list[NDArray[Any]]] = field(default_factory=dict)
+    pair: dict[str, list[NDArray[Any]]] = field(default_factory=dict)
+    site_total: dict[str, int] = field(default_factory=dict)
+    pair_total: dict[str, int] = field(default_factory=dict)
+    site_bins: dict[str, NDArray[np.int64]] = field(default_factory=dict)
+    pair_bins: dict[str, NDArray[np.int64]] = field(default_factory=dict)
+    site_mm: dict[str, NDArray[np.int64]] = field(default_factory=dict)
+    pair_mm: dict[str, NDArray[np.int64]] = field(default_factory=dict)
+    truncated: bool = False
+
+    def _bin(self, used: NDArray[np.float64]) -> NDArray[np.int64]:
+        return np.clip((used * self.n_bins).astype(np.int64), 0, self.n_bins - 1)
+
+    @staticmethod
+    def _hist(d: dict[str, NDArray[np.int64]], key: str, vals: NDArray[np.int64], n: int) -> None:
+        h = np.bincount(vals, minlength=n)
+        old = d.get(key)
+        if old is None:
+            d[key] = h
         else:
-            # either TALE may be upstream: reverse-complementing the genome swaps them
-            is_on = orient == "L/R" and int(d.mm[u]) == 0 and int(d.mm[dn]) == 0
-        pairs.append(_make_pair(packed, hits, d, u, dn, orient, up_role, down_role,
-                                queries, mdl, int(pix.spacer[i]), is_on))
-    n_on = sum(p.is_ontarget for p in pairs)
+            m = max(old.size, h.size)
+            d[key] = np.pad(old, (0, m - old.size)) + np.pad(h, (0, m - h.size))
+
+    def add(self, kind: str, key: str, cols: dict[str, NDArray[Any]], used: NDArray[np.float64],
+            mm: NDArray[np.int64]) -> None:
+        n = int(used.size)
+        if n == 0:
+            return
+        tot = self.site_total if kind == "site" else self.pair_total
+        tot[key] = tot.get(key, 0) + n
+        self._hist(self.site_bins if kind == "site" else self.pair_bins, key,
+                   self._bin(used / (1 if kind == "site" else 2)), self.n_bins)
+        self._hist(self.site_mm if kind == "site" else self.pair_mm, key, mm, 1)
+        store = self.site if kind == "site" else self.pair
+        for k, v in {**cols, "used": used}.items():
+            store.setdefault(k, []).append(v)
+        self._trim(store)
+
+    def _trim(self, store: dict[str, list[NDArray[Any]]]) -> None:
+        if self.max_records is None or not store:
+            return
+        n = sum(x.size for x in store["used"])
+        if n <= 2 * self.max_records:
+            return
+        cols = {k: np.concatenate(v) for k, v in store.items()}
+        order = np.lexsort((cols["gpos"], ~cols["on"], cols["used"]))[: self.max_records]
+        order.sort()
+        for k, v in cols.items():
+            store[k] = [v[order]]
+        self.truncated = True
+
+    def columns(self, kind: str) -> dict[str, NDArray[Any]]:
+        store = self.site if kind == "site" else self.pair
+        cols = {k: np.concatenate(v) for k, v in store.items()}
+        if self.max_records is not None and cols and cols["used"].size > self.max_records:
+            order = np.lexsort((cols["gpos"], ~cols["on"], cols["used"]))[: self.max_records]
+            order.sort()
+            cols = {k: v[order] for k, v in cols.items()}
+            self.truncated = True
+        return cols
+
+
+def _budget_used(sq: ScoreQuery, cost: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Fraction of a query's budget a site uses: 0 = best possible site, 1 = at threshold."""
+    lo = sq.min_total()
+    gap = sq.final_bound - lo
+    if not gap > 0:
+        return np.zeros(cost.size)
+    return np.clip((cost - lo) / gap, 0.0, 1.0)
+
+
+def find_offtargets(
+    genome: Any,
+    left: Sequence[str] | str,
+    right: Sequence[str] | str | None,
+    *,
+    scaffold: str | Scaffold = "tale-nt",
+    max_mismatches: int | None = None,
+    model: str | BindingModel = "positional",
+    spacer_min: int | None = None,
+    spacer_max: int | None = None,
+    pos0_bases: str | Literal["scaffold"] | None = "scaffold",
+    annotation: Any = None,
+    ontarget: TalenPair | None = None,
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    progress: ProgressCallback | None = None,
+    max_records: int | Literal["default"] | None = "default",
+    backend: str = "auto",
+) -> OffTargetResult:
+    """Every half-site of one TALEN (or one TALE if ``right`` is None) that the binding model
+    calls a hit, genome-wide on both strands, and every tail-to-tail pair they form (L/R and
+    R/L heterodimers, L/L and R/R homodimers) with a spacer in range.
+
+    Search: by score (default, ``max_mismatches=None``): every window whose score passes the
+    model's threshold, with no mismatch cap (``tale-nt``: S <= k*B exactly as TALE-NT 2.0,
+    including its Paired Target Finder edge rule). Mismatch mode (``max_mismatches=N``):
+    every window with at most N mismatches per half-site, scored but not filtered by the
+    model (Cas-OFFinder-style lists).
+
+    Memory is bounded: the genome is searched block by block, exact counts are kept for
+    every hit and pair (``result.counts``), and only the best ``max_records`` sites and pairs
+    (by fraction of the model's budget used; ``"default"`` = the ``max_records`` parameter,
+    None = keep all) are kept as records; the result says when it truncated.
+
+    ``genome``: a genome spec (``builtin:hg38-chrM``, a FASTA/2bit path), a
+    :class:`~taleforge.genome.index.Genome` or a :class:`PackedGenome`. ``pos0_bases``:
+    allowed position-0 bases on each TALE's strand (``"scaffold"`` = the scaffold's rule,
+    None = any; the ``positional`` model also scores position 0 softly). The on-target: the
+    pair given as ``ontarget``, else every L/R pair with 0 mismatches in both sites."""
+    sc = _scaffold(scaffold)
+    mdl = _model(model)
+    L = _as_rvds(left, "left")
+    R = _as_rvds(right, "right") if right is not None else None
+    smin = sc.spacer_min_bp if spacer_min is None else int(spacer_min)
+    smax = sc.spacer_max_bp if spacer_max is None else int(spacer_max)
+    if smin < 0 or smax < smin:
+        raise ParameterError(
+            f"spacer range {smin}-{smax} bp is invalid",
+            hint="use 0 <= --spacer-min <= --spacer-max",
+        )
+    if max_mismatches is not None and (
+        not isinstance(max_mismatches, int) or max_mismatches < 0
+    ):
+        raise ParameterError(
+            f"max_mismatches {max_mismatches!r} must be a non-negative integer",
+            hint="use --max-mismatches 4, or omit it for the model's score-defined search",
+        )
+    keep_n: int | None = (int(OFFTARGET_PARAMS["max_records"]) if max_records == "default"
+                          else max_records)  # type: ignore[assignment]
+    p0rule = _pos0_rule(sc, pos0_bases)
+    gi = _resolve_genome(genome, progress)
+    packed = gi.packed
+    combos_meta, role_q, queries, roles = _combos(R, L)
+    combos = [(a, b) for a, b, *_ in combos_meta]
+    sqs = [mdl.score_query(q, p0rule) for q in queries]
+    lengths = np.array([len(q) for q in queries], dtype=np.int64)
+    on_g: tuple[int, int] | None = None
+    if ontarget is not None:
+        gl = _global_or_none(packed, ontarget.left.bound.contig, ontarget.left.bound.start)
+        gr = _global_or_none(packed, ontarget.right.bound.contig, ontarget.right.bound.start)
+        if gl is not None and gr is not None:
+            on_g = (gl, gr)
+    rec = _Records(int(OFFTARGET_PARAMS["score_bins"]), keep_n)
+    q_roles: list[list[Role]] = [[r for r in roles if role_q[r] == q] for q in range(len(queries))]
+
+    def take(table: ScoredHits, new: NDArray[np.bool_], pix: PairIndex,
+             passes: NDArray[np.bool_] | None) -> None:
+        h = table.hits
+        rows = np.flatnonzero(new)
+        for q in range(len(queries)):
+            rq = rows[h.query[rows] == q]
+            if rq.size == 0:
+                continue
+            used = _budget_used(sqs[q], table.cost[rq])
+            for role in q_roles[q]:
+                rec.add("site", role, {
+                    "q": h.query[rq], "gpos": h.gpos[rq], "strand": h.strand[rq],
+                    "mm": h.mismatches[rq].astype(np.int64), "cost": table.cost[rq],
+                    "passes": np.ones(rq.size, np.bool_) if passes is None else passes[rq],
+                    "role": np.full(rq.size, "LR".index(role), np.int8),
+                    "on": np.zeros(rq.size, np.bool_),
+                }, used, h.mismatches[rq].astype(np.int64))
+        if not len(pix):
+            return
+        for ci, (qa, qb, orient, _ur, _dr) in enumerate(combos_meta):
+            sel = np.flatnonzero(pix.combo == ci)
+            if sel.size == 0:
+                continue
+            u, d = pix.up[sel], pix.down[sel]
+            gu, gd = h.gpos[u], h.gpos[d]
+            mm_u = h.mismatches[u].astype(np.int64)
+            mm_d = h.mismatches[d].astype(np.int64)
+            if on_g is not None:
+                on = (gu == on_g[0]) & (gd == on_g[1]) & (orient == "L/R")
+            elif orient in ("L/R", "R/L"):
+                # either TALE may be upstream: reverse-complementing the genome swaps them
+                on = (mm_u == 0) & (mm_d == 0)
+            else:
+                on = np.zeros(sel.size, np.bool_)
+            used = _budget_used(sqs[qa], table.cost[u]) + _budget_used(sqs[qb], table.cost[d])
+            ones = np.ones(sel.size, np.bool_)
+            pass_u = ones if passes is None else passes[u]
+            pass_d = ones if passes is None else passes[d]
+            rec.add("pair", orient, {
+                "pass_u": pass_u, "pass_d": pass_d,
+                "combo": np.full(sel.size, ci, np.int64), "gpos": gu, "gdown": gd,
+                "spacer": pix.spacer[sel], "mm_u": mm_u, "mm_d": mm_d,
+                "cost_u": table.cost[u], "cost_d": table.cost[d], "on": on,
+                "passes": pass_u & pass_d,
+            }, used, mm_u + mm_d)
+
+    if max_mismatches is None:
+        if scheduler is not None:
+            raise BackendError(
+                "the score-defined search runs on this machine; a Dask scheduler is used "
+                "for mismatch mode and campaigns",
+                hint="omit --scheduler, or give --max-mismatches N for a distributed scan",
+            )
+        for blk in stream_pairs(packed, sqs, combos, smin, smax, backend=backend,  # type: ignore[arg-type]
+                                workers=n_workers, progress=progress,
+                                skip_down_pos0_at_contig_end=mdl.name == "tale-nt"):
+            take(blk.table, blk.new, blk.pairs, None)
+    else:
+        hits = _scan(packed, queries, max_mismatches, p0rule, scheduler, n_workers, progress,
+                     gi.source)
+        cost = np.zeros(len(hits))
+        passes = np.zeros(len(hits), np.bool_)
+        for q in range(len(queries)):
+            rq = np.flatnonzero(hits.query == q)
+            if rq.size == 0:
+                continue
+            codes = site_codes(packed, hits.gpos[rq], hits.strand[rq], len(queries[q]))
+            p0 = pos0_codes(packed, hits.gpos[rq], hits.strand[rq], len(queries[q]))
+            ok, t = exact_costs(sqs[q], codes, p0)
+            cost[rq], passes[rq] = t, ok
+        table = ScoredHits(hits, cost)
+        pix = assemble_pairs(hits, lengths, combos, smin, smax, packed.offsets)
+        take(table, np.ones(len(hits), np.bool_), pix, passes)
+    report(progress, "score off-targets", 0, None)
+
+    notes: list[str] = []
+    pc = rec.columns("pair")
+    scol = rec.columns("site")
+    n_on = int(pc["on"].sum()) if pc else 0
     if n_on == 0:
         notes.append("on-target pair not found in this genome (no perfect L/R pair in range)")
     elif n_on > 1:
         notes.append(f"{n_on} pairs qualify as on-target (the site is not unique)")
-    on_sites = {(p.up.contig, p.up.start, p.up.strand, p.up.role) for p in pairs
-                if p.is_ontarget} | {(p.down.contig, p.down.start, p.down.strand, p.down.role)
-                                     for p in pairs if p.is_ontarget}
-
-    sites: list[OffTargetSite] = []
-    for row in range(len(hits)):
-        q = int(hits.query[row])
-        rl: list[Role] = [r for r in roles if role_q[r] == q]
-        for role in rl:
-            s = _site(packed, hits, d, row, role)
-            if (s.contig, s.start, s.strand, s.role) in on_sites:
-                s = _replace_site(s, is_ontarget=True)
-            sites.append(s)
-
-    # annotation
-    if annotation is not None:
-        ann = _load_annotation(annotation)
-        pairs = [
-            _replace_pair(p, **_annotate_site(ann, p.contig, p.cut)) if i < n_ann else p
-            for i, p in enumerate(pairs)
-        ]
-        sites = [
-            _replace_site(s, **_annotate_site(ann, s.contig, (s.start + s.end) // 2))
-            if i < n_ann else s
-            for i, s in enumerate(sites)
-        ]
-        if len(sites) > n_ann:
-            notes.append(f"only the first {n_ann} sites were annotated")
-
-    cidx = {n: i for i, n in enumerate(packed.names)}
-    sign = -1.0 if mdl.higher_is_better else 1.0
-    pairs.sort(key=lambda p: (not p.is_ontarget, p.total_mismatches,
-                              round(sign * p.combined_score, 9), cidx[p.contig], p.start,
-                              p.orientation, p.upstream, p.spacer))
-    sites.sort(key=lambda s: (not s.is_ontarget, s.mismatches, round(sign * s.score, 9),
-                              cidx[s.contig], s.start, s.strand, s.role))
-    report(progress, "score off-targets", len(pairs), len(pairs))
+    if rec.truncated:
+        notes.append(
+            f"records truncated: {sum(rec.pair_total.values()):,} pairs and "
+            f"{sum(rec.site_total.values()):,} half-sites found; the best {keep_n:,} of each "
+            "(by fraction of the score budget used) are listed; counts cover all"
+        )
+    if pc and scol:  # on-target half-sites
+        on_keys = set()
+        for i in np.flatnonzero(pc["on"]):
+            a, b, _o, ur, dr = combos_meta[int(pc["combo"][i])]
+            on_keys.add((a, int(pc["gpos"][i]), 1, "LR".index(ur)))
+            on_keys.add((b, int(pc["gdown"][i]), -1, "LR".index(dr)))
+        if on_keys:
+            scol["on"] = np.array([
+                (int(q), int(g), int(st), int(r)) in on_keys
+                for q, g, st, r in zip(scol["q"], scol["gpos"], scol["strand"], scol["role"],
+                                       strict=True)
+            ], dtype=np.bool_)
+    counts = {
+        "pairs_by_orientation": dict(rec.pair_total),
+        "sites_by_role": dict(rec.site_total),
+        "pairs_by_mismatches": {k: v.tolist() for k, v in rec.pair_mm.items()},
+        "sites_by_mismatches": {k: v.tolist() for k, v in rec.site_mm.items()},
+        "score_bins": int(OFFTARGET_PARAMS["score_bins"]),
+        "pairs_by_score_bin": {k: v.tolist() for k, v in rec.pair_bins.items()},
+        "sites_by_score_bin": {k: v.tolist() for k, v in rec.site_bins.items()},
+        "truncated": rec.truncated,
+    }
 
     import taleforge
 
     params = {
         "scaffold": sc.name,
+        "search": "score" if max_mismatches is None else "mismatches",
         "max_mismatches": max_mismatches,
+        "threshold": {"L": sqs[0].final_bound, **({"R": sqs[role_q["R"]].final_bound}
+                                                   if R is not None else {})},
         "spacer_min": smin,
         "spacer_max": smax,
         "pos0_bases": p0rule,
         "model": mdl.name,
         "scheduler": scheduler,
+        "max_records": keep_n,
     }
     prov = {
         "genome": gi.provenance,
@@ -821,8 +1114,11 @@ def find_offtargets(
         "annotation": getattr(annotation, "source", str(annotation) if annotation else None),
         "taleforge_version": taleforge.__version__,
     }
-    return OffTargetResult(L, R, mdl.name, tuple(pairs), tuple(sites), prov, params,
-                           tuple(notes))
+    return OffTargetResult(
+        L, R, mdl.name, provenance=prov, parameters=params, notes=tuple(notes),
+        counts=counts,
+        _data=_ResultData(packed, mdl, queries, combos_meta, pc, scol, annotation, p0rule),
+    )
 
 
 def _load_annotation(annotation: Any) -> Any:
@@ -845,32 +1141,6 @@ def _replace_pair(p: OffTargetPair, **kw: Any) -> OffTargetPair:
     return replace(p, **kw)
 
 
-def _make_pair(
-    packed: PackedGenome, hits: HitTable, d: _QueryHits, u: int, dn: int, orient: str,
-    up_role: Role, down_role: Role, queries: list[tuple[str, ...]], mdl: BindingModel,
-    spacer: int, is_on: bool,
-) -> OffTargetPair:
-    su = _site(packed, hits, d, u, up_role, is_on)
-    sd = _site(packed, hits, d, dn, down_role, is_on)
-    ru = queries[int(hits.query[u])]
-    rd = queries[int(hits.query[dn])]
-    scu = mdl.score_site(ru, su.seq, su.pos0_base if su.pos0_base in BASES else None)
-    scd = mdl.score_site(rd, sd.seq, sd.pos0_base if sd.pos0_base in BASES else None)
-    return OffTargetPair(
-        orientation=orient,  # type: ignore[arg-type]
-        upstream=up_role,
-        contig=su.contig,
-        up=su,
-        down=sd,
-        spacer=spacer,
-        up_score=scu,
-        down_score=scd,
-        combined_score=combine_scores(mdl, su.score, sd.score),
-        passes=bool(su.passes and sd.passes),
-        is_ontarget=is_on,
-    )
-
-
 # ------------------------------------------------------------------------------ specificity
 
 
@@ -881,18 +1151,13 @@ class SpecificitySummary:
     pair_id: str
     left: tuple[str, ...]
     right: tuple[str, ...]
-    max_mismatches: int
-    pair_counts: tuple[int, ...]  # off-target pairs by total mismatches, 0..2*max
+    max_mismatches: int | None  # None = score-defined search (no mismatch cap)
+    pair_counts: tuple[int, ...]  # off-target pairs by total mismatches (index)
     left_site_counts: tuple[int, ...]  # off-target left half-sites by mismatches, 0..max
     right_site_counts: tuple[int, ...]
     top_sites: tuple[OffTargetSite, ...]
     ontarget_found: bool
     params: ParamTable = OFFTARGET_PARAMS
-    #: mismatch limit actually scanned per half-site (lower than ``max_mismatches`` for a
-    #: promiscuous array) and the random hits expected above it (added to the site penalty)
-    left_scanned_mismatches: int | None = None
-    right_scanned_mismatches: int | None = None
-    unscanned_expected: float = 0.0
 
     @property
     def n_offtarget_pairs(self) -> int:
@@ -907,23 +1172,17 @@ class SpecificitySummary:
 
     def site_score(self) -> float:
         w = self._weighted(self.left_site_counts) + self._weighted(self.right_site_counts)
-        w += self.unscanned_expected * float(self.params["decay"]) ** self.max_mismatches
         return -float(self.params["site_weight"]) * math.log2(1 + w)
-
-    def _reduced_note(self) -> str:
-        parts = []
-        for side, kk in (("left", self.left_scanned_mismatches),
-                         ("right", self.right_scanned_mismatches)):
-            if kk is not None and kk < self.max_mismatches:
-                parts.append(f"{side} scanned at <= {kk} mismatches")
-        if not parts:
-            return ""
-        return (f"; {', '.join(parts)} (<= {self.max_mismatches} would return "
-                f"~{self.unscanned_expected:.2g} random hits: counted as expected)")
 
     @property
     def score(self) -> float:
         return self.pair_score() + self.site_score()
+
+    def _search_note(self) -> str:
+        if self.max_mismatches is None:
+            return ("; every site passing the binding model's threshold was counted "
+                    "(score-defined search, no mismatch cap)")
+        return f"; mismatch mode: sites with <= {self.max_mismatches} mismatches"
 
     def rule_evals(self) -> list[RuleEval]:
         """Two ``score`` rules (higher = better; 0 = no off-target within the limits):
@@ -958,10 +1217,10 @@ class SpecificitySummary:
                 True,
                 f"L:{lc};R:{rc}",
                 ss,
-                f"off-target half-sites by mismatches 0..{self.max_mismatches}: left {lc}, "
+                f"off-target half-sites by mismatches 0..: left {lc}, "
                 f"right {rc}; score = -{float(self.params['site_weight']):g}"
                 f"*log2(1 + sum {float(self.params['decay']):g}^m) = {ss:.3f}"
-                + self._reduced_note(),
+                + self._search_note(),
             ),
         ]
 
@@ -986,7 +1245,7 @@ def specificity_for_pairs(
     pairs: Sequence[TalenPair],
     *,
     scaffold: str | Scaffold,
-    max_mismatches: int = 4,
+    max_mismatches: int | None = None,
     model: str | BindingModel = "positional",
     spacer_min: int | None = None,
     spacer_max: int | None = None,
@@ -996,11 +1255,17 @@ def specificity_for_pairs(
     n_workers: int | None = None,
     progress: ProgressCallback | None = None,
     batch_size: int = 64,
+    backend: str = "auto",
 ) -> list[SpecificitySummary]:
-    """Specificity of many candidate pairs: unique half-sites of all pairs are scanned
-    together (``batch_size`` pairs per genome pass). For each pair, off-target pairs
-    (L/R, R/L, L/L, R/R with the scaffold's spacer range) and single half-sites are counted
-    by mismatches, excluding the pair's own on-target sites. Returned in input order."""
+    """Specificity of many candidate pairs with the model's score-defined search (the same
+    search as :func:`find_offtargets`; no mismatch cap): the unique half-sites of
+    ``batch_size`` pairs are searched together in one genome pass, block by block. For each
+    pair, off-target pairs (L/R, R/L, L/L, R/R within the spacer range) and single
+    half-sites that pass the model's threshold are counted by mismatches, excluding the
+    pair's own on-target sites; the ``top_n`` best-scoring off-target half-sites are kept.
+    Memory is bounded by one genome block plus counts, whatever the arrays.
+    ``max_mismatches=N`` switches to mismatch mode (every site with <= N mismatches, in
+    memory). Returned in input order."""
     if batch_size < 1:
         raise ParameterError(f"batch_size {batch_size} must be >= 1", hint="use 64")
     sc = _scaffold(scaffold)
@@ -1011,11 +1276,9 @@ def specificity_for_pairs(
     ntop = int(OFFTARGET_PARAMS["top_sites"]) if top_n is None else int(top_n)
     gi = _resolve_genome(genome, progress)
     packed = gi.packed
-    k = int(max_mismatches)
     out: list[SpecificitySummary] = []
     nb = -(-len(pairs) // batch_size) if pairs else 0
     for b in range(nb):
-        report(progress, "specificity scan", b, nb)
         batch = list(pairs[b * batch_size : (b + 1) * batch_size])
         qindex: dict[tuple[str, ...], int] = {}
         queries: list[tuple[str, ...]] = []
@@ -1024,8 +1287,6 @@ def specificity_for_pairs(
                 if rv not in qindex:
                     qindex[rv] = len(queries)
                     queries.append(rv)
-        ks, excess = _design_limits(packed, queries, k, p0rule)
-        hits = _scan(packed, queries, ks, p0rule, scheduler, n_workers, None, gi.source)
         combos: list[tuple[int, int]] = []
         combo_pair: list[int] = []
         for i, pr in enumerate(batch):
@@ -1033,66 +1294,158 @@ def specificity_for_pairs(
             for c in dict.fromkeys(((li, ri), (ri, li), (li, li), (ri, ri))):
                 combos.append(c)
                 combo_pair.append(i)
-        pix = assemble_pairs(hits, [len(q) for q in queries], combos, smin, smax,
-                             packed.offsets)
-        d = _derive(packed, hits, queries, mdl, need=_needed_rows(hits, pix, len(queries), ntop))
-        cp = np.asarray(combo_pair, dtype=np.int64)
-        pair_of = cp[pix.combo] if len(pix) else np.zeros(0, np.int64)
-        for i, pr in enumerate(batch):
-            s = _summarise(packed, hits, d, pix, pair_of, i, pr, qindex, combos, k, ntop, mdl)
-            li, ri = qindex[tuple(pr.left.rvds)], qindex[tuple(pr.right.rvds)]
-            out.append(dataclasses.replace(
-                s,
-                left_scanned_mismatches=ks[li],
-                right_scanned_mismatches=ks[ri],
-                unscanned_expected=excess[li] + (excess[ri] if ri != li else 0.0),
-            ))
-    report(progress, "specificity scan", nb, nb)
+        acc = _SpecAccumulator(packed, batch, qindex, combos, combo_pair, ntop, len(queries))
+        task = f"specificity scan {b + 1}/{nb}" if nb > 1 else "specificity scan"
+        if max_mismatches is None:
+            sqs = [mdl.score_query(q, p0rule) for q in queries]
+            for blk in stream_pairs(packed, sqs, combos, smin, smax, backend=backend,  # type: ignore[arg-type]
+                                    workers=n_workers, progress=_renamed_progress(progress, task)):
+                acc.add(blk.table, blk.new, blk.pairs)
+        else:
+            hits = _scan(packed, queries, int(max_mismatches), p0rule, scheduler, n_workers,
+                         _renamed_progress(progress, task), gi.source)
+            cost = np.zeros(len(hits))
+            for q in range(len(queries)):
+                rq = np.flatnonzero(hits.query == q)
+                if rq.size:
+                    sq = mdl.score_query(queries[q], p0rule)
+                    codes = site_codes(packed, hits.gpos[rq], hits.strand[rq], len(queries[q]))
+                    p0 = pos0_codes(packed, hits.gpos[rq], hits.strand[rq], len(queries[q]))
+                    cost[rq] = exact_costs(sq, codes, p0)[1]
+            pix = assemble_pairs(hits, [len(q) for q in queries], combos, smin, smax,
+                                 packed.offsets)
+            acc.add(ScoredHits(hits, cost), np.ones(len(hits), np.bool_), pix)
+        out.extend(acc.summaries(mdl, queries, max_mismatches))
     return out
 
 
-def _needed_rows(hits: HitTable, pix: PairIndex, n_queries: int, ntop: int) -> NDArray[np.bool_]:
-    """Rows a specificity summary reads: every row in an off-target pair, and per query
-    every row whose mismatch count is within the ``ntop + 2`` best (ties included; +2 leaves
-    room for the excluded on-target sites)."""
-    need = np.zeros(len(hits), dtype=np.bool_)
-    if len(pix):
-        need[pix.up] = True
-        need[pix.down] = True
-    bounds = np.searchsorted(hits.query, np.arange(n_queries + 1))
-    for q in range(n_queries):
-        mm = hits.mismatches[bounds[q] : bounds[q + 1]]
-        if mm.size == 0:
-            continue
-        kth = min(ntop + 2, mm.size) - 1
-        cutoff = np.partition(mm, kth)[kth]
-        need[bounds[q] : bounds[q + 1]] |= mm <= cutoff
-    return need
+def _renamed_progress(progress: ProgressCallback | None, task: str) -> ProgressCallback | None:
+    if progress is None:
+        return None
+    return lambda _t, done, total: progress(task, done, total)
 
 
-def _design_limits(
-    packed: PackedGenome, queries: list[tuple[str, ...]], k: int, pos0: str | None
-) -> tuple[list[int], list[float]]:
-    """Per-query mismatch limit for design ranking: ``k`` unless the array is so promiscuous
-    that ``k`` would return more than ``design_max_expected_hits`` random hits; then the
-    largest lower limit, and the expected hits at ``k`` beyond it."""
-    cap = float(OFFTARGET_PARAMS["design_max_expected_hits"])
-    p0mask = 0
-    if pos0:
-        for b in pos0:
-            p0mask |= 1 << BASES.index(b)
-    ks: list[int] = []
-    excess: list[float] = []
-    for q in queries:
-        m = query_masks(q)
-        n = packed.genome_size
-        e_k = expected_hits(m, k, n, pos0_mask=p0mask)
-        kk = k
-        while kk > 0 and (expected_hits(m, kk, n, pos0_mask=p0mask) > cap or kk >= len(q) / 2):
-            kk -= 1
-        ks.append(kk)
-        excess.append(0.0 if kk == k else e_k - expected_hits(m, kk, n, pos0_mask=p0mask))
-    return ks, excess
+class _SpecAccumulator:
+    """Counts per candidate pair over streamed blocks (see :func:`specificity_for_pairs`)."""
+
+    def __init__(self, packed: PackedGenome, batch: list[TalenPair],
+                 qindex: dict[tuple[str, ...], int], combos: list[tuple[int, int]],
+                 combo_pair: list[int], ntop: int, nq: int) -> None:
+        self.packed = packed
+        self.batch = batch
+        self.qindex = qindex
+        self.combos = np.asarray(combos, dtype=np.int64).reshape(-1, 2)
+        self.combo_pair = np.asarray(combo_pair, dtype=np.int64)
+        self.ntop = ntop
+        self.site_mm: list[NDArray[np.int64]] = [np.zeros(1, np.int64) for _ in range(nq)]
+        self.pair_mm: list[NDArray[np.int64]] = [np.zeros(1, np.int64) for _ in batch]
+        self.top: list[list[NDArray[Any]]] = [[] for _ in range(nq)]  # (gpos, strand, cost, mm)
+        self.on_g: list[tuple[int | None, int | None]] = [
+            (_global_or_none(packed, pr.left.bound.contig, pr.left.bound.start),
+             _global_or_none(packed, pr.right.bound.contig, pr.right.bound.start))
+            for pr in batch
+        ]
+        self.found = [False] * len(batch)
+
+    @staticmethod
+    def _addhist(h: NDArray[np.int64], vals: NDArray[np.int64]) -> NDArray[np.int64]:
+        b = np.bincount(vals, minlength=h.size)
+        if b.size > h.size:
+            h = np.pad(h, (0, b.size - h.size))
+        h[: b.size] += b
+        return h
+
+    def add(self, table: ScoredHits, new: NDArray[np.bool_], pix: PairIndex) -> None:
+        h = table.hits
+        rows = np.flatnonzero(new)
+        for q in range(len(self.site_mm)):
+            rq = rows[h.query[rows] == q]
+            if rq.size == 0:
+                continue
+            mm = h.mismatches[rq].astype(np.int64)
+            self.site_mm[q] = self._addhist(self.site_mm[q], mm)
+            cand = np.stack([h.gpos[rq].astype(np.float64), h.strand[rq].astype(np.float64),
+                             table.cost[rq], mm.astype(np.float64)], axis=1)
+            self.top[q].append(cand)
+            allc = np.concatenate(self.top[q])
+            if allc.shape[0] > 4 * (self.ntop + 2):
+                o = np.lexsort((allc[:, 1], allc[:, 0], allc[:, 2]))[: self.ntop + 2]
+                self.top[q] = [allc[o]]
+        if not len(pix):
+            return
+        pi = self.combo_pair[pix.combo]
+        cq = self.combos[pix.combo]
+        tot = h.mismatches[pix.up].astype(np.int64) + h.mismatches[pix.down].astype(np.int64)
+        gu, gd = h.gpos[pix.up], h.gpos[pix.down]
+        for i in np.unique(pi).tolist():
+            sel = pi == i
+            pr = self.batch[i]
+            li, ri = self.qindex[tuple(pr.left.rvds)], self.qindex[tuple(pr.right.rvds)]
+            gl, gr = self.on_g[i]
+            is_on = np.zeros(int(sel.sum()), np.bool_)
+            if gl is not None and gr is not None:
+                is_on = ((gu[sel] == gl) & (gd[sel] == gr) & (cq[sel, 0] == li)
+                         & (cq[sel, 1] == ri))
+            if is_on.any():
+                self.found[i] = True
+            self.pair_mm[i] = self._addhist(self.pair_mm[i], tot[sel][~is_on])
+
+    def summaries(self, mdl: BindingModel, queries: list[tuple[str, ...]],
+                  k: int | None) -> list[SpecificitySummary]:
+        out = []
+        roles: tuple[Role, Role] = ("L", "R")
+        for i, pr in enumerate(self.batch):
+            li, ri = self.qindex[tuple(pr.left.rvds)], self.qindex[tuple(pr.right.rvds)]
+            gl, gr = self.on_g[i]
+            counts: list[list[int]] = []
+            cands: list[tuple[float, int, int, int, int]] = []  # cost, gpos, strand, role, q
+            for role, (q, on_g, on_s) in enumerate(((li, gl, 1), (ri, gr, -1))):
+                c = self.site_mm[q].copy()
+                top = np.concatenate(self.top[q]) if self.top[q] else np.zeros((0, 4))
+                for g_on, s_on in ((on_g, on_s), ((gr, -1) if li == ri and role == 0 else
+                                                  (None, 0))):
+                    if g_on is None:
+                        continue
+                    hit = (top[:, 0] == g_on) & (top[:, 1] == s_on)
+                    if hit.any():
+                        c[int(top[hit][0, 3])] -= 1
+                    top = top[~hit]
+                if li == ri and role == 1:
+                    break
+                counts.append([int(x) for x in c])
+                cands += [(float(t[2]), int(t[0]), int(t[1]), role, q) for t in top]
+            if li == ri:
+                counts.append(counts[0])
+            cands.sort()
+            tops: list[OffTargetSite] = []
+            for cost, g, st, role, q in cands[: self.ntop]:
+                tops.append(_site_from_hit(self.packed, mdl, queries[q], g, st, roles[role], cost))
+            out.append(SpecificitySummary(
+                pair_id=pr.pair_id(), left=tuple(pr.left.rvds), right=tuple(pr.right.rvds),
+                max_mismatches=k,
+                pair_counts=tuple(int(x) for x in self.pair_mm[i]),
+                left_site_counts=tuple(counts[0]), right_site_counts=tuple(counts[1]),
+                top_sites=tuple(tops), ontarget_found=self.found[i],
+            ))
+        return out
+
+
+def _site_from_hit(packed: PackedGenome, mdl: BindingModel, rvds: tuple[str, ...], g: int,
+                   strand: int, role: Role, cost: float) -> OffTargetSite:
+    L = len(rvds)
+    codes = site_codes(packed, np.array([g]), np.array([strand], np.int8), L)
+    p0 = int(pos0_codes(packed, np.array([g]), np.array([strand], np.int8), L)[0])
+    mm, by = _mm_thirds(query_masks(rvds), codes)
+    ci, local = packed.to_local(np.array([g]))
+    start = int(local[0])
+    plus = strand == 1
+    return OffTargetSite(
+        role=role, contig=packed.names[int(ci[0])], start=start, end=start + L,
+        strand="+" if plus else "-", pos0=start - 1 if plus else start + L,
+        pos0_base="ACGTN"[p0], seq=_decode(codes[0]), mismatches=int(mm[0]),
+        mismatches_by_third=(int(by[0, 0]), int(by[0, 1]), int(by[0, 2])),
+        score=float(mdl.score_from_cost(np.array([cost]))[0]), passes=True,
+    )
 
 
 def _global_or_none(packed: PackedGenome, contig: str, pos: int) -> int | None:
@@ -1100,63 +1453,3 @@ def _global_or_none(packed: PackedGenome, contig: str, pos: int) -> int | None:
         return packed.to_global(contig, pos)
     except InputError:
         return None
-
-
-def _summarise(
-    packed: PackedGenome, hits: HitTable, d: _QueryHits, pix: PairIndex,
-    pair_of: NDArray[np.int64], i: int, pr: TalenPair, qindex: dict[tuple[str, ...], int],
-    combos: list[tuple[int, int]], k: int, ntop: int, mdl: BindingModel,
-) -> SpecificitySummary:
-    li, ri = qindex[tuple(pr.left.rvds)], qindex[tuple(pr.right.rvds)]
-    gl = _global_or_none(packed, pr.left.bound.contig, pr.left.bound.start)
-    gr = _global_or_none(packed, pr.right.bound.contig, pr.right.bound.start)
-    sel = np.flatnonzero(pair_of == i)
-    up, dn = pix.up[sel], pix.down[sel]
-    is_on = np.zeros(sel.size, dtype=np.bool_)
-    if gl is not None and gr is not None:
-        cq = np.array([combos[int(c)] for c in pix.combo[sel]], dtype=np.int64).reshape(-1, 2)
-        is_on = (
-            (hits.gpos[up] == gl) & (hits.gpos[dn] == gr) & (cq[:, 0] == li) & (cq[:, 1] == ri)
-        )
-    found = bool(is_on.any())
-    tot = (d.mm[up] + d.mm[dn])[~is_on]
-    pair_counts = np.bincount(tot, minlength=2 * k + 1)[: 2 * k + 1]
-
-    def site_rows(q: int, on_g: int | None, on_strand: int) -> NDArray[np.int64]:
-        rows = d.rows_of.get(q, np.zeros(0, np.int64))
-        if on_g is not None:
-            rows = rows[~((hits.gpos[rows] == on_g) & (hits.strand[rows] == on_strand))]
-        return rows
-
-    lrows = site_rows(li, gl, 1)
-    rrows = site_rows(ri, gr, -1)
-    if li == ri:  # same array on both sides: the on-target has two sites of this query
-        lrows = np.intersect1d(lrows, rrows)
-        rrows = lrows
-    lc = np.bincount(d.mm[lrows], minlength=k + 1)[: k + 1]
-    rc = np.bincount(d.mm[rrows], minlength=k + 1)[: k + 1]
-    # top single sites: fewest mismatches, then best score, then position
-    # (vectorised: a promiscuous half-site can have ~10^6 single sites)
-    rows = lrows if ri == li else np.concatenate([lrows, rrows])
-    role_code = np.zeros(rows.size, dtype=np.int8)
-    role_code[lrows.size :] = 1
-    sign = -1.0 if mdl.higher_is_better else 1.0
-    order = np.lexsort((
-        role_code, hits.strand[rows], hits.gpos[rows],
-        np.round(sign * d.score[rows].astype(np.float64), 9), d.mm[rows],
-    ))[:ntop]
-    roles: tuple[Role, Role] = ("L", "R")
-    top = tuple(
-        _site(packed, hits, d, int(rows[o]), roles[int(role_code[o])]) for o in order.tolist()
-    )
-    return SpecificitySummary(
-        pair_id=pr.pair_id(),
-        left=tuple(pr.left.rvds),
-        right=tuple(pr.right.rvds),
-        max_mismatches=k,
-        pair_counts=tuple(int(x) for x in pair_counts),
-        left_site_counts=tuple(int(x) for x in lc),
-        right_site_counts=tuple(int(x) for x in rc),
-        top_sites=top,
-        ontarget_found=found,
-    )

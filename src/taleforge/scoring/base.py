@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from taleforge.errors import InputError, SequenceError, UnknownNameError
+from taleforge.model.costs import ScoreQuery, exact_costs
 from taleforge.model.params import ParamTable
 from taleforge.model.rvd import RVD_MATCHES
 
@@ -37,6 +38,15 @@ for _i, _b in enumerate(BASES):
 def encode_bases(seq: str) -> NDArray[np.uint8]:
     """'ACGTN..' -> codes 0..3, 4 for anything that is not A/C/G/T."""
     return _ASCII_TO_CODE[np.frombuffer(seq.encode(), dtype=np.uint8)]
+
+
+def rvd_masks(rvds: Sequence[str]) -> NDArray[np.uint8]:
+    """Per-repeat 4-bit masks of the bases each RVD matches (A=1, C=2, G=4, T=8)."""
+    out = np.zeros(len(rvds), dtype=np.uint8)
+    for i, r in enumerate(rvds):
+        for b in RVD_MATCHES[r]:
+            out[i] |= 1 << BASES.index(b)
+    return out
 
 
 def third_of(index: int, length: int) -> int:
@@ -164,6 +174,29 @@ class BindingModel(Protocol):
         codes: NDArray[np.uint8],
         pos0: NDArray[np.uint8] | None = None,
     ) -> NDArray[np.float64]: ...
+
+    def score_query(self, rvds: tuple[str, ...], pos0_bases: str | None = "model") -> ScoreQuery:
+        """The model's hit definition as engine costs (:class:`~taleforge.model.costs.ScoreQuery`):
+        a window is a hit exactly when :func:`~taleforge.model.costs.exact_costs` says so.
+        ``pos0_bases``: allowed position-0 bases (a filter), None for none, ``"model"`` for
+        the model's own rule."""
+        ...
+
+    def score_from_cost(self, cost: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Model score of sites from their engine cost (the cost is lower-is-better)."""
+        ...
+
+
+def passes_many(
+    model: BindingModel,
+    rvds: tuple[str, ...],
+    codes: NDArray[np.uint8],
+    pos0: NDArray[np.uint8],
+    pos0_bases: str | None = "model",
+) -> NDArray[np.bool_]:
+    """Exact hit classification of many sites under ``model`` (the engine's definition)."""
+    hit, _ = exact_costs(model.score_query(tuple(rvds), pos0_bases), codes, pos0)
+    return hit
 
 
 def check_site_input(rvds: Sequence[str], bound: str) -> str:

@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from taleforge.errors import ParameterError
+from taleforge.model.costs import ScoreQuery
 from taleforge.model.params import Param, ParamTable, register_table
 from taleforge.model.rvd import RVD_MATCHES
 from taleforge.scoring.base import (
@@ -47,6 +48,7 @@ from taleforge.scoring.base import (
     check_site_input,
     encode_bases,
     register_model,
+    rvd_masks,
     thirds_array,
 )
 from taleforge.scoring.talent import OTHER_COUNTS, TALENT_COUNTS
@@ -221,6 +223,28 @@ class PositionalModel:
             p0c = np.minimum(np.asarray(pos0, dtype=np.uint8), N_CODE).astype(np.intp)
             tot = tot + w0 * p0row[p0c]
         return (tot / (float(w.sum()) + w0)).astype(np.float64)
+
+    def score_query(self, rvds: tuple[str, ...], pos0_bases: str | None = "model") -> ScoreQuery:
+        """Engine costs: raw = −w(i)·lp(i, n)/W, position 0 = −w0·ln P0(n)/W (scored softly;
+        a filter as well when ``pos0_bases`` is given; ``"model"`` = no filter), hit when
+        the total is <= −threshold (+1e-12, the tolerance :meth:`score_site` uses)."""
+        rvds = tuple(rvds)
+        m, w = self._matrix(rvds)
+        w0 = float(self.params["pos0_weight"])
+        W = float(w.sum()) + w0
+        raw = -(w[:, None] * m[:, :4]) / W
+        p0 = -(w0 * self.pos0_row()) / W  # A C G T N (N = worst base)
+        if pos0_bases is not None and pos0_bases != "model":
+            keep = np.zeros(5, dtype=np.bool_)
+            for b in pos0_bases.upper():
+                keep[BASES.index(b)] = True
+            p0 = np.where(keep, p0, np.inf)
+        bound = -self.threshold(rvds) + 1e-12
+        L = len(rvds)
+        return ScoreQuery(raw, np.full(L, np.inf), p0, bound, rvd_masks(rvds))
+
+    def score_from_cost(self, cost: NDArray[np.float64]) -> NDArray[np.float64]:
+        return -np.asarray(cost, dtype=np.float64)
 
     def score_site(self, rvds: tuple[str, ...], bound: str, pos0: str | None = None) -> SiteScore:
         rvds = tuple(rvds)

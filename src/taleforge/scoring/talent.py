@@ -1,10 +1,17 @@
 """``tale-nt``: the TALE-NT 2.0 binding score, reproduced exactly (DOMAIN.md §5.1).
 
-Counts c(r, n) of RVD r seen with base n (Moscou & Bogdanove 2009, as hard-coded in
-TALE-NT 2.0); p(n|r) = 0.9·c(r,n)/Σc(r,·) + 0.025; s(r,n) = −ln p(n|r).
+Counts c(r, n) of RVD r seen with base n (Moscou & Bogdanove 2009 Science 326:1501, as
+hard-coded in TALE-NT 2.0, Doyle et al. 2012 NAR 40:W117); p(n|r) = w·c(r,n)/Σc(r,·) + (1−w)/4
+with w = 0.9; s(r,n) = −ln p(n|r).
 A site scores S = Σ s(rᵢ, xᵢ) (lower is better). Best score B = Σ minₙ s(rᵢ, n). A site is a
 hit when S ≤ k·B (k = 3.0 default; 3.5 and 4.0 offered). Position 0 is a filter (T by
 default, optionally C), not scored; a non-ACGT base fails the site (score = +inf).
+
+Exactness: the arithmetic is TALE-NT's own, in double precision and in its order — p as
+``w*c/sum + (1-w)/4``, B summed repeat by repeat, S summed repeat by repeat with its
+"lookahead" early exit (the running sum after repeat j must not exceed
+``k·B − Σ_{i>j} minₙ s(rᵢ, n)``) — so the hit set equals TALE-NT's bit for bit, including
+sites at the threshold (:meth:`TaleNtModel.score_query`).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from taleforge.errors import ParameterError
+from taleforge.model.costs import ScoreQuery, exact_costs
 from taleforge.model.params import Param, ParamTable, register_table
 from taleforge.model.rvd import RVD_MATCHES
 from taleforge.scoring.base import (
@@ -27,6 +35,7 @@ from taleforge.scoring.base import (
     check_site_input,
     encode_bases,
     register_model,
+    rvd_masks,
     thirds_array,
 )
 
@@ -64,8 +73,8 @@ TALENT_TABLE = register_table(
                 for r, c in TALENT_COUNTS.items()
             ),
             Param("count_other", OTHER_COUNTS, "observations (A,C,G,T)", _SRC, "V"),
-            Param("p_scale", 0.9, "probability", _SRC, "V", "p = p_scale*c/sum + p_floor"),
-            Param("p_floor", 0.025, "probability", _SRC, "V", "p = p_scale*c/sum + p_floor"),
+            Param("p_scale", 0.9, "probability", _SRC, "V",
+                  "weight w: p = w*c/sum + (1-w)/4 (TALE-NT's -w option, default 0.9)"),
             Param(
                 "cutoff_k", 3.0, "x best score", _SRC, "V",
                 "a site is a hit when S <= k*B; TALE-NT offers 3.0, 3.5, 4.0",
@@ -84,9 +93,11 @@ def talent_score_matrix(rvd: str, table: ParamTable = TALENT_TABLE) -> NDArray[n
     key = f"count_{rvd}"
     known = {p.name for p in table}
     counts = table[key] if key in known else table["count_other"]
-    c = np.asarray(counts, dtype=np.float64)
-    p = float(table["p_scale"]) * c / c.sum() + float(table["p_floor"])
-    return np.concatenate([-np.log(p), [np.inf]])
+    w = float(table["p_scale"])
+    total = float(sum(int(x) for x in counts))
+    # TALE-NT's own expression and order: w * c / sum + (1 - w) / 4, then -1.0 * log(p)
+    p = [w * float(x) / total + (1.0 - w) / 4.0 for x in counts]
+    return np.array([-1.0 * math.log(v) for v in p] + [np.inf], dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -137,8 +148,36 @@ class TaleNtModel:
         return np.vstack(rows) if rows else np.zeros((0, 5))
 
     def best_score(self, rvds: tuple[str, ...]) -> float:
+        """B summed repeat by repeat (TALE-NT's order; numpy's pairwise sum may differ in
+        the last bit, which matters for sites exactly at k·B)."""
         m = self.matrix(tuple(rvds))
-        return float(m[:, :4].min(axis=1).sum())
+        b = 0.0
+        for v in m[:, :4].min(axis=1).tolist():
+            b += v
+        return b
+
+    def score_query(self, rvds: tuple[str, ...], pos0_bases: str | None = "model") -> ScoreQuery:
+        """The exact TALE-NT hit definition as engine costs: raw = s(r, n); running-sum
+        bounds = TALE-NT's lookahead array; position 0 a filter (``"model"`` = this model's
+        ``pos0_bases``; None = no filter)."""
+        rvds = tuple(rvds)
+        m = self.matrix(rvds)
+        mins = m[:, :4].min(axis=1)
+        L = len(rvds)
+        la = np.empty(L, dtype=np.float64)
+        la[L - 1] = self.k * self.best_score(rvds)
+        for i in range(L - 2, -1, -1):
+            la[i] = la[i + 1] - float(mins[i + 1])
+        allowed = self.pos0_bases if pos0_bases == "model" else pos0_bases
+        p0 = np.zeros(5, dtype=np.float64)
+        if allowed is not None:
+            p0[:] = np.inf
+            for b in allowed.upper():
+                p0[BASES.index(b)] = 0.0
+        return ScoreQuery(m[:, :4], la, p0, float(la[L - 1]), rvd_masks(rvds))
+
+    def score_from_cost(self, cost: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.asarray(cost, dtype=np.float64)
 
     def threshold(self, rvds: tuple[str, ...]) -> float:
         return self.k * self.best_score(rvds)
@@ -154,7 +193,9 @@ class TaleNtModel:
         c = check_codes(rvds, codes)
         m = self.matrix(tuple(rvds))
         cols = np.minimum(c, N_CODE).astype(np.intp)
-        s = m[np.arange(len(rvds))[None, :], cols].sum(axis=1)
+        s = np.zeros(c.shape[0], dtype=np.float64)
+        for j in range(len(rvds)):  # repeat by repeat, as TALE-NT sums
+            s = s + m[j, cols[:, j]]
         if pos0 is not None:
             ok = np.isin(np.asarray(pos0), encode_bases(self.pos0_bases))
             s = np.where(ok, s, np.inf)
@@ -186,7 +227,11 @@ class TaleNtModel:
         thr = self.k * best
         p0 = pos0.upper() if pos0 is not None else None
         pos0_ok = p0 is None or p0 in self.pos0_bases
-        passes = bool(math.isfinite(total) and total <= thr and pos0_ok)
+        # the exact hit definition (TALE-NT's running-sum bounds), as the engine applies it
+        hit, _ = exact_costs(
+            self.score_query(rvds, None), encode_bases(seq)[None, :], np.array([0], np.uint8)
+        )
+        passes = bool(math.isfinite(total) and bool(hit[0]) and pos0_ok)
         return SiteScore(
             model=self.name,
             score=total,
