@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from taleforge.cli.app import app
+from taleforge.cli.app import app, out_console
 from taleforge.cli.common import command_line, info, print_table, report_tail, rich_table
 from taleforge.errors import FormatError, InputError, ParameterError
 
@@ -75,7 +75,7 @@ def assemble_cmd(
             kk = load_kit(k)
             rows.append([kk.name, kk.title, f"{kk.rvd_min}-{kk.rvd_max}", ", ".join(kk.module_rvds),
                          " then ".join(f"{s['enzyme']}" for s in kk.raw["steps"]), kk.catalogue, kk.source])
-        print_table(rich_table("Golden Gate kits", ["kit", "title", "RVDs", "modules", "enzymes", "catalogue", "source"], rows))
+        _table("Golden Gate kits", ["kit", "title", "RVDs", "modules", "enzymes", "catalogue", "source"], rows)
         return
     if out is None:
         raise ParameterError("no output prefix", hint="give --out PREFIX")
@@ -119,16 +119,22 @@ def assemble_cmd(
     report_tail([*res.warnings], written)
 
 
+def _table(title: str, cols: list[str], rows: list[list[Any]]) -> None:
+    """A rich table on a terminal, TSV when piped."""
+    if out_console.is_terminal:
+        print_table(rich_table(title, cols, rows))
+    else:
+        sys.stdout.write("\t".join(cols) + "\n" + "".join("\t".join(str(v) for v in r) + "\n" for r in rows))
+
+
 def _print(res: Any) -> None:
     if res.kit is not None:
         cols = ["talen", "step", "reaction", "enzyme", "repeats", "parts in order", "array bp"]
         rows = [[c.plan.name, r.step, r.reaction, r.enzyme, f"{r.repeats[0]}-{r.repeats[1]}", ", ".join(r.parts), r.insert_bp]
                 for c in res.constructs for r in c.plan.reactions]
-        print_table(rich_table(f"{res.kit.title}: plan (verified by simulated digests and ligations)", cols, rows))
+        _table(f"{res.kit.title}: plan (verified by simulated digests and ligations)", cols, rows)
     cols = ["talen", "RVDs", "protein aa", "ORF bp", "longest repeat bp", "BsaI/BsmBI sites", "ORF from"]
     rows = [[c.talen.name, len(c.talen.rvds), len(c.talen.protein), len(c.orf), c.longest_repeat_bp, len(c.sites), c.orf_source]
             for c in res.constructs]
-    print_table(rich_table("TALEN constructs", cols, rows))
-    if not sys.stdout.isatty():
-        sys.stdout.flush()
+    _table("TALEN constructs", cols, rows)
     info(f"parts: {res.parts.origin}; scaffold {res.scaffold}; FokI {res.fok1}")
