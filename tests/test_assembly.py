@@ -82,7 +82,7 @@ def test_rvds_at_residues_12_13_of_each_repeat(left: tuple[str, ...], right: tup
         assert "".join(t.protein[s.start : s.end] for s in t.segments) == t.protein
 
 
-@settings(max_examples=25)
+@settings(max_examples=15)
 @given(left=arrays, right=arrays)
 def test_simulated_kit_assembly_yields_the_array(left: tuple[str, ...], right: tuple[str, ...]) -> None:
     for side, rv in (("left", left), ("right", right)):

@@ -19,6 +19,8 @@ _TABLE_MODULES = (
     "taleforge.scoring",
     "taleforge.model.editors",
     "taleforge.design.donor",
+    "taleforge.assembly.parts",
+    "taleforge.assembly.dna",
 )
 
 
