@@ -417,9 +417,9 @@ def test_nuclear_genome_offtargets_are_counted(mito: Genome) -> None:
 
     nuc = junk(3000) + left_fp + junk(3000) + site + junk(3000)
     ng = mem_genome({"chrN": nuc}, name="nuclear")
-    res = design_base_edit(mito, position=13513, to="A", max_designs=1, nuclear_genome=ng)
-    d2 = res.designs[0]
-    assert d2.design_id == d.design_id
+    res = design_base_edit(mito, position=13513, to="A", max_designs=200, nuclear_genome=ng)
+    # the penalty for the nuclear copy may move this design down the ranking
+    d2 = next(x for x in res.designs if x.design_id == d.design_id)
     ot = d2.offtarget
     assert ot.nuclear_checked
     assert ot.nuclear_halfsite_hits >= 3  # left alone, left and right of the pair copy

@@ -187,7 +187,7 @@ class OffTargetSummary:
     nuclear_checked: bool = False
     nuclear_halfsite_hits: int = 0
     nuclear_pair_hits: int = 0
-    max_mismatches: int = 0
+    max_mismatches: int | None = None  # None: score-defined search
     note: str = ""
 
     def as_dict(self) -> dict[str, Any]:

@@ -958,7 +958,7 @@ def find_offtargets(
             hint="use --max-mismatches 4, or omit it for the model's score-defined search",
         )
     keep_n: int | None = (int(OFFTARGET_PARAMS["max_records"]) if max_records == "default"
-                          else max_records)  # type: ignore[assignment]
+                          else max_records)
     p0rule = _pos0_rule(sc, pos0_bases)
     gi = _resolve_genome(genome, progress)
     packed = gi.packed

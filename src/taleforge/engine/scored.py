@@ -249,7 +249,7 @@ if numba is not None:
         return (P[m, t] << np.uint64(1)) | (P[m, t - 1] >> np.uint64(63))
 
     @njit(nogil=True, cache=True, inline="always")
-    def _code_at(lo: Any, hi: Any, nm: Any, p: int) -> int:  # pragma: no cover - compiled
+    def _code_at(lo: Any, hi: Any, nm: Any, p: int) -> Any:  # pragma: no cover - compiled
         """Base code (0..3, 4 = N or outside the genome) at global position ``p``."""
         if p < 0 or p >= lo.size * 64:
             return np.int64(4)
@@ -553,7 +553,9 @@ def iter_scored(
     report(progress, "scan half-sites", 0, total)
     old = numba.get_num_threads() if numba is not None else 1
     if workers is not None and not serial and numba is not None:
-        numba.set_num_threads(max(1, min(int(workers), int(numba.config.NUMBA_NUM_THREADS))))
+        numba.set_num_threads(
+            max(1, min(int(workers), int(numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
+        )
     try:
         for c0 in range(w_lo, w_hi, call_words):
             c1 = min(w_hi, c0 + call_words)
