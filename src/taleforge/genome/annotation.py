@@ -36,6 +36,7 @@ import gzip
 import io
 import os
 import re
+import zlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -712,21 +713,31 @@ def load_annotation(
         )
     if p.resolve() == _builtin_mito_path().resolve() and not contig_alias:
         return load_builtin_mito()
+    try:
+        genes = _read_any(p, contig_alias, progress)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise FormatError(
+            f"{p}: cannot decompress ({exc})",
+            hint="the gzip file is truncated or corrupt; fetch it again",
+        ) from exc
+    return Annotation(genes, source=str(path))
+
+
+def _read_any(
+    p: Path, contig_alias: dict[str, str] | None, prog: ProgressCallback | None
+) -> list[Gene]:
     kind = _sniff(p)
-    prog = progress
     if kind == "gtf":
         from taleforge.genome.gtf import read_gtf
 
-        genes = read_gtf(p, contig_alias=contig_alias, progress=prog)
-    elif kind == "gff3":
+        return read_gtf(p, contig_alias=contig_alias, progress=prog)
+    if kind == "gff3":
         from taleforge.genome.gff3 import read_gff3
 
-        genes = read_gff3(p, contig_alias=contig_alias, progress=prog)
-    else:
-        from taleforge.genome.genbank import read_genbank
+        return read_gff3(p, contig_alias=contig_alias, progress=prog)
+    from taleforge.genome.genbank import read_genbank
 
-        genes = read_genbank(p, contig_alias=contig_alias, progress=prog)
-    return Annotation(genes, source=str(path))
+    return read_genbank(p, contig_alias=contig_alias, progress=prog)
 
 
 _BUILTIN_NAMES = frozenset(

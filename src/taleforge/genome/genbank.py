@@ -111,9 +111,10 @@ def read_genbank(
                     n_records += 1
                     report(progress, "reading GenBank", n_records, None)
                     out.extend(_record_genes(rec, alias.get(rec.id, rec.id)))
-        except ValueError as exc:
+        except (ValueError, AssertionError, IndexError, KeyError) as exc:
+            # Biopython's scanner asserts on some malformed feature tables (fuzz suite)
             raise FormatError(
-                f"{p}: not a valid GenBank file ({exc})",
+                f"{p}: not a valid GenBank file ({type(exc).__name__}: {exc})",
                 hint="give a GenBank flat file starting with a LOCUS line",
             ) from exc
     if n_records == 0:
@@ -147,6 +148,8 @@ def _record_genes(rec: Any, contig: str) -> list[Gene]:
 
     for feat in rec.features:
         t = feat.type
+        if feat.location is None:  # Biopython could not parse it (and only warned)
+            raise ValueError(f"record {rec.id}: a {t} feature has an unreadable location")
         if t == "gene":
             a = acc(feat, new_gene=True)
             pieces, strand = _pieces(feat)

@@ -10,6 +10,7 @@ import os
 import struct
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,6 +34,10 @@ def _truncated(path: Path, what: str, need: int, size: int) -> FormatError:
         f"{size:,})",
         hint="the download or copy was cut short; fetch the 2bit file again",
     )
+
+
+def _corrupt(path: Path, what: str) -> FormatError:
+    return FormatError(f"{path}: corrupt 2bit file ({what})", hint="fetch the 2bit file again")
 
 
 def check_twobit_layout(path: str | os.PathLike[str]) -> dict[str, int]:
@@ -59,6 +64,8 @@ def check_twobit_layout(path: str | os.PathLike[str]) -> dict[str, int]:
 
         def read_exact(n: int, what: str) -> bytes:
             at = fh.tell()
+            if at + n > size:  # before reading: a corrupt count must not allocate gigabytes
+                raise _truncated(p, what, at + n, size)
             data = fh.read(n)
             if len(data) != n:
                 raise _truncated(p, what, at + n, size)
@@ -67,11 +74,19 @@ def check_twobit_layout(path: str | os.PathLike[str]) -> dict[str, int]:
         entries: list[tuple[str, int]] = []
         for _ in range(count):
             (nlen,) = read_exact(1, "the sequence index")
-            name = read_exact(nlen, "the sequence index").decode("ascii", errors="replace")
+            raw_name = read_exact(nlen, "the sequence index")
             (offset,) = struct.unpack(off_fmt, read_exact(off_size, "the sequence index"))
+            name = raw_name.decode("ascii", errors="replace")
+            if not raw_name.isascii() or not name.isprintable() or not name.strip():
+                raise _corrupt(p, f"sequence name {name!r} is not printable ASCII")
+            if any(name == e for e, _ in entries):
+                raise _corrupt(p, f"duplicate sequence name {name!r}")
             entries.append((name, offset))
+        index_end = fh.tell()
         lengths: dict[str, int] = {}
         for name, offset in entries:
+            if offset < index_end:
+                raise _corrupt(p, f"record {name!r} starts inside the header ({offset:,})")
             if offset + 8 > size:
                 raise _truncated(p, f"record {name!r}", offset + 8, size)
             fh.seek(offset)
@@ -133,25 +148,32 @@ class TwoBitReader:
                 hint="the file is truncated or not a UCSC 2bit file",
             ) from exc
         try:
-            chroms = tb.chroms()
-            total = int(sum(chroms.values())) or 1
-            done = 0
-            for name, length in chroms.items():
-                if length == 0:
-                    raise FormatError(
-                        f"{self.path}: record {name!r} has no sequence",
-                        hint="remove the empty record from the 2bit file",
-                    )
-                for start in range(0, length, self.chunk_bp):
-                    end = min(length, start + self.chunk_bp)
-                    seq = tb.sequence(name, start, end).encode("ascii")
-                    arr = np.frombuffer(seq, dtype=np.uint8)
-                    yield name, (arr if self.raw else CLASS_LUT[arr])
-                    done += end - start
-                    # progress in source bytes (2bit stores ~4 bases per byte)
-                    report(self.progress, self.task, int(size * done / total), size)
-                self.names.append(name)
-                self.lengths.append(int(length))
+            yield from self._records(tb, size)
+        except FormatError:
+            raise
+        except (RuntimeError, SystemError, ValueError, UnicodeError) as exc:
+            raise _corrupt(self.path, f"py2bit: {exc}") from exc
         finally:
             tb.close()
         self.sha256 = file_sha256(self.path)
+
+    def _records(self, tb: Any, size: int) -> Iterator[tuple[str, NDArray[np.uint8]]]:
+        chroms = tb.chroms()
+        total = int(sum(chroms.values())) or 1
+        done = 0
+        for name, length in chroms.items():
+            if length == 0:
+                raise FormatError(
+                    f"{self.path}: record {name!r} has no sequence",
+                    hint="remove the empty record from the 2bit file",
+                )
+            for start in range(0, length, self.chunk_bp):
+                end = min(length, start + self.chunk_bp)
+                seq = tb.sequence(name, start, end).encode("ascii")
+                arr = np.frombuffer(seq, dtype=np.uint8)
+                yield name, (arr if self.raw else CLASS_LUT[arr])
+                done += end - start
+                # progress in source bytes (2bit stores ~4 bases per byte)
+                report(self.progress, self.task, int(size * done / total), size)
+            self.names.append(name)
+            self.lengths.append(int(length))

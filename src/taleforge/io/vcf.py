@@ -15,6 +15,7 @@ import gzip
 import io
 import os
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +71,17 @@ def _open(path: Path) -> io.TextIOBase:
     return open(path, encoding="utf-8", errors="replace")
 
 
+def _lines(fh: io.TextIOBase, path: Path) -> Iterator[str]:
+    """The file's lines; a truncated or corrupt gzip stream becomes a :class:`FormatError`."""
+    try:
+        yield from fh
+    except (EOFError, OSError, zlib.error) as exc:
+        raise FormatError(
+            f"{path}: cannot decompress ({exc})",
+            hint="the gzip file is truncated or corrupt; fetch it again",
+        ) from exc
+
+
 def iter_vcf(
     path: str | os.PathLike[str],
     *,
@@ -80,7 +92,7 @@ def iter_vcf(
     seen_data = False
     seen_header = False
     with _open(p) as fh:
-        for lineno, line in enumerate(fh, 1):
+        for lineno, line in enumerate(_lines(fh, p), 1):
             if lineno % _PROGRESS_EVERY == 0:
                 report(progress, "reading VCF", lineno, None)
             if line.startswith("##"):
