@@ -65,6 +65,8 @@ def assemble(
     variant = normalise_fok1(fok1)
     kit_obj = load_kit(kit) if kit else None
     warnings: list[str] = []
+    if right is None and variant.endswith("eld-kkr"):
+        warnings.append("a single TALEN gets the ELD half of ELD-KKR; its partner needs the KKR half")
     if arch.note:
         warnings.append(f"[U] scaffold {arch.name}: {arch.note}")
     arrays = [("left", tuple(left))] + ([("right", tuple(right))] if right else [])
