@@ -57,6 +57,19 @@ def test_fok1_variants_are_the_documented_point_mutations(name: str) -> None:
     assert diffs == want
 
 
+def test_tale_domains_have_the_documented_lengths() -> None:
+    # +136 (delta152) N-terminal and +63 C-terminal domains (Miller 2011); 34/20-residue repeats
+    assert len(PARTS["ntd_plus136"].protein) == 136 and len(PARTS["ctd_plus63"].protein) == 63
+    assert len(PARTS["repeat"].protein) == 34 and len(PARTS["half_repeat"].protein) == 20
+    assert all(PARTS[k].protein[11:13] == "XX" for k in ("repeat", "half_repeat"))
+    assert all(p.source and p.evidence in "VKU" for p in PARTS.parts.values())
+
+
+def test_deletion_rvd_is_refused_in_one_line() -> None:
+    with pytest.raises(InputError, match="residue 13"):
+        build_talen(("NI",) * 11 + ("N*",), PARTS)
+
+
 def test_substitution_with_wrong_wild_type_is_refused() -> None:
     with pytest.raises(FormatError, match="residue 486"):
         apply_substitution(list(PARTS["fok1_wt"].protein), "A486E", 384)

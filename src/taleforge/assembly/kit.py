@@ -147,27 +147,6 @@ def plan_kit(rvds: Sequence[str], kit: Kit, *, name: str = "TALEN", backbone: st
     return KitPlan(kit.name, name, tuple(rvds), backbone, tuple(reactions), tuple(notes))
 
 
-def plan_tsv(plans: Sequence[KitPlan]) -> str:
-    rows = ["talen\tstep\treaction\tenzyme\trepeats\trvds\tparts_in_order\texpected_insert_bp"]
-    for p in plans:
-        for r in p.reactions:
-            rows.append(
-                "\t".join(
-                    (
-                        p.name,
-                        str(r.step),
-                        r.reaction,
-                        r.enzyme,
-                        f"{r.repeats[0]}-{r.repeats[1]}",
-                        " ".join(r.rvds),
-                        ",".join(r.parts),
-                        str(r.insert_bp),
-                    )
-                )
-            )
-    return "\n".join(rows) + "\n"
-
-
 def kit_order_csv(plans: Sequence[KitPlan], kit: Kit) -> str:
     """Every kit plasmid the plans use (modules, empty array plasmids, last-repeat plasmids,
     backbones) with how often it is used and the kit's catalogue ID where known."""

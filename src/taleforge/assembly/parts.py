@@ -185,6 +185,11 @@ def normalise_fok1(name: str) -> str:
 
 
 def check_rvd(rvd: str) -> None:
+    if "*" in rvd:
+        raise InputError(
+            f"RVD {rvd} (a repeat lacking residue 13) cannot be assembled here",
+            hint="use a two-residue RVD such as NG or HD",
+        )
     if len(rvd) != 2 or set(rvd) - _AA:
         raise InputError(f"bad RVD {rvd!r}", hint="write RVDs as two amino-acid letters, e.g. NI HD NG NN")
 
