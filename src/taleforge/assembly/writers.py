@@ -29,7 +29,14 @@ def genbank_record(c: Construct) -> SeqRecord:
         description=f"{c.talen.name} TALEN ORF ({c.talen.architecture}, {c.talen.fok1}); {c.orf_source}",
     )
     rec.annotations.update(
-        {"molecule_type": "DNA", "topology": "linear", "data_file_division": "SYN", "date": "01-JAN-2000"}
+        {
+            "molecule_type": "DNA",
+            "topology": "linear",
+            "data_file_division": "SYN",
+            "date": "01-JAN-2000",
+            "source": "synthetic DNA construct",
+            "organism": "synthetic DNA construct",
+        }
     )
     rec.features.append(
         SeqFeature(
@@ -75,7 +82,7 @@ def orf_fasta(res: AssemblyResult) -> str:
 
 
 def plan_tsv(res: AssemblyResult) -> str:
-    rows = ["talen\tstep\treaction\tenzyme\trepeats\trvds\tparts_in_order\tarray_bp\tsimulated_fragment_bp"]
+    rows = ["talen\tstep\treaction\tenzyme\trepeats\trvds\tparts_in_order\tarray_bp\tsimulated_bp"]
     for c in res.constructs:
         if c.plan is None or c.simulation is None:
             continue
