@@ -474,27 +474,3 @@ def test_hbb_sickle_variant_and_knockout() -> None:
     # every candidate stop uses the standard code (CGA>TGA is a stop here)
     assert any("CGA>TGA" in e.reason or "CAG>TAG" in e.reason or "TGG>T" in e.reason
                for e in ko.candidate_edits)
-
-
-def test_offtarget_fallback_agrees_with_offtarget_module(
-    mito: Genome, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import random
-    import sys
-
-    base = design_base_edit(mito, position=13513, to="A", max_designs=4)
-    pr = base.designs[0].pair
-    rnd = random.Random(5)
-    site = mito.fetch("chrM", pr.left.pos0, pr.right.pos0 + 1)
-    nuc = "".join(rnd.choice("ACGT") for _ in range(2000)) + site + "".join(
-        rnd.choice("ACGT") for _ in range(2000))
-    ng = mem_genome({"chrN": nuc}, name="nuclear")
-    a = design_base_edit(mito, position=13513, to="A", max_designs=4, nuclear_genome=ng)
-    monkeypatch.setitem(sys.modules, "taleforge.design.offtarget", None)
-    b = design_base_edit(mito, position=13513, to="A", max_designs=4, nuclear_genome=ng)
-    assert any("engine.scan directly" in n for n in b.notes)
-    for x, y in zip(a.designs, b.designs, strict=True):
-        assert x.design_id == y.design_id
-        for f in ("halfsite_hits", "pair_hits", "nuclear_halfsite_hits", "nuclear_pair_hits"):
-            assert getattr(x.offtarget, f) == getattr(y.offtarget, f), f
-    assert a.designs[0].offtarget.nuclear_pair_hits >= 1

@@ -29,8 +29,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-
 from taleforge.design.consequence import (
     Consequence,
     ConsequenceCaller,
@@ -57,7 +55,6 @@ from taleforge.progress import ProgressCallback, report
 if TYPE_CHECKING:
     from taleforge.genome.annotation import Annotation, Transcript
     from taleforge.genome.index import Genome
-    from taleforge.genome.packed import PackedGenome
     from taleforge.model.rvd import GRvd
 
 RANKING = register_table(
@@ -577,45 +574,6 @@ def _bystanders(ctx: _Ctx, d: dict[str, Any], edit: EditRequest,
 
 
 # --------------------------------------------------------------------------- off-target
-
-
-def _scan_available() -> bool:
-    try:
-        import taleforge.engine.scan  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _halfsite_hits(packed: PackedGenome, queries: list[tuple[str, ...]], k: int,
-                   progress: ProgressCallback | None) -> list[list[tuple[int, int, int]]]:
-    """Per query: list of (global start, strand +1/-1, length)."""
-    from taleforge.engine.scan import scan_halfsites
-
-    ks = [min(k, max(0, len(q) // 2 - 1)) for q in queries]
-    ht = scan_halfsites(packed, queries, ks, progress=progress)
-    out: list[list[tuple[int, int, int]]] = [[] for _ in queries]
-    for qi, gp, st in zip(ht.query.tolist(), ht.gpos.tolist(), ht.strand.tolist(),
-                          strict=True):
-        out[qi].append((int(gp), int(st), len(queries[qi])))
-    return out
-
-
-def _count_pairs(hits: list[tuple[int, int, int]], smin: int, smax: int,
-                 on_target: tuple[int, int] | None) -> int:
-    """Tail-to-tail pairings: a TALE on + ending at ``b`` and one on - starting at ``c``
-    with ``c - b`` in [smin, smax]. ``on_target`` = (left end, right start) to exclude."""
-    plus_ends = sorted({gp + L for gp, st, L in hits if st == 1})
-    minus_starts = np.array(sorted({gp for gp, st, _ in hits if st == -1}), dtype=np.int64)
-    n = 0
-    for b in plus_ends:
-        i0 = int(np.searchsorted(minus_starts, b + smin, side="left"))
-        i1 = int(np.searchsorted(minus_starts, b + smax, side="right"))
-        for c in minus_starts[i0:i1].tolist():
-            if on_target is not None and (b, c) == on_target:
-                continue
-            n += 1
-    return n
 
 
 def _offtarget(
