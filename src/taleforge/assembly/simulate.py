@@ -147,15 +147,18 @@ def _clean(protein: str) -> str:
     return clean_sites(protein)
 
 
+@lru_cache(maxsize=512)
+def _fragment(seq: str, enzyme_name: str, drop: str) -> Any:
+    """The one fragment of circular ``seq`` cut by ``enzyme_name`` that lacks ``drop`` (cached:
+    kit modules, array vectors and last-repeat plasmids recur across plans)."""
+    dseq = require("pydna.dseq")
+    restriction = require("Bio.Restriction")
+    return _cut_keep(dseq.Dseq(seq, circular=True), getattr(restriction, enzyme_name), drop)
+
+
 def _cut_keep(dsr: Any, enzyme: Any, drop: str) -> Any:
     frags = dsr.cut(enzyme)
-    keep = [
-        f
-        for f in frags
-        if drop not in str(f.seq.watson).upper()
-        and drop not in str(f.seq.crick).upper()
-        and drop not in str(Seq(str(f.seq.watson)).reverse_complement()).upper()
-    ]
+    keep = [f for f in frags if drop not in str(f.watson).upper() and drop not in str(f.crick).upper()]
     if len(keep) != 1:
         raise NoResultError(
             f"simulated digest gave {len(frags)} fragments, {len(keep)} candidate inserts",
@@ -166,11 +169,9 @@ def _cut_keep(dsr: Any, enzyme: Any, drop: str) -> Any:
 
 def simulate_plan(plan: KitPlan, talen: TalenProtein, kit: Kit) -> SimulationResult:
     """Digest and ligate the plan's in-silico plasmids; read the ORF back."""
-    dsr_mod = require("pydna.dseqrecord")
+    dseq = require("pydna.dseq")
     restriction = require("Bio.Restriction")
-    Dseqrecord = dsr_mod.Dseqrecord
-    e1 = getattr(restriction, kit.step_enzymes[0])
-    e2 = getattr(restriction, kit.step_enzymes[1])
+    e1, e2 = kit.step_enzymes
     model = _Model(kit)
     notes: list[str] = []
     step1 = plan.array_groups()
@@ -179,29 +180,24 @@ def simulate_plan(plan: KitPlan, talen: TalenProtein, kit: Kit) -> SimulationRes
     try:
         for idx, r in enumerate(step1):
             last = idx == len(step1) - 1
-            vec = Dseqrecord(model.array_vector(len(r.rvds), last), circular=True)
-            product = _cut_keep(vec, e1, _filler("stub", 40))
+            product = _fragment(model.array_vector(len(r.rvds), last), e1, _filler("stub", 40))
             for pos, rvd in enumerate(r.rvds, start=1):
-                mod = Dseqrecord(model.module(rvd, pos), circular=True)
-                product = product + _cut_keep(mod, e1, _filler("module-vector"))
-            array_plasmid = product.looped()
-            arr = _cut_keep(array_plasmid, e2, _filler("pfus-vector"))
-            inserts.append((r.reaction, len(arr.seq)))
+                product = product + _fragment(model.module(rvd, pos), e1, _filler("module-vector"))
+            arr = _cut_keep(product.looped(), getattr(restriction, e2), _filler("pfus-vector"))
+            inserts.append((r.reaction, len(arr)))
             arrays.append(arr)
         bb_seq, cds_prefix = _backbone(model, talen)
-        final = _cut_keep(Dseqrecord(bb_seq, circular=True), e2, _filler("stub2", 40))
+        final = _cut_keep(dseq.Dseq(bb_seq, circular=True), getattr(restriction, e2), _filler("stub2", 40))
         for arr in arrays:
             final = final + arr
-        final = final + _cut_keep(
-            Dseqrecord(model.last_repeat(plan.rvds[-1]), circular=True), e2, _filler("lr-vector")
-        )
+        final = final + _fragment(model.last_repeat(plan.rvds[-1]), e2, _filler("lr-vector"))
         product = final.looped()
     except TypeError as exc:  # pydna: sticky ends not compatible
         raise NoResultError(
             f"simulated ligation failed for {plan.name} ({exc})",
             hint="the kit file's overhangs do not chain; check its in_silico section",
         ) from None
-    circ = str(product.seq.watson).upper()
+    circ = str(product.watson).upper()
     i = (circ + circ).find(cds_prefix.upper())
     if i < 0:
         raise NoResultError(
