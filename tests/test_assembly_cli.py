@@ -125,6 +125,6 @@ def test_bad_rank_and_bad_json(design_json: Path, tmp_path: Path, capsys: pytest
 
 def test_missing_extra_names_the_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setitem(sys.modules, "pydna.dseqrecord", None)
+    monkeypatch.setitem(sys.modules, "pydna.dseq", None)
     code, _, err = run(["assemble", "--left", LEFT, "--out", str(tmp_path / "x")], capsys)
     assert_clean_error(code, err, "pip install 'taleforge[assembly]'")
