@@ -72,6 +72,9 @@ SCORED_SCAN_PARAMS = register_table(
             Param("call_words", 1 << 19, "64-bit words", "progress/streaming granularity", "U",
                   "genome words per kernel call (32 Mbp): one progress step, one block of "
                   "hits handed to the caller"),
+            Param("dense_until_alive_fraction_inv", 4, "1/fraction", "kernel tuning", "U",
+                  "repeats are added to every word of a chunk (vectorised) until fewer than "
+                  "1/this of the words have a live lane; the rest continue word by word"),
             Param("buffer_hits_per_chunk", 4096, "hits", "kernel tuning", "U",
                   "initial per-chunk result buffer; overflowing chunks are rerun larger"),
         ),
@@ -297,6 +300,62 @@ if numba is not None:
             return False, 0.0, 0
         return True, t, mm
 
+    @njit(nogil=True, cache=True, inline="always")
+    def _dense_step(  # pragma: no cover - compiled
+        P: Any, C: Any, D: Any, nw: int, off: int, mrow: Any, k: int
+    ) -> None:
+        """Add repeat ``k``'s weights to the counters of *every* word of the chunk (one
+        loop per repeat, so LLVM vectorises it; words stay in L1)."""
+        d = -1 if off < 0 else 0
+        j = 63 if off < 0 else off
+        uj = np.uint64(j)
+        uk = np.uint64(63 - j)
+        one = np.uint64(1)
+        m0 = mrow[k, 0]
+        m1 = mrow[k, 1]
+        m2 = mrow[k, 2]
+        m3 = mrow[k, 3]
+        m4 = mrow[k, 4]
+        m5 = mrow[k, 5]
+        m6 = mrow[k, 6]
+        for t in range(1, nw + 1):
+            a = t + d
+            x0 = (P[m0, a] >> uj) | ((P[m0, a + 1] << one) << uk)
+            x1 = (P[m1, a] >> uj) | ((P[m1, a + 1] << one) << uk)
+            x2 = (P[m2, a] >> uj) | ((P[m2, a + 1] << one) << uk)
+            x3 = (P[m3, a] >> uj) | ((P[m3, a + 1] << one) << uk)
+            x4 = (P[m4, a] >> uj) | ((P[m4, a + 1] << one) << uk)
+            x5 = (P[m5, a] >> uj) | ((P[m5, a + 1] << one) << uk)
+            x6 = (P[m6, a] >> uj) | ((P[m6, a + 1] << one) << uk)
+            c = C[0, t]
+            cy = c & x0
+            C[0, t] = c ^ x0
+            c = C[1, t]
+            u = c ^ x1
+            cy2 = (c & x1) | (cy & u)
+            C[1, t] = u ^ cy
+            c = C[2, t]
+            u = c ^ x2
+            cy = (c & x2) | (cy2 & u)
+            C[2, t] = u ^ cy2
+            c = C[3, t]
+            u = c ^ x3
+            cy2 = (c & x3) | (cy & u)
+            C[3, t] = u ^ cy
+            c = C[4, t]
+            u = c ^ x4
+            cy = (c & x4) | (cy2 & u)
+            C[4, t] = u ^ cy2
+            c = C[5, t]
+            u = c ^ x5
+            cy2 = (c & x5) | (cy & u)
+            C[5, t] = u ^ cy
+            c = C[6, t]
+            u = c ^ x6
+            cy = (c & x6) | (cy2 & u)
+            C[6, t] = u ^ cy2
+            D[t] |= cy
+
     @njit(parallel=True, nogil=True, cache=True)
     def _scored_chunks(  # pragma: no cover - compiled
         lo: Any, hi: Any, nm: Any, chunk_w0: Any, chunk_nw: Any, rstart: int, rend: int,
@@ -304,6 +363,7 @@ if numba is not None:
         oq_p0o: Any, pos_off: Any, pos_m: Any,
         q_L: Any, q_raw: Any, q_pb: Any, q_p0: Any, q_final: Any, q_masks: Any, used: Any,
         cap: int, out_q: Any, out_p: Any, out_s: Any, out_m: Any, out_c: Any, counts: Any,
+        dense_div: int,
     ) -> None:
         ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
         ZERO = np.uint64(0)
@@ -345,6 +405,8 @@ if numba is not None:
                     if m & 16:
                         v |= nn
                     P[m, t] = v
+            C = np.empty((7, nw + 2), dtype=np.uint64)
+            D = np.empty(nw + 2, dtype=np.uint64)
             cnt = 0
             base = ci * cap
             for o in range(noq):
@@ -355,6 +417,7 @@ if numba is not None:
                 poff = oq_poff[o]
                 npos = oq_npos[o]
                 init = oq_init[o]
+                # dense phase: repeat by repeat over all words while most words live
                 for t in range(1, nw + 1):
                     gw = (w0 - 1 + t) * 64
                     dead = ZERO
@@ -368,16 +431,37 @@ if numba is not None:
                             dead |= ONES << np.uint64(d)
                     if p0 != 0:
                         dead |= ~_sh(P, p0, t, p0o)
+                    D[t] = dead
+                    C[0, t] = ONES if init & 1 else ZERO
+                    C[1, t] = ONES if init & 2 else ZERO
+                    C[2, t] = ONES if init & 4 else ZERO
+                    C[3, t] = ONES if init & 8 else ZERO
+                    C[4, t] = ONES if init & 16 else ZERO
+                    C[5, t] = ONES if init & 32 else ZERO
+                    C[6, t] = ONES if init & 64 else ZERO
+                k0 = poff
+                while k0 < poff + npos:
+                    _dense_step(P, C, D, nw, pos_off[k0], pos_m, k0)
+                    k0 += 1
+                    n_alive = 0
+                    for t in range(1, nw + 1):
+                        n_alive += D[t] != ONES
+                    if n_alive * dense_div < nw:
+                        break
+                # sparse phase: the surviving words one by one, then the exact re-score
+                for t in range(1, nw + 1):
+                    dead = D[t]
                     if dead == ONES:
                         continue
-                    c0 = ONES if init & 1 else ZERO
-                    c1 = ONES if init & 2 else ZERO
-                    c2 = ONES if init & 4 else ZERO
-                    c3 = ONES if init & 8 else ZERO
-                    c4 = ONES if init & 16 else ZERO
-                    c5 = ONES if init & 32 else ZERO
-                    c6 = ONES if init & 64 else ZERO
-                    for k in range(poff, poff + npos):
+                    gw = (w0 - 1 + t) * 64
+                    c0 = C[0, t]
+                    c1 = C[1, t]
+                    c2 = C[2, t]
+                    c3 = C[3, t]
+                    c4 = C[4, t]
+                    c5 = C[5, t]
+                    c6 = C[6, t]
+                    for k in range(k0, poff + npos):
                         off = pos_off[k]
                         m = pos_m[k, 0]
                         x = _sh(P, m, t, off) if m else ZERO
@@ -457,6 +541,7 @@ def _run(
         oq["q"], oq["s"], oq["poff"], oq["npos"], oq["init"], oq["p0m"], oq["p0o"],
         plan.pos_off, plan.pos_m, plan.q_len, plan.q_raw, plan.q_pb, plan.q_p0, plan.q_final,
         plan.q_masks, plan.used, cap, out_q, out_p, out_s, out_m, out_c, counts,
+        int(SCORED_SCAN_PARAMS["dense_until_alive_fraction_inv"]),
     )  # fmt: skip
     over = counts > cap
     keep = np.where(over, 0, counts)
