@@ -341,13 +341,16 @@ def test_signal_during_scan_writes_nothing(big_genome: Path, tmp_path: Path, sig
                        "--right", "HD NG NI NN HD NG NI NN HD NG NI NN HD NG NI NN",
                        "--genome", str(big_genome), "--max-mismatches", "4", "-o", str(out)],
                       env, tmp_path)
-    time.sleep(2.5)  # imports, index opened; scanning (or compiling the scan kernels)
+    time.sleep(1.5)  # imports, index opened; scanning (or compiling the scan kernels)
     if proc.poll() is not None:
         pytest.skip("the scan finished before the signal (machine too fast for this genome)")
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
     text = err.decode()
     assert proc.returncode == 128 + sig, text
+    if "already written" in text:  # the signal came after the output was committed
+        assert out.exists() and str(out) in text
+        pytest.skip("the scan finished before the signal (machine too fast for this genome)")
     assert text.strip().splitlines()[-1] == "taleforge: interrupted; nothing was written"
     assert "Traceback" not in text
     assert not out.exists()

@@ -33,8 +33,8 @@ import io
 import json
 import os
 import re
+import secrets
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -311,10 +311,14 @@ def build_index(
     st = src.stat()
     dest.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(dest)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
-    os.chmod(tmp, 0o755)  # mkdtemp makes it private; an index is as readable as its source
+    # the temp folder's name is fixed before the clean-up handler is entered, so an
+    # interrupt (cli.main turns SIGINT/SIGTERM into KeyboardInterrupt) landing anywhere,
+    # even right after the folder is made, still removes it
+    tmp = dest.parent / f".{dest.name}.tmp-{os.getpid()}-{secrets.token_hex(6)}"
     t0 = time.perf_counter()
     try:
+        os.mkdir(tmp)
+        os.chmod(tmp, 0o755)  # mkdtemp makes it private; an index is as readable as its source
         reader = _reader(src, progress, block_bytes)
         writer = _PlaneWriter(tmp)
         try:
