@@ -27,7 +27,7 @@ _LAZY = {
     "design_correction": "taleforge.design.donor",
     "design_knockin": "taleforge.design.donor",
     "find_offtargets": "taleforge.design.offtarget",
-    "specificity_for_pairs": "taleforge.design.offtarget",
+    "specificity_for_pairs": "taleforge.design.specificity",
 }
 
 

@@ -583,9 +583,9 @@ def _offtarget(
     """Fill d['ot'] (OffTargetSummary) for every design dict: each half-site alone and every
     tail-to-tail pairing (L/R, R/L, L/L, R/R) with a spacer in the editor's range, without a
     position-0 filter (binding alone can drive deamination), via the shared specificity
-    service :func:`taleforge.design.offtarget.specificity_for_pairs` (score-defined search
+    service :func:`taleforge.design.specificity.specificity_for_pairs` (score-defined search
     unless ``k`` asks for mismatch mode)."""
-    from taleforge.design.offtarget import specificity_for_pairs
+    from taleforge.design.specificity import specificity_for_pairs
 
     if not designs:
         return

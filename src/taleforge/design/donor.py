@@ -14,7 +14,6 @@ ALT allele back to the reference REF base.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -134,23 +133,19 @@ def _specificity(
     scaffold: Scaffold,
     model: BindingModel,
     progress: ProgressCallback | None,
+    backend: str = "auto",
 ) -> list[float | None]:
-    """Specificity score (higher is better, 0 = no off-target within the engine's mismatch
-    limit) from :func:`taleforge.design.offtarget.specificity_for_pairs`, when the engine is
-    installed and a genome is given; None otherwise."""
-    if genome is None or not pairs or importlib.util.find_spec("taleforge.design.offtarget") is None:
+    """Specificity score (higher is better, 0 = no off-target pair or half-site passing the
+    model) from the specificity service
+    (:func:`taleforge.design.specificity.specificity_for_pairs`) when a genome is given;
+    None without a genome."""
+    if genome is None or not pairs:
         return [None] * len(pairs)
-    from taleforge.design import offtarget
+    from taleforge.design.specificity import specificity_for_pairs
 
-    fn = getattr(offtarget, "specificity_for_pairs", None)
-    if fn is None:
-        return [None] * len(pairs)
-    res = fn(genome, pairs, scaffold=scaffold, model=model, progress=progress)
-    out: list[float | None] = []
-    for r in res:
-        v = getattr(r, "score", None)
-        out.append(round(float(v), 6) + 0.0 if isinstance(v, int | float) else None)
-    return out
+    res = specificity_for_pairs(genome, pairs, scaffold=scaffold, model=model, progress=progress,
+                                backend=backend)
+    return [round(float(r.score), 6) + 0.0 for r in res]
 
 
 def _fetcher(seq: str, offset: int, contig: str) -> Any:

@@ -490,7 +490,7 @@ def design_knockout(
     spec_evals: list[list[RuleEval]] = [[] for _ in head]
     spec_top: list[list[dict[str, Any]]] = [[] for _ in head]
     if n_spec:
-        from taleforge.design.offtarget import specificity_for_pairs
+        from taleforge.design.specificity import specificity_for_pairs
 
         og = g
         if offtarget_genome is not None:
