@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from taleforge.engine import scan as scan_mod
 from taleforge.engine.scan import (
     HitTable,
     expected_hits,
@@ -31,39 +28,11 @@ def _genome(seqs: dict[str, str]) -> PackedGenome:
     return PackedGenome.from_sequences(seqs)
 
 
-@contextmanager
-def _path(mode: str) -> Iterator[None]:
-    """Force the numba backend onto one path: 'bitpar' (no seed table) or 'seed' (seed
-    table for every eligible (query, strand), however many candidates it gives)."""
-    saved = (
-        scan_mod.PIGEON,
-        scan_mod.PIGEON_MIN_PAIRS,
-        scan_mod.PIGEON_MAX_CAND_PER_BP,
-        scan_mod.PIGEON_PASS_COST,
-    )
-    if mode == "bitpar":
-        scan_mod.PIGEON = False
-    elif mode == "seed":
-        scan_mod.PIGEON_MIN_PAIRS = 1
-        scan_mod.PIGEON_MAX_CAND_PER_BP = 1e9
-        scan_mod.PIGEON_PASS_COST = -1e12
-    try:
-        yield
-    finally:
-        (
-            scan_mod.PIGEON,
-            scan_mod.PIGEON_MIN_PAIRS,
-            scan_mod.PIGEON_MAX_CAND_PER_BP,
-            scan_mod.PIGEON_PASS_COST,
-        ) = saved
-
-
 def _both(packed: PackedGenome, queries, ks, **kw) -> tuple[HitTable, HitTable]:  # type: ignore[no-untyped-def]
     b = scan_halfsites(packed, queries, ks, backend="reference", **kw)
     a = scan_halfsites(packed, queries, ks, backend="numba", **kw)
-    for mode in ("bitpar", "seed"):
-        with _path(mode):
-            c = scan_halfsites(packed, queries, ks, backend="numba", **kw)
+    for mode in ("bitparallel", "seedtable"):  # each numba path alone
+        c = scan_halfsites(packed, queries, ks, backend=mode, **kw)
         assert c.equals(b), mode
     return a, b
 
@@ -163,34 +132,33 @@ def test_reverse_complement_mirrors_hits(seqs, q, k, pos0) -> None:  # type: ign
     assert m.equals(b)
 
 
-@pytest.mark.parametrize("mode", ["auto", "bitpar", "seed"])
+@pytest.mark.parametrize("mode", ["auto", "bitparallel", "seedtable"])
 def test_regions_partition_the_scan(mode: str) -> None:
     rng = np.random.default_rng(7)
     seqs = {f"c{i}": "".join(rng.choice(list("ACGT"), size=n)) for i, n in enumerate([900, 40, 700])}
     packed = _genome(seqs)
     q = [rvds_for_sequence("ACGTACGTAC"), ("NI", "NN", "HD", "NG") * 3]
-    with _path(mode):
-        full = scan_halfsites(packed, q, [3, 4], backend="numba" if mode != "auto" else "auto")
-        cuts = [0, 64, 100, 1000, 1025, packed.total_bits]
-        parts = [
-            scan_halfsites(packed, q, [3, 4], region=(a, b), backend=be)
-            for (a, b), be in zip(
-                itertools.pairwise(cuts), ["numba", "reference"] * 2 + ["numba"], strict=True
-            )
-        ]
+    fast = "numba" if mode == "auto" else mode
+    full = scan_halfsites(packed, q, [3, 4], backend=mode)  # type: ignore[arg-type]
+    cuts = [0, 64, 100, 1000, 1025, packed.total_bits]
+    parts = [
+        scan_halfsites(packed, q, [3, 4], region=(a, b), backend=be)  # type: ignore[arg-type]
+        for (a, b), be in zip(
+            itertools.pairwise(cuts), [fast, "reference"] * 2 + [fast], strict=True
+        )
+    ]
     assert HitTable.concat(parts).equals(full)
     assert full.equals(scan_halfsites(packed, q, [3, 4], backend="reference"))
     assert len(full) > 0
 
 
-@pytest.mark.parametrize("mode", ["bitpar", "seed"])
+@pytest.mark.parametrize("mode", ["bitparallel", "seedtable"])
 def test_workers_and_determinism(mode: str) -> None:
     rng = np.random.default_rng(3)
     packed = _genome({"c": "".join(rng.choice(list("ACGT"), size=200_000))})
     q = [rvds_for_sequence("".join(rng.choice(list("ACGT"), size=12))) for _ in range(3)]
-    with _path(mode):
-        a = scan_halfsites(packed, q, 3, workers=1, backend="numba")
-        b = scan_halfsites(packed, q, 3, workers=2, backend="numba")
+    a = scan_halfsites(packed, q, 3, workers=1, backend=mode)  # type: ignore[arg-type]
+    b = scan_halfsites(packed, q, 3, workers=2, backend=mode)  # type: ignore[arg-type]
     assert a.equals(b)
     assert len(a) > 0
     assert np.all(np.diff(a.query) >= 0)

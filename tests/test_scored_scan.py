@@ -151,3 +151,17 @@ def test_score_query_validates() -> None:
     assert sq.final_bound == pytest.approx(3.0 * m.best_score(("HD",) * 10))
     with pytest.raises(ValueError):
         type(sq)(np.zeros((3, 3)), np.zeros(3), np.zeros(5), 1.0, np.zeros(3, np.uint8))
+
+
+def test_backend_choice_is_explicit() -> None:
+    from taleforge.errors import BackendError, InputError
+
+    pk = PackedGenome.from_sequences({"g": "ACGT" * 200})
+    sq = get_model("tale-nt").score_query(("HD", "NI", "NG", "NN") * 3)
+    for bad in ("seedtable", "dask"):
+        with pytest.raises(BackendError, match="mismatch mode only"):
+            scan_scored(pk, [sq], backend=bad)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="unknown scan backend"):
+        scan_scored(pk, [sq], backend="gpu")  # type: ignore[arg-type]
+    a = scan_scored(pk, [sq], backend="bitparallel")
+    assert a.hits.equals(scan_scored(pk, [sq], backend="reference").hits)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -633,26 +633,13 @@ def _scan(
         return scan_halfsites(
             packed, queries, k, pos0_bases=pos0, workers=n_workers, progress=progress
         )
-    import importlib
-    import inspect
+    from taleforge.engine.distributed import scan_distributed  # dask is imported lazily there
 
-    try:
-        distributed = importlib.import_module("taleforge.engine.distributed")
-    except ImportError as exc:
-        raise BackendError(
-            f"cannot use scheduler {scheduler}: distributed scanning is not available ({exc})",
-            hint="install dask[distributed] or omit --scheduler",
-        ) from None
-    fn: Callable[..., HitTable] = distributed.scan_distributed
     idx = getattr(genome_source, "index_path", None)
     target: Any = str(idx) if idx is not None else packed
-    kwargs: dict[str, Any] = {"scheduler": scheduler, "n_workers": n_workers}
-    accepted = inspect.signature(fn).parameters
-    for name, val in (("pos0_bases", pos0), ("progress", progress)):
-        if name in accepted:
-            kwargs[name] = val
     try:
-        return fn(target, queries, k, **kwargs)
+        return scan_distributed(target, queries, k, scheduler=scheduler, n_workers=n_workers,
+                                pos0_bases=pos0, progress=progress)
     except (OSError, TimeoutError) as exc:
         raise BackendError(
             f"scheduler {scheduler} is unreachable ({exc})",

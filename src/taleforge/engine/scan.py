@@ -104,7 +104,12 @@ SCAN_PARAMS = register_table(
 )
 
 BASE_BIT = {"A": 1, "C": 2, "G": 4, "T": 8}
-Backend = Literal["auto", "numba", "reference"]
+#: mismatch-mode backends: "auto" (cost model picks bit-parallel and/or the seed table; the
+#: numpy reference for tiny scans), "bitparallel", "seedtable" (every eligible query in the
+#: seed table), "reference" (numpy), "numba" (= "auto" on the numba kernels); "dask" is
+#: :func:`taleforge.engine.distributed.scan_distributed`
+Backend = Literal["auto", "numba", "bitparallel", "seedtable", "reference"]
+MISMATCH_BACKENDS = ("auto", "numba", "bitparallel", "seedtable", "reference")
 StrandSel = Literal["both", "+", "-"]
 
 
@@ -828,10 +833,12 @@ def _scan_numba(
     expected: float,
     progress: ProgressCallback | None,
     serial: bool,
+    table: Literal["auto", "off", "force"] = "auto",
 ) -> HitTable:
     pairs = [(q, s) for q in range(len(masks)) for s in strands]
     parts: list[RawHits] = []
-    plan = _pigeon_plan(masks, ks, pos0_mask, pairs) if PIGEON else None
+    plan = (None if table == "off"
+            else _pigeon_plan(masks, ks, pos0_mask, pairs, force=table == "force"))
     r0, r1 = region
     if plan is not None:
         parts.append(_pigeon_run(packed, plan, region, progress, serial))
@@ -971,7 +978,6 @@ def _run_chunks(
 # A window is reported only from the first piece whose seed has <= e mismatches, so each
 # hit appears once. Nothing can be missed: the filter is exact, not heuristic.
 
-PIGEON = True
 PIGEON_MIN_SEED = 5  # shortest seed (bp) worth a table
 PIGEON_MAX_SEED = 10  # 4**10 buckets
 PIGEON_MAX_VARIANTS = 4096  # h-mers per seed
@@ -1078,16 +1084,20 @@ def _pigeon_plan(
     ks: Sequence[int],
     pos0_mask: int,
     pairs: Sequence[tuple[int, int]],
+    force: bool = False,
 ) -> _PigeonPlan | None:
-    """Seed table for the (query, strand) pairs that profit from it, or None."""
-    if len(pairs) < PIGEON_MIN_PAIRS:
+    """Seed table for the (query, strand) pairs that profit from it, or None. ``force``
+    (backend ``"seedtable"``): every eligible pair, whatever its expected candidates."""
+    min_pairs = 1 if force else PIGEON_MIN_PAIRS
+    max_cand = math.inf if force else PIGEON_MAX_CAND_PER_BP
+    if len(pairs) < min_pairs:
         return None
     eligible = []
     for q, s in pairs:
         gm = _genome_order_masks(masks[q], s)
         if all(_subcube(int(x)) is not None for x in gm):
             eligible.append((q, s, gm))
-    if len(eligible) < PIGEON_MIN_PAIRS:
+    if len(eligible) < min_pairs:
         return None
     # pick the seed length with the fewest expected candidates (+ a fixed per-bp cost)
     best_h, best_cost, best_sel = 0, float("inf"), []
@@ -1098,13 +1108,15 @@ def _pigeon_plan(
             pl = _best_piece_plan(gm, ks[q], h)
             # a pair joins the table when its candidates cost less than scanning it
             # bit-parallel (~1 ns/bp vs ~25 ns per verified candidate)
-            if pl is not None and pl[2] < PIGEON_MAX_CAND_PER_BP:
+            if pl is not None and pl[2] < max_cand:
                 sel.append((q, s, gm, pl))
                 cand += pl[2]
-        if len(sel) < PIGEON_MIN_PAIRS:
+        if len(sel) < min_pairs:
             continue
         # the table pays off only when it is cheaper than the bit-parallel scans it replaces
         cost = PIGEON_PASS_COST + PIGEON_CAND_COST * cand - 1.0 * len(sel)
+        if force:
+            cost = -float(len(sel)) * 1e12 + cand  # most pairs in the table, then fewest candidates
         if cost < 0 and cost < best_cost:
             best_h, best_cost, best_sel = h, cost, sel
     if not best_sel:
@@ -1384,13 +1396,16 @@ def scan_halfsites(
                 f"scan region [{r0}, {r1}) is outside the packed genome [0, {packed.total_bits})",
                 hint="give a non-empty global range within the genome",
             )
-    if backend not in ("auto", "numba", "reference"):
+    if backend not in MISMATCH_BACKENDS:
         raise InputError(
-            f"unknown scan backend {backend!r}", hint="use 'auto', 'numba' or 'reference'"
+            f"unknown scan backend {backend!r}", hint="use one of " + ", ".join(MISMATCH_BACKENDS)
         )
     small = (r1 - r0) * len(masks) <= float(SCAN_PARAMS["auto_reference_max_work"])
-    use_numba = backend == "numba" or (backend == "auto" and numba is not None and not small)
-    if backend == "numba" and numba is None:
+    use_numba = backend in ("numba", "bitparallel", "seedtable") or (
+        backend == "auto" and numba is not None and not small)
+    table: Literal["auto", "off", "force"] = (
+        "off" if backend == "bitparallel" else "force" if backend == "seedtable" else "auto")
+    if use_numba and numba is None:
         raise BackendError(
             f"the numba scan backend is not available ({_NUMBA_ERROR})",
             hint="pip install numba, or use backend='reference'",
@@ -1406,7 +1421,7 @@ def scan_halfsites(
         return HitTable.from_arrays(*raw)
     if workers == 1:
         return _scan_numba(
-            packed, masks, ks, p0, strand_list, (r0, r1), expected, progress, True
+            packed, masks, ks, p0, strand_list, (r0, r1), expected, progress, True, table
         )
     if numba is None:  # pragma: no cover - guarded above
         raise BackendError("numba is not available", hint="use backend='reference'")
@@ -1416,7 +1431,7 @@ def scan_halfsites(
         numba.set_num_threads(max(1, min(int(workers), limit)))
     try:
         return _scan_numba(
-            packed, masks, ks, p0, strand_list, (r0, r1), expected, progress, False
+            packed, masks, ks, p0, strand_list, (r0, r1), expected, progress, False, table
         )
     finally:
         numba.set_num_threads(old)

@@ -81,7 +81,11 @@ SCORED_SCAN_PARAMS = register_table(
     )
 )
 
-Backend = Literal["auto", "numba", "reference"]
+#: score-mode backends: "auto" (numba; the numpy reference for tiny scans), "bitparallel"
+#: (= "numba"), "reference" (numpy). A seed table needs a mismatch budget and Dask is used for
+#: mismatch-mode scans only: both are refused with a precise error.
+Backend = Literal["auto", "numba", "bitparallel", "reference"]
+SCORE_BACKENDS = ("auto", "numba", "bitparallel", "reference")
 COUNTER_BITS = 7
 NPLANES = 32  # 5-bit masks over A, C, G, T, N
 NBIT = 16  # mask bit of N
@@ -582,10 +586,18 @@ def _check(
         if sq.length > 62:
             raise InputError(f"query {i + 1} has {sq.length} repeats",
                              hint="arrays of at most 62 repeats can be scanned")
-    if backend not in ("auto", "numba", "reference"):
+    if backend in ("seedtable", "dask"):
+        raise BackendError(
+            f"backend {backend!r} supports mismatch mode only: "
+            + ("a lossless seed table needs a mismatch budget, and a score-defined search "
+               "has none" if backend == "seedtable" else
+               "the score-defined search runs on this machine's cores"),
+            hint="use backend 'auto', 'bitparallel' or 'reference', or give --max-mismatches N",
+        )
+    if backend not in SCORE_BACKENDS:
         raise InputError(f"unknown scan backend {backend!r}",
-                         hint="use 'auto', 'numba' or 'reference'")
-    if backend == "numba" and numba is None:
+                         hint="use one of " + ", ".join(SCORE_BACKENDS))
+    if backend in ("numba", "bitparallel") and numba is None:
         raise BackendError(f"the numba scan backend is not available ({_NUMBA_ERROR})",
                            hint="pip install numba, or use backend='reference'")
     if workers is not None and workers < 1:
@@ -618,7 +630,8 @@ def iter_scored(
     r0, r1 = _check(packed, queries, region, backend, workers)
     strand_list = _strands(strands)
     small = (r1 - r0) * len(queries) <= float(SCAN_PARAMS["auto_reference_max_work"])
-    use_numba = backend == "numba" or (backend == "auto" and numba is not None and not small)
+    use_numba = backend in ("numba", "bitparallel") or (
+        backend == "auto" and numba is not None and not small)
     if not use_numba:
         report(progress, "scan half-sites", 0, r1 - r0)
         raw = reference_scored_scan(packed, queries, strands=strand_list, region=(r0, r1))
