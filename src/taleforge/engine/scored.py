@@ -304,61 +304,58 @@ if numba is not None:
             return False, 0.0, 0
         return True, t, mm
 
+    # dense phase: one repeat over every word of a chunk, written as short single-purpose
+    # loops over 1-D rows (few arrays per loop, so LLVM vectorises each one: ~3x faster
+    # than one fused loop, which touches too many arrays for its alias checks)
+
     @njit(nogil=True, cache=True, inline="always")
+    def _shift_row(src: Any, dst: Any, base: int, nw: int, uj: Any, uk: Any) -> None:  # pragma: no cover
+        one = np.uint64(1)
+        for i in range(nw):
+            dst[i] = (src[base + i] >> uj) | ((src[base + i + 1] << one) << uk)
+
+    @njit(nogil=True, cache=True, inline="always")
+    def _add_bit0(c: Any, x: Any, cy: Any, nw: int) -> None:  # pragma: no cover - compiled
+        for i in range(nw):
+            v = c[i]
+            cy[i] = v & x[i]
+            c[i] = v ^ x[i]
+
+    @njit(nogil=True, cache=True, inline="always")
+    def _add_bit(c: Any, x: Any, cy: Any, nw: int) -> None:  # pragma: no cover - compiled
+        for i in range(nw):
+            v = c[i]
+            xi = x[i]
+            ci = cy[i]
+            u = v ^ xi
+            cy[i] = (v & xi) | (ci & u)
+            c[i] = u ^ ci
+
+    @njit(nogil=True, cache=True, inline="always")
+    def _or_into(d: Any, cy: Any, nw: int) -> None:  # pragma: no cover - compiled
+        for i in range(nw):
+            d[i] |= cy[i]
+
+    @njit(nogil=True, cache=True)
     def _dense_step(  # pragma: no cover - compiled
-        P: Any, C: Any, D: Any, nw: int, off: int, mrow: Any, k: int
+        P: Any, C: Any, D: Any, X: Any, CY: Any, nw: int, off: int, mrow: Any, k: int
     ) -> None:
-        """Add repeat ``k``'s weights to the counters of *every* word of the chunk (one
-        loop per repeat, so LLVM vectorises it; words stay in L1)."""
-        d = -1 if off < 0 else 0
-        j = 63 if off < 0 else off
+        """Add repeat ``k``'s weights to the counters of every word of the chunk. ``C[b, i]``
+        / ``D[i]`` belong to chunk word ``t = i + 1`` (``P`` keeps one guard word each side)."""
+        if off < 0:  # position 0 on the + strand: the base before the window
+            j = 63
+            base = 0
+        else:
+            j = off
+            base = 1
         uj = np.uint64(j)
         uk = np.uint64(63 - j)
-        one = np.uint64(1)
-        m0 = mrow[k, 0]
-        m1 = mrow[k, 1]
-        m2 = mrow[k, 2]
-        m3 = mrow[k, 3]
-        m4 = mrow[k, 4]
-        m5 = mrow[k, 5]
-        m6 = mrow[k, 6]
-        for t in range(1, nw + 1):
-            a = t + d
-            x0 = (P[m0, a] >> uj) | ((P[m0, a + 1] << one) << uk)
-            x1 = (P[m1, a] >> uj) | ((P[m1, a + 1] << one) << uk)
-            x2 = (P[m2, a] >> uj) | ((P[m2, a + 1] << one) << uk)
-            x3 = (P[m3, a] >> uj) | ((P[m3, a + 1] << one) << uk)
-            x4 = (P[m4, a] >> uj) | ((P[m4, a + 1] << one) << uk)
-            x5 = (P[m5, a] >> uj) | ((P[m5, a + 1] << one) << uk)
-            x6 = (P[m6, a] >> uj) | ((P[m6, a + 1] << one) << uk)
-            c = C[0, t]
-            cy = c & x0
-            C[0, t] = c ^ x0
-            c = C[1, t]
-            u = c ^ x1
-            cy2 = (c & x1) | (cy & u)
-            C[1, t] = u ^ cy
-            c = C[2, t]
-            u = c ^ x2
-            cy = (c & x2) | (cy2 & u)
-            C[2, t] = u ^ cy2
-            c = C[3, t]
-            u = c ^ x3
-            cy2 = (c & x3) | (cy & u)
-            C[3, t] = u ^ cy
-            c = C[4, t]
-            u = c ^ x4
-            cy = (c & x4) | (cy2 & u)
-            C[4, t] = u ^ cy2
-            c = C[5, t]
-            u = c ^ x5
-            cy2 = (c & x5) | (cy & u)
-            C[5, t] = u ^ cy
-            c = C[6, t]
-            u = c ^ x6
-            cy = (c & x6) | (cy2 & u)
-            C[6, t] = u ^ cy2
-            D[t] |= cy
+        for b in range(7):
+            _shift_row(P[mrow[k, b]], X[b], base, nw, uj, uk)
+        _add_bit0(C[0], X[0], CY, nw)
+        for b in range(1, 7):
+            _add_bit(C[b], X[b], CY, nw)
+        _or_into(D, CY, nw)
 
     @njit(parallel=True, nogil=True, cache=True)
     def _scored_chunks(  # pragma: no cover - compiled
@@ -409,8 +406,10 @@ if numba is not None:
                     if m & 16:
                         v |= nn
                     P[m, t] = v
-            C = np.empty((7, nw + 2), dtype=np.uint64)
-            D = np.empty(nw + 2, dtype=np.uint64)
+            C = np.empty((7, nw), dtype=np.uint64)
+            D = np.empty(nw, dtype=np.uint64)
+            X = np.empty((7, nw), dtype=np.uint64)
+            CY = np.empty(nw, dtype=np.uint64)
             cnt = 0
             base = ci * cap
             for o in range(noq):
@@ -435,36 +434,36 @@ if numba is not None:
                             dead |= ONES << np.uint64(d)
                     if p0 != 0:
                         dead |= ~_sh(P, p0, t, p0o)
-                    D[t] = dead
-                    C[0, t] = ONES if init & 1 else ZERO
-                    C[1, t] = ONES if init & 2 else ZERO
-                    C[2, t] = ONES if init & 4 else ZERO
-                    C[3, t] = ONES if init & 8 else ZERO
-                    C[4, t] = ONES if init & 16 else ZERO
-                    C[5, t] = ONES if init & 32 else ZERO
-                    C[6, t] = ONES if init & 64 else ZERO
+                    D[t - 1] = dead
+                    C[0, t - 1] = ONES if init & 1 else ZERO
+                    C[1, t - 1] = ONES if init & 2 else ZERO
+                    C[2, t - 1] = ONES if init & 4 else ZERO
+                    C[3, t - 1] = ONES if init & 8 else ZERO
+                    C[4, t - 1] = ONES if init & 16 else ZERO
+                    C[5, t - 1] = ONES if init & 32 else ZERO
+                    C[6, t - 1] = ONES if init & 64 else ZERO
                 k0 = poff
                 while k0 < poff + npos:
-                    _dense_step(P, C, D, nw, pos_off[k0], pos_m, k0)
+                    _dense_step(P, C, D, X, CY, nw, pos_off[k0], pos_m, k0)
                     k0 += 1
                     n_alive = 0
-                    for t in range(1, nw + 1):
-                        n_alive += D[t] != ONES
+                    for i in range(nw):
+                        n_alive += D[i] != ONES
                     if n_alive * dense_div < nw:
                         break
                 # sparse phase: the surviving words one by one, then the exact re-score
                 for t in range(1, nw + 1):
-                    dead = D[t]
+                    dead = D[t - 1]
                     if dead == ONES:
                         continue
                     gw = (w0 - 1 + t) * 64
-                    c0 = C[0, t]
-                    c1 = C[1, t]
-                    c2 = C[2, t]
-                    c3 = C[3, t]
-                    c4 = C[4, t]
-                    c5 = C[5, t]
-                    c6 = C[6, t]
+                    c0 = C[0, t - 1]
+                    c1 = C[1, t - 1]
+                    c2 = C[2, t - 1]
+                    c3 = C[3, t - 1]
+                    c4 = C[4, t - 1]
+                    c5 = C[5, t - 1]
+                    c6 = C[6, t - 1]
                     for k in range(k0, poff + npos):
                         off = pos_off[k]
                         m = pos_m[k, 0]
