@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from taleforge.errors import ParameterError
-from taleforge.model.costs import ScoreQuery, exact_costs
+from taleforge.model.costs import ScoreQuery
 from taleforge.model.params import Param, ParamTable, register_table
 from taleforge.model.rvd import RVD_MATCHES
 from taleforge.scoring.base import (
@@ -137,7 +137,11 @@ class TaleNtModel:
         return TaleNtModel(self.params.override({"pos0_bases": bases.upper()}))
 
     def matrix(self, rvds: tuple[str, ...]) -> NDArray[np.float64]:
-        """(L, 5) matrix of s(rᵢ, n), columns A C G T N."""
+        """(L, 5) matrix of s(rᵢ, n), columns A C G T N (cached per array)."""
+        key = "matrix:" + " ".join(rvds)
+        whole = self._cache.get(key)
+        if whole is not None:
+            return whole
         rows = []
         for r in rvds:
             m = self._cache.get(r)
@@ -145,7 +149,9 @@ class TaleNtModel:
                 m = talent_score_matrix(r, self.params)
                 self._cache[r] = m
             rows.append(m)
-        return np.vstack(rows) if rows else np.zeros((0, 5))
+        whole = np.vstack(rows) if rows else np.zeros((0, 5))
+        self._cache[key] = whole
+        return whole
 
     def best_score(self, rvds: tuple[str, ...]) -> float:
         """B summed repeat by repeat (TALE-NT's order; numpy's pairwise sum may differ in
@@ -201,17 +207,30 @@ class TaleNtModel:
             s = np.where(ok, s, np.inf)
         return s.astype(np.float64)
 
+    def _bounds(self, rvds: tuple[str, ...]) -> tuple[NDArray[np.float64], float]:
+        """(running-sum bounds, B) of an array, cached (score_site runs per reported site)."""
+        key = "bounds:" + " ".join(rvds)
+        la = self._cache.get(key)
+        if la is None:
+            sq = self.score_query(rvds, None)
+            la = np.append(sq.prefix_bound, self.best_score(rvds))
+            self._cache[key] = la
+        return la[:-1], float(la[-1])
+
     def score_site(self, rvds: tuple[str, ...], bound: str, pos0: str | None = None) -> SiteScore:
         rvds = tuple(rvds)
         seq = check_site_input(rvds, bound)
         m = self.matrix(rvds)
+        look, best = self._bounds(rvds)
         thirds = thirds_array(len(rvds))
         terms = []
         total = 0.0
+        within = True  # the exact hit definition: TALE-NT's running-sum ("lookahead") bounds
         for i, (r, b) in enumerate(zip(rvds, seq, strict=True)):
             code = BASES.find(b)
             s = float(m[i, code if code >= 0 else N_CODE])
             total += s
+            within = within and total <= float(look[i])
             terms.append(
                 PositionTerm(
                     index=i + 1,
@@ -223,15 +242,10 @@ class TaleNtModel:
                     note="" if code >= 0 else "non-ACGT base fails the site",
                 )
             )
-        best = float(m[:, :4].min(axis=1).sum())
         thr = self.k * best
         p0 = pos0.upper() if pos0 is not None else None
         pos0_ok = p0 is None or p0 in self.pos0_bases
-        # the exact hit definition (TALE-NT's running-sum bounds), as the engine applies it
-        hit, _ = exact_costs(
-            self.score_query(rvds, None), encode_bases(seq)[None, :], np.array([0], np.uint8)
-        )
-        passes = bool(math.isfinite(total) and bool(hit[0]) and pos0_ok)
+        passes = bool(math.isfinite(total) and within and pos0_ok)
         return SiteScore(
             model=self.name,
             score=total,
