@@ -20,7 +20,7 @@ from types import FrameType
 from taleforge.cli.app import app, err_console
 from taleforge.errors import TaleforgeError
 
-_COMMAND_MODULES = ("design", "offtarget", "base_edit", "donor", "info", "assemble")
+_COMMAND_MODULES = ("design", "offtarget", "base_edit", "donor", "info", "assemble", "multiplex")
 
 
 def _register() -> None:
