@@ -354,7 +354,8 @@ def test_outputs_deterministic_and_offtarget(mito: Genome, tmp_path: Path) -> No
     doc = json.loads(ja)
     assert doc["provenance"]["genome"]["name"] == "builtin:hg38-chrM"
     assert doc["window_table"]["name"] == "mitoedit"
-    assert any(r["table"] == "tale_base_editors" for r in doc["param_tables"])
+    assert doc["schema_version"] == 1 and doc["job"] == "base-edit"
+    assert any(t["name"] == "tale_base_editors" for t in doc["provenance"]["parameter_tables"])
     d0 = a.designs[0]
     assert d0.offtarget.checked
     assert wv.to_tsv_text(a, mito) == wv.to_tsv_text(b, mito)

@@ -36,9 +36,10 @@ def _design_arrays(path: Path, rank: int) -> tuple[str, str, str, dict[str, Any]
         raise FormatError(f"design {rank} in {path} has no left_rvds/right_rvds", hint="use a knockout design JSON")
     prov = {"design_file": str(path), "rank": rank, "pair_id": d.get("pair_id"),
             "left_site": d.get("left_site"), "right_site": d.get("right_site"), "cut": d.get("cut"),
-            "contig": d.get("contig"), "design_job": data.get("job"), "design_command": data.get("command"),
-            "design_version": data.get("taleforge_version"), "provenance": data.get("provenance")}
-    scaffold = ((data.get("provenance") or {}).get("parameters") or {}).get("scaffold") or ""
+            "contig": d.get("contig"), "design_job": data.get("job"), "design_command": (data.get("provenance") or {}).get("command"),
+            "design_version": (data.get("provenance") or {}).get("taleforge_version"),
+            "provenance": data.get("provenance")}
+    scaffold = (data.get("parameters") or {}).get("scaffold") or ""
     return str(d["left_rvds"]), str(d["right_rvds"]), str(scaffold), prov
 
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from taleforge.cli.app import app, out_console
-from taleforge.cli.common import GENOME_HELP, info, report_tail
+from taleforge.cli.common import GENOME_HELP, command_line, info, report_tail
 from taleforge.cli.progress import cli_progress
 from taleforge.errors import InputError, ParameterError
 from taleforge.io.atomic import OutputSet
@@ -174,7 +174,7 @@ def correct_cmd(
         for o in d.ssodns:
             fa.append((f"design{d.rank}_{o.name} {o.note}".strip(), o.seq))
     written = _write(prefix, {
-        ".json": json.dumps(res.as_dict(), indent=2, sort_keys=False) + "\n",
+        ".json": json.dumps(res.as_dict(command_line()), indent=2, sort_keys=False) + "\n",
         ".fa": fasta_text(fa),
         ".gb": "".join(
             correction_genbank(res, d, name=f"ssODN{d.rank}_{res.position + 1}")
@@ -251,6 +251,7 @@ def knockin_cmd(
     params = DONOR_PARAMS.override({"aav_capacity_bp": aav_capacity})
     with cli_progress() as prog:
         g = None
+        ann = None
         if sequence is not None:
             name, seq = _read_sequence(sequence)
             txs = _local_transcript(name, exons, cds)
@@ -280,6 +281,8 @@ def knockin_cmd(
             scaffold=scaffold, model=model, n_designs=designs, params=params,
             genome=g if specificity else None,
             progress=prog,
+            reference=g,
+            annotation=ann,
         )
     from taleforge.model.interval import reverse_complement
 
@@ -287,7 +290,7 @@ def knockin_cmd(
            reverse_complement(d.donor_plus) if res.strand == "-" else d.donor_plus)
           for d in res.designs]
     written = _write(prefix, {
-        ".json": json.dumps(res.as_dict(), indent=2) + "\n",
+        ".json": json.dumps(res.as_dict(command_line()), indent=2) + "\n",
         ".fa": fasta_text(fa),
         ".gb": "".join(knockin_genbank(res, d) for d in res.designs),
     }, force)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Annotated
 
@@ -10,18 +9,6 @@ import typer
 
 from taleforge.cli.app import app, out_console
 from taleforge.cli.common import print_table, rich_table
-
-# modules whose import registers parameter tables
-_TABLE_MODULES = (
-    "taleforge.model.rvd",
-    "taleforge.design.talen_rules",
-    "taleforge.design.knockout",
-    "taleforge.scoring",
-    "taleforge.model.editors",
-    "taleforge.design.donor",
-    "taleforge.assembly.parts",
-    "taleforge.assembly.dna",
-)
 
 
 @app.callback()
@@ -39,24 +26,23 @@ def params_cmd(
     from taleforge.errors import UnknownNameError
     from taleforge.io.atomic import atomic_write_text
     from taleforge.io.tables import to_tsv
-    from taleforge.model.params import all_tables
+    from taleforge.model.params import load_all_tables
 
-    for m in _TABLE_MODULES:
-        try:
-            importlib.import_module(m)
-        except ModuleNotFoundError as exc:
-            if exc.name != m:
-                raise
-    tables = all_tables()
+    tables = load_all_tables()  # every table of model.params.TABLE_MODULES, registered explicitly
     if table is not None:
         if table not in tables:
             raise UnknownNameError(f"unknown table {table!r}", hint="valid: " + ", ".join(sorted(tables)))
         tables = {table: tables[table]}
     records = [r for name in sorted(tables) for r in tables[name].as_records()]
+    full = ["table", "version", "name", "value", "unit", "source", "evidence", "description"]
     if tsv is not None:
-        cols = ["table", "version", "name", "value", "unit", "source", "evidence", "description"]
-        atomic_write_text(tsv, to_tsv(records, cols))
+        atomic_write_text(tsv, to_tsv(records, full))
         out_console.print(f"wrote {tsv}")
+        return
+    if not out_console.is_terminal:  # piped: TSV on stdout, like every other command
+        import sys
+
+        sys.stdout.write(to_tsv(records, full))
         return
     cols = ["table", "name", "value", "unit", "evidence", "source"]
     print_table(rich_table("taleforge parameter tables", cols, [[r[c] for c in cols] for r in records]))

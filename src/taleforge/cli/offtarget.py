@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from taleforge.cli.app import app, out_console
-from taleforge.cli.common import GENOME_HELP, info, print_table, rich_table, route_outputs
+from taleforge.cli.common import GENOME_HELP, command_line, info, print_table, rich_table, route_outputs
 from taleforge.cli.progress import cli_progress
 
 
@@ -192,7 +192,7 @@ def offtarget_cmd(
     outs = route_outputs(
         out,
         {"json": json_out, "bed": bed_out},
-        {"tsv": res.to_tsv, "json": res.to_json, "bed": res.to_bed},
+        {"tsv": res.to_tsv, "json": lambda: res.to_json(command_line()), "bed": res.to_bed},
     )
     written = outs.commit()
     if out_console.is_terminal:

@@ -27,7 +27,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from taleforge.design.consequence import (
     Consequence,
@@ -37,7 +37,9 @@ from taleforge.design.consequence import (
     worst,
 )
 from taleforge.design.pairs import enumerate_pairs, make_pair
+from taleforge.design.result import DesignResult, Job, Provenance
 from taleforge.errors import InputError, NoResultError, ParameterError, RegionError
+from taleforge.model.dna import complement
 from taleforge.model.editors import (
     EDITOR_PARAMS,
     EDITORS,
@@ -96,12 +98,11 @@ RANKING = register_table(
 )
 
 Mode = Literal["position", "variant", "knockout"]
-_COMP = {"A": "T", "C": "G", "G": "C", "T": "A", "N": "N"}
 _HARMFUL = frozenset({"high", "moderate"})
 
 
 def _comp(b: str) -> str:
-    return _COMP.get(b, "N")
+    return complement(b) if b in "ACGT" else "N"
 
 
 # --------------------------------------------------------------------------- data classes
@@ -320,7 +321,7 @@ class BaseEditParams:
 
 
 @dataclass(frozen=True)
-class BaseEditResult:
+class BaseEditResult(DesignResult):
     mode: Mode
     edits: tuple[EditRequest, ...]
     designs: tuple[BaseEditDesign, ...]
@@ -332,17 +333,21 @@ class BaseEditResult:
     notes: tuple[str, ...] = ()
     rejection_counts: dict[str, int] = field(default_factory=dict)
     candidate_edits: tuple[EditRequest, ...] = ()  # knockout: every candidate edit examined
+    record: Provenance | None = None
 
-    def as_dict(self) -> dict[str, Any]:
+    JOB: ClassVar[Job] = "base-edit"
+
+    def as_dict(self, command: str | None = None) -> dict[str, Any]:
+        ng = self.provenance.get("nuclear_genome")
         return {
+            **(self.json_header(command) if self.record is not None else {}),
             "mode": self.mode,
-            "provenance": self.provenance,
+            "nuclear_genome": {"name": ng["name"], "sha256": ng["sha256"]} if ng else None,
             "parameters": self.params.as_dict(),
             "window_table": {"name": self.window_table.name,
                              "version": self.window_table.version,
                              "source": self.window_table.source,
                              "rows": len(self.window_table.rows)},
-            "param_tables": EDITOR_PARAMS.as_records() + RANKING.as_records(),
             "edits": [e.as_dict() for e in self.edits],
             "candidate_edits": [
                 {**e.as_dict(), "designed": e in self.edits} for e in self.candidate_edits
@@ -962,10 +967,20 @@ def design_base_edit(
                          "source": table.source},
         "tool": "taleforge base-edit",
     }
+    from taleforge.design.result import make_provenance
+
+    record = make_provenance(
+        genome=genome, annotation=annotation, model="positional" if params.offtarget else None,
+        tables=("base_edit_ranking", "tale_base_editors", "rvd_code",
+                *(("offtarget_specificity", "scored_scan", "halfsite_scan")
+                  if params.offtarget else ())),
+        extra_records=({"name": f"editor_windows.{table.name}", "version": table.version,
+                        "values": {"source": table.source, "rows": len(table.rows)}},),
+    )
     return BaseEditResult(
         mode, tuple(edits if mode != "knockout" else used_edits), tuple(designs), len(raw),
         tuple(rejections), table, params, prov, tuple(notes), dict(sorted(counts.items())),
-        tuple(edits),
+        tuple(edits), record,
     )
 
 
@@ -1044,7 +1059,9 @@ def _finish(d: dict[str, Any], mode: Mode, genome: Genome
     else:
         rules.append(RuleEval("offtarget", "flag", True, None, 0.0,
                               f"off-target not checked ({ot.note})"))
-    is_mito = pr.contig.lower() in ("chrm", "mt", "nc_012920.1")
+    from taleforge.genome.annotation import is_mito_contig
+
+    is_mito = is_mito_contig(pr.contig)
     if not is_mito:
         cpg = sum(hs.seq.count("CG") for hs in (pr.left, pr.right))
         if cpg:

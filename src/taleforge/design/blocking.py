@@ -23,6 +23,7 @@ import numpy as np
 from Bio.Data import CodonTable
 from Bio.SeqUtils import seq3
 
+from taleforge.model.dna import complement
 from taleforge.model.interval import reverse_complement
 from taleforge.model.params import Param, ParamTable, register_table
 from taleforge.model.scaffold import Scaffold
@@ -130,8 +131,7 @@ def _translate_codon(codon: str, table: int) -> str:
     return t.forward_table.get(codon, "X")
 
 
-def _comp(b: str) -> str:
-    return reverse_complement(b)
+_comp = complement
 
 
 def protein_changes(

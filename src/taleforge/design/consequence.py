@@ -34,6 +34,7 @@ from Bio.Data.IUPACData import protein_letters_1to3
 
 from taleforge.errors import InputError
 from taleforge.genome.annotation import Annotation, Transcript
+from taleforge.model.dna import complement as complement  # re-exported: the one DNA helper module
 
 Severity = Literal["high", "moderate", "low", "modifier"]
 GenomeFetch = Callable[[str, int, int, str], str]
@@ -62,11 +63,6 @@ SEVERITY: dict[str, Severity] = {
 SEVERITY_RANK: dict[Severity, int] = {"high": 3, "moderate": 2, "low": 1, "modifier": 0}
 HARMFUL_SEVERITIES: frozenset[Severity] = frozenset({"high", "moderate"})
 
-_COMP = str.maketrans("ACGTN", "TGCAN")
-
-
-def complement(b: str) -> str:
-    return b.translate(_COMP)
 
 
 @dataclass(frozen=True)

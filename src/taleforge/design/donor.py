@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from Bio.Seq import Seq
@@ -43,6 +43,7 @@ from taleforge.design.primers import (
     restriction_changes,
 )
 from taleforge.design.primers import design_primers as _primer3
+from taleforge.design.result import DesignResult, Job, Provenance
 from taleforge.design.ssodn import SSODN_PARAMS, Ssodn, design_ssodn
 from taleforge.design.talen_rules import evaluate_rules, half_site_matrices, strong_rvd_fraction
 from taleforge.errors import (
@@ -148,6 +149,22 @@ def _specificity(
     return [round(float(r.score), 6) + 0.0 for r in res]
 
 
+def _record(genome: Any, seq: str, contig: str, annotation: Any, model: BindingModel,
+            specificity: bool, tables: tuple[str, ...], used: tuple[ParamTable, ...]) -> Provenance:
+    """The provenance record of a donor design: the genome the window came from (else the
+    window itself, named by its contig, with the sha256 of its sequence)."""
+    import hashlib
+
+    from taleforge.design.result import make_provenance
+
+    if genome is None:
+        genome = {"name": contig, "sha256": hashlib.sha256(seq.upper().encode()).hexdigest()}
+    spec = ("offtarget_specificity", "scored_scan", "halfsite_scan") if specificity else ()
+    return make_provenance(genome=genome, annotation=annotation, model=model,
+                           tables=(*tables, "rvd_code", "talen_filters", *spec),
+                           extra_tables=used)
+
+
 def _fetcher(seq: str, offset: int, contig: str) -> Any:
     def fetch(c: str, s: int, e: int, strand: str = "+") -> str:
         if c != contig or s < offset or e > offset + len(seq):
@@ -220,7 +237,7 @@ class CorrectionDesign:
 
 
 @dataclass(frozen=True)
-class CorrectionResult:
+class CorrectionResult(DesignResult):
     contig: str
     offset: int
     position: int  # 0-based genome position of the corrected base
@@ -233,9 +250,13 @@ class CorrectionResult:
     model: str
     warnings: tuple[str, ...] = ()
     transcripts: tuple[str, ...] = ()
+    record: Provenance | None = None
 
-    def as_dict(self) -> dict[str, object]:
+    JOB: ClassVar[Job] = "correction"
+
+    def as_dict(self, command: str | None = None) -> dict[str, object]:
         return {
+            **(self.json_header(command) if self.record is not None else {}),
             "kind": "point_correction",
             "coordinates": "1-based inclusive",
             "contig": self.contig,
@@ -283,6 +304,9 @@ def design_correction(
     params: ParamTable = DONOR_PARAMS,
     genome: Any = None,
     progress: ProgressCallback | None = None,
+    backend: str = "auto",
+    reference: Any = None,
+    annotation: Any = None,
 ) -> CorrectionResult:
     """Design TALEN + ssODN point corrections of genome base ``position`` (0-based) to
     ``to_base`` (+ strand). ``seq`` is the *current* allele (+ strand window starting at
@@ -367,7 +391,7 @@ def design_correction(
             hint="allow more blocking mutations (--max-blocking), a larger --max-cut-distance, "
             "or another scaffold",
         )
-    specs = _specificity(genome, [p[0] for p in pairs_kept], sc, md, progress)
+    specs = _specificity(genome, [p[0] for p in pairs_kept], sc, md, progress, backend)
     if any(s is not None for s in specs):
         idx = sorted(
             range(len(pairs_kept)),
@@ -415,9 +439,13 @@ def design_correction(
                              oligos, rsites, primers, tuple(warns))
         )
     report(progress, "blocking mutations", tried, tried)
+    record = _record(reference if reference is not None else genome, seq, contig, annotation,
+                     md, genome is not None,
+                     ("donor", "ssodn", "blocking", "genotyping_primers"),
+                     (params, ssodn_params, blocking_params, primer_params))
     return CorrectionResult(
         contig, offset, position, cur, to_base, tuple(designs), n_raw, rejections, sc.name,
-        md.name, (), tuple(t.id for t in transcripts),
+        md.name, (), tuple(t.id for t in transcripts), record,
     )
 
 
@@ -455,6 +483,8 @@ def correction_from_variant(
     contig, pos, ref, alt = parse_variant(variant)
     w = int(kwargs.get("params", DONOR_PARAMS)["window_bp"])
     kwargs.setdefault("genome", ref_genome)
+    kwargs.setdefault("reference", ref_genome)
+    kwargs.setdefault("annotation", annotation)
     n = ref_genome.contig_length(contig)
     if pos >= n:
         raise RegionError(
@@ -561,7 +591,7 @@ class KnockinDesign:
 
 
 @dataclass(frozen=True)
-class KnockinResult:
+class KnockinResult(DesignResult):
     contig: str
     offset: int
     transcript: str
@@ -575,9 +605,13 @@ class KnockinResult:
     scaffold: str
     model: str
     warnings: tuple[str, ...] = ()
+    record: Provenance | None = None
 
-    def as_dict(self) -> dict[str, object]:
+    JOB: ClassVar[Job] = "knockin"
+
+    def as_dict(self, command: str | None = None) -> dict[str, object]:
         return {
+            **(self.json_header(command) if self.record is not None else {}),
             "kind": "knockin",
             "coordinates": "1-based inclusive; donor features on the donor as written "
             "(gene orientation)",
@@ -722,6 +756,9 @@ def design_knockin(
     primer_params: ParamTable = PRIMER_PARAMS,
     genome: Any = None,
     progress: ProgressCallback | None = None,
+    backend: str = "auto",
+    reference: Any = None,
+    annotation: Any = None,
 ) -> KnockinResult:
     """Design knock-in donors into ``exon`` (in-frame, 2A) or ``intron`` (splice acceptor
     cassette) of ``transcript``; ``seq`` is a + strand window starting at ``offset`` that
@@ -1004,7 +1041,7 @@ def design_knockin(
             "examined; " + "; ".join(f"{k}: {v}" for k, v in sorted(rejections.items())) + ")",
             hint="try another scaffold, exon or intron",
         )
-    specs = _specificity(genome, [d[0] for d in designs], sc, md, progress)
+    specs = _specificity(genome, [d[0] for d in designs], sc, md, progress, backend)
     if any(x is not None for x in specs):  # most specific first; stable otherwise
         idx = sorted(range(len(designs)), key=lambda j: (-(specs[j] or 0.0), j))
         designs = [designs[j] for j in idx]
@@ -1018,9 +1055,12 @@ def design_knockin(
         )
         for r, ((_, _, d), s) in enumerate(zip(designs, specs, strict=True), 1)
     )
+    record = _record(reference if reference is not None else genome, seq, contig, annotation,
+                     md, genome is not None, ("donor", "donor_elements", "genotyping_primers"),
+                     (params, elements, primer_params))
     return KnockinResult(
         contig, offset, transcript.id, transcript.gene_name, transcript.strand, mode,
-        target_label, out, n_raw, rejections, sc.name, md.name, tuple(warns),
+        target_label, out, n_raw, rejections, sc.name, md.name, tuple(warns), record,
     )
 
 

@@ -17,13 +17,14 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from taleforge.design.pairs import PairCandidates, check_acgt, enumerate_pairs
 from taleforge.design.restriction import EnzymeSet, unique_sites_in
+from taleforge.design.result import DesignResult, Job, Provenance
 from taleforge.design.talen_rules import (
     RuleColumns,
     cpg_count,
@@ -191,7 +192,7 @@ class Design:
 
 
 @dataclass(frozen=True)
-class KnockoutResult:
+class KnockoutResult(DesignResult):
     target: Target
     designs: tuple[Design, ...]
     n_candidates: int
@@ -200,6 +201,9 @@ class KnockoutResult:
     params: KnockoutParams
     provenance: dict[str, Any]
     notes: tuple[str, ...] = ()
+    record: Provenance | None = None
+
+    JOB: ClassVar[Job] = "knockout"
 
     def empty_reason(self) -> str:
         if self.designs:
@@ -388,24 +392,28 @@ def _score_window(
 
 
 def design_knockout(
-    gene: str | None = None,
+    target: str | None = None,
+    params: KnockoutParams | None = None,
     *,
     genome: Genome | str | os.PathLike[str] = "builtin:hg38-chrM",
     annotation: Annotation | str | os.PathLike[str] | None = None,
+    progress: ProgressCallback | None = None,
+    backend: str = "auto",
     region: str | None = None,
     sequence: str | os.PathLike[str] | None = None,
     variants: Sequence[Variant] | str | os.PathLike[str] | None = None,
     offtarget_genome: Genome | str | os.PathLike[str] | None = None,
-    params: KnockoutParams | None = None,
-    progress: ProgressCallback | None = None,
 ) -> KnockoutResult:
-    """Design TALEN pairs that knock out ``gene`` (or cut in ``region`` / ``sequence``).
+    """Design TALEN pairs that knock out the gene ``target`` (or cut in ``region`` /
+    ``sequence``, with ``target=None``).
 
     ``genome``: a :class:`Genome`, a path, or a builtin name. For a builtin genome the
     packaged annotation is used when ``annotation`` is None. ``sequence`` (a FASTA path or
     raw sequence) replaces the genome: the whole sequence is the target. Specificity is
-    scanned against ``offtarget_genome`` (default: the design genome).
+    scanned against ``offtarget_genome`` (default: the design genome) with the engine
+    ``backend`` (passed through as it is).
     """
+    gene = target
     from taleforge.genome.index import genome_from_sequence, open_genome
 
     p = params or KnockoutParams()
@@ -425,7 +433,7 @@ def design_knockout(
     ann = _load_annotation(annotation, g)
     var = _load_variants(variants)
     report(progress, "target", 0, 1)
-    target = resolve_target(
+    tgt = resolve_target(
         g,
         gene=gene,
         region=region,
@@ -434,10 +442,10 @@ def design_knockout(
         flank_bp=p.flank_bp,
         include_utr=p.include_utr,
     )
-    if target.kind == "sequence":
-        seq = g.fetch(target.windows[0].contig, 0, len(target.windows[0]))
-        check_acgt(seq, name=f"sequence {target.label}")
-    masked = _masked_fraction(g, target.windows)
+    if tgt.kind == "sequence":
+        seq = g.fetch(tgt.windows[0].contig, 0, len(tgt.windows[0]))
+        check_acgt(seq, name=f"sequence {tgt.label}")
+    masked = _masked_fraction(g, tgt.windows)
     if masked > SOFTMASK_WARN_FRACTION:
         notes.append(
             f"{masked:.0%} of the target is soft-masked (lower case), so most designs pay the "
@@ -449,18 +457,18 @@ def design_knockout(
     scored: list[_Scored] = []
     n_cand = 0
     rejections: dict[str, int] = {}
-    for wi, win in enumerate(target.windows):
+    for wi, win in enumerate(tgt.windows):
         cand = _candidates_for_window(g, win, scaffold)
         n_cand += len(cand)
-        sc = _score_window(g, cand, target, ann, var, p, scaffold)
+        sc = _score_window(g, cand, tgt, ann, var, p, scaffold)
         for k, v in sc.rules.rejection_counts().items():
             rejections[k] = rejections.get(k, 0) + v
         scored.append(sc)
-        report(progress, "enumerate candidates", wi + 1, len(target.windows))
+        report(progress, "enumerate candidates", wi + 1, len(tgt.windows))
 
     # pool all passing candidates, rank by on-target score (vectorised lexsort; explicit
     # tie-breaks: contig, cut, left length, spacer, right length)
-    contig_rank = {c: i for i, c in enumerate(sorted({w.contig for w in target.windows}))}
+    contig_rank = {c: i for i, c in enumerate(sorted({w.contig for w in tgt.windows}))}
     keys = ("neg", "ctg", "cut", "l", "s", "r", "si", "j")
     cols: dict[str, list[NDArray[Any]]] = {k: [] for k in keys}
     for si, sc in enumerate(scored):
@@ -511,6 +519,7 @@ def design_knockout(
             max_mismatches=p.max_mismatches,
             model=p.model,
             progress=progress,
+            backend=backend,
         )
         for i, s in enumerate(summaries):
             spec_evals[i] = list(s.rule_evals())
@@ -525,7 +534,7 @@ def design_knockout(
     for i, it in enumerate(head):
         sc = scored[it[6]]
         evals = _evals_for(sc, int(it[7]), p) + spec_evals[i]
-        ann_d = _annotate(g, pairs[i], target, p, evals)
+        ann_d = _annotate(g, pairs[i], tgt, p, evals)
         if spec_top[i]:
             ann_d["offtarget_top_sites"] = spec_top[i]
         score = sum(e.score for e in evals if e.kind == "score")
@@ -540,13 +549,23 @@ def design_knockout(
     prov = {
         "genome": g.provenance(),
         "annotation": getattr(ann, "source", None),
-        "target": target.as_dict(),
+        "target": tgt.as_dict(),
         "parameters": p.as_dict(),
         "model": p.model if n_spec else None,
     }
-    return KnockoutResult(
-        target, tuple(designs), n_cand, n_pass, rejections, p, prov, tuple(notes)
+    from taleforge.design.result import make_provenance
+
+    record = make_provenance(
+        genome=g, annotation=ann, model=p.model if n_spec else None,
+        tables=_TABLES + (_SPEC_TABLES if n_spec else ()), extra_tables=(p.ranking,),
     )
+    return KnockoutResult(
+        tgt, tuple(designs), n_cand, n_pass, rejections, p, prov, tuple(notes), record
+    )
+
+
+_TABLES = ("knockout_ranking", "talen_filters", "rvd_code")
+_SPEC_TABLES = ("offtarget_specificity", "scored_scan", "halfsite_scan")
 
 
 def _diverse(

@@ -23,11 +23,12 @@ import functools
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from taleforge.design.result import DesignResult, Job, Provenance
 from taleforge.engine.pairs import PairIndex, assemble_pairs, pos0_codes, site_codes
 from taleforge.engine.scan import HitTable, query_masks, scan_halfsites
 from taleforge.engine.scored import ScoredHits
@@ -234,7 +235,7 @@ class SiteColumns:
 
 
 @dataclass(frozen=True)
-class OffTargetResult:
+class OffTargetResult(DesignResult):
     """Off-targets of one TALEN or TALE. ``pair_columns`` / ``site_columns``: every kept
     record as columns; ``pairs`` / ``sites``: the same as objects (built on first use);
     ``counts``: exact totals for every hit, also when records were truncated."""
@@ -247,6 +248,14 @@ class OffTargetResult:
     notes: tuple[str, ...] = ()
     counts: dict[str, Any] = field(default_factory=dict)
     _data: _ResultData | None = field(default=None, repr=False, compare=False)
+    record: Provenance | None = None
+
+    JOB: ClassVar[Job] = "offtarget"
+
+    @property
+    def designs(self) -> tuple[OffTargetPair, ...]:
+        """The records of this job (pairs, best first): the DesignResult interface."""
+        return self.pairs
 
     # ---- columns ------------------------------------------------------------------
     def _pair_order(self) -> NDArray[np.intp]:
@@ -503,12 +512,12 @@ class OffTargetResult:
 
         return to_tsv(self.rows(), TSV_COLUMNS, header=self.header_lines())
 
-    def to_json(self) -> str:
+    def to_json(self, command: str | None = None) -> str:
         from taleforge.io.tables import to_json
 
         return to_json(
             {
-                "provenance": self.provenance,
+                **(self.json_header(command) if self.record is not None else {}),
                 "parameters": self.parameters,
                 "left": " ".join(self.left),
                 "right": " ".join(self.right) if self.right else None,
@@ -1098,9 +1107,16 @@ def find_offtargets(
         "annotation": getattr(annotation, "source", str(annotation) if annotation else None),
         "taleforge_version": taleforge.__version__,
     }
+    from taleforge.design.result import make_provenance
+
+    record = make_provenance(
+        genome=gi.provenance, annotation=annotation, model=mdl,
+        tables=("offtarget_specificity", "rvd_code",
+                "scored_scan" if max_mismatches is None else "halfsite_scan"),
+    )
     return OffTargetResult(
         L, R, mdl.name, provenance=prov, parameters=params, notes=tuple(notes),
-        counts=counts,
+        counts=counts, record=record,
         _data=_ResultData(packed, mdl, queries, combos_meta, pc, scol, annotation, p0rule),
     )
 

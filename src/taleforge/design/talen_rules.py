@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from taleforge.design.pairs import PairCandidates, seq_codes
+from taleforge.model.dna import COMPLEMENT_CODES
 from taleforge.model.params import Param, ParamTable, register_table
 from taleforge.model.rules import RuleEval
 
@@ -42,7 +43,7 @@ TALE_NT_FILTERS = register_table(
     )
 )
 
-_COMP = np.array([3, 2, 1, 0, 4], dtype=np.uint8)
+_COMP = COMPLEMENT_CODES
 
 
 @dataclass

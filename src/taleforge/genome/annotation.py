@@ -59,6 +59,7 @@ __all__ = [
     "Transcript",
     "TranslExcept",
     "default_transl_table",
+    "is_mito_contig",
     "load_annotation",
 ]
 
@@ -98,9 +99,15 @@ MITO_CONTIGS: frozenset[str] = frozenset(
 """Lower-cased contig names treated as vertebrate mitochondrial (default transl_table 2)."""
 
 
+def is_mito_contig(contig: str) -> bool:
+    """True for a known mitochondrial contig name (:data:`MITO_CONTIGS`, case-insensitive):
+    the one list every module uses."""
+    return contig.lower() in MITO_CONTIGS
+
+
 def default_transl_table(contig: str) -> int:
     """2 (vertebrate mitochondrial code) on known mito contig names, else 1 (standard)."""
-    if contig.lower() in MITO_CONTIGS:
+    if is_mito_contig(contig):
         return int(ANNOTATION_PARAMS["mito_transl_table"])
     return int(ANNOTATION_PARAMS["default_transl_table"])
 

@@ -7,7 +7,6 @@ from typing import Any
 from taleforge import __version__
 from taleforge.design.knockout import Design, KnockoutResult
 from taleforge.io.tables import pair_bed12, pair_columns, pair_gff3, to_json, to_tsv
-from taleforge.model.params import all_tables
 
 COLUMNS = (
     "rank", "pair_id", "score", "contig",
@@ -77,19 +76,16 @@ def to_tsv_text(res: KnockoutResult) -> str:
 
 
 def to_json_text(res: KnockoutResult, *, command: str | None = None) -> str:
-    used = {"knockout_ranking", "talen_filters"}
-    tables = [rec for name, t in sorted(all_tables().items()) if name in used for rec in t.as_records()]
     return to_json(
         {
-            "taleforge_version": __version__,
-            "command": command,
-            "job": "knockout",
-            "provenance": res.provenance,
-            "parameter_tables": tables,
+            **res.json_header(command),
+            "target": res.provenance.get("target"),
+            "parameters": res.provenance.get("parameters"),
             "n_candidates": res.n_candidates,
             "n_passing_filters": res.n_passing,
             "rejections": res.rejections,
             "notes": list(res.notes),
+            "warnings": [w.as_dict() for w in res.typed_warnings()],
             "empty_reason": res.empty_reason() or None,
             "designs": [
                 {

@@ -14,6 +14,7 @@ from typing import Any
 from taleforge import __version__
 from taleforge.design.base_editor import BaseEditDesign, BaseEditResult
 from taleforge.io.tables import _gff_attr, pair_bed12, pair_columns, to_json, to_tsv
+from taleforge.model.dna import complement
 
 COLUMNS = (
     "rank", "design_id", "edit", "edit_reason", "editor", "family", "split", "orientation",
@@ -27,7 +28,6 @@ COLUMNS = (
     "target_consequence", "bystanders", "why",
 )
 
-_COMP = str.maketrans("ACGTNacgtn", "TGCANtgcan")
 
 
 def design_row(d: BaseEditDesign, genome_fetch: Any | None = None) -> dict[str, Any]:
@@ -103,13 +103,12 @@ def to_tsv_text(res: BaseEditResult, genome: Any | None = None) -> str:
 def to_json_text(res: BaseEditResult, *, genome: Any | None = None,
                  command: str | None = None) -> str:
     f = _fetch_of(res, genome)
-    body = res.as_dict()
+    body = res.as_dict(command)
     body["designs"] = [
         {**d.as_dict(), "row": design_row(d, f), "explanation": d.explain()}
         for d in res.designs
     ]
-    return to_json({"taleforge_version": __version__, "command": command, "job": "base-edit",
-                    **body})
+    return to_json(body)
 
 
 def to_bed_text(res: BaseEditResult) -> str:
@@ -214,7 +213,7 @@ def _seq_line(lay: dict[str, Any], comp: bool) -> list[str]:
             out.append(" ")
         chunk = top[a - s0: b - s0]
         if comp:
-            chunk = chunk.translate(_COMP)
+            chunk = complement(chunk)
         out.extend(chunk.lower() if name == "spacer" else chunk)
     return out
 
@@ -284,7 +283,7 @@ def _html_strand(lay: dict[str, Any], comp: bool, roles: dict[int, str], win: se
         for g in range(a, b):
             ch = top[g - s0]
             if comp:
-                ch = ch.translate(_COMP)
+                ch = complement(ch)
             cls = []
             if name in ("left", "right"):
                 cls.append("tale")

@@ -43,7 +43,6 @@ EditorFamily = Literal["DdCBE", "DddA11", "TALED"]
 ContextRule = Literal["TC", "HC", "SA_or_AS"]
 WindowStrand = Literal["top", "bottom"]
 
-_COMP = {"A": "T", "C": "G", "G": "C", "T": "A", "N": "N"}
 
 MITOEDIT_SOURCE = (
     "MitoEdit documented pipelines (docs/Pipelines: Mok2020 G1333, Mok2020 G1397, "

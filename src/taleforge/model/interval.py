@@ -6,6 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from taleforge.model.dna import (
+    reverse_complement as reverse_complement,  # re-exported: the one DNA helper module
+)
+
 Strand = Literal["+", "-"]
 
 
@@ -41,10 +45,3 @@ class Interval:
 
     def to_1based_str(self) -> str:
         return f"{self.contig}:{self.start + 1}-{self.end}"
-
-
-def reverse_complement(seq: str) -> str:
-    return seq.translate(_RC)[::-1]
-
-
-_RC = str.maketrans("ACGTNacgtnRYKMSWBDHVrykmswbdhv", "TGCANtgcanYRMKSWVHDByrmkswvhdb")

@@ -103,3 +103,38 @@ def register_table(table: ParamTable) -> ParamTable:
 
 def all_tables() -> dict[str, ParamTable]:
     return dict(_REGISTRY)
+
+
+#: Every module that defines a parameter table, listed explicitly (``taleforge params``, JSON
+#: provenance). A new table must be added here; ``tests/test_core.py`` checks that every
+#: table defined in the source is listed.
+TABLE_MODULES: tuple[str, ...] = (
+    "taleforge.model.rvd",
+    "taleforge.model.editors",
+    "taleforge.genome.annotation",
+    "taleforge.scoring.talent",
+    "taleforge.scoring.positional",
+    "taleforge.engine.scan",
+    "taleforge.engine.scored",
+    "taleforge.design.talen_rules",
+    "taleforge.design.knockout",
+    "taleforge.design.offtarget",
+    "taleforge.design.specificity",
+    "taleforge.design.base_editor",
+    "taleforge.design.donor",
+    "taleforge.design.cargo",
+    "taleforge.design.ssodn",
+    "taleforge.design.blocking",
+    "taleforge.design.primers",
+    "taleforge.assembly.parts",
+    "taleforge.assembly.dna",
+)
+
+def load_all_tables() -> dict[str, ParamTable]:
+    """Import every module of :data:`TABLE_MODULES` (each registers its tables on import) and
+    return the registry."""
+    import importlib
+
+    for m in TABLE_MODULES:
+        importlib.import_module(m)
+    return all_tables()
