@@ -333,3 +333,25 @@ def test_bad_input_one_line_errors(planted: dict[str, object], tmp_path: Path,
         design_multiplex(["G1", "g1"], genome=open_genome(fa))
     with pytest.raises(ParameterError, match="at most"):
         design_multiplex([f"G{i}" for i in range(9)], genome=open_genome(fa))
+
+
+def test_design_json_locus_mixed_with_a_gene(tmp_path: Path) -> None:
+    """--design FILE.json:RANK takes the arrays and position of an earlier knockout design."""
+    from taleforge.design.knockout import design_knockout
+    from taleforge.design.multiplex import design_locus
+    from taleforge.io.knockout_out import to_json_text
+
+    fa, gtf = _gene_genome(tmp_path)
+    g = open_genome(fa)
+    ko = design_knockout("GENEB", KnockoutParams(specificity=False, top=3), genome=g,
+                         annotation=gtf)
+    js = tmp_path / "b.json"
+    js.write_text(to_json_text(ko))
+    loc = design_locus(f"{js}:2")
+    assert (loc.name, loc.kind) == ("GENEB", "design")
+    res = design_multiplex(["GENEA", loc],
+                           MultiplexParams(candidates=2, check_primers=False,
+                                           knockout=KnockoutParams(specificity=False)),
+                           genome=g, annotation=gtf, backend="reference")
+    assert res.designs[1].pair == ko.designs[1].pair
+    assert [c.name for c in res.cuts] == ["GENEA", "GENEB"]

@@ -126,6 +126,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "taleforge.design.ssodn",
     "taleforge.design.blocking",
     "taleforge.design.primers",
+    "taleforge.design.multiplex",
     "taleforge.assembly.parts",
     "taleforge.assembly.dna",
 )
