@@ -346,40 +346,54 @@ class OffTargetResult(DesignResult):
         )
 
     # ---- objects (built on first use) ------------------------------------------------
-    def _site_obj(self, q: int, g: int, strand: int, role: Role, cost: float, passes: bool,
-                  on: bool) -> OffTargetSite:
+    def _batch_sites(self, q: NDArray[np.int64], g: NDArray[np.int64], strand: NDArray[Any],
+                     roles: list[Role], cost: NDArray[np.float64], passes: NDArray[np.bool_],
+                     on: NDArray[np.bool_]) -> list[OffTargetSite]:
+        """Site objects for rows of any queries (decoded query by query, in one go)."""
         d = self._data
         assert d is not None
-        s = _site_from_hit(d.packed, d.model, d.queries[q], g, strand, role, cost)
-        return dataclasses.replace(s, passes=passes, is_ontarget=on)
+        out: list[OffTargetSite | None] = [None] * int(g.size)
+        for qi in np.unique(q).tolist():
+            rows = np.flatnonzero(q == qi)
+            objs = _sites_from_hits(d.packed, d.model, d.queries[qi], g[rows], strand[rows],
+                                    [roles[r] for r in rows.tolist()], cost[rows])
+            for r, o in zip(rows.tolist(), objs, strict=True):
+                out[r] = dataclasses.replace(o, passes=bool(passes[r]), is_ontarget=bool(on[r]))
+        return [o for o in out if o is not None]
 
     @functools.cached_property
     def pairs(self) -> tuple[OffTargetPair, ...]:
         d = self._data
         if d is None or not d.pairs:
             return ()
-        pc = d.pairs
+        o = self._pair_order()
+        pc = {k: v[o] for k, v in d.pairs.items()}
+        meta = d.combos_meta
+        qa = np.array([meta[int(c)][0] for c in pc["combo"]], dtype=np.int64)
+        qb = np.array([meta[int(c)][1] for c in pc["combo"]], dtype=np.int64)
+        ur: list[Role] = [meta[int(c)][3] for c in pc["combo"]]
+        dr: list[Role] = [meta[int(c)][4] for c in pc["combo"]]
+        n = int(o.size)
+        ups = self._batch_sites(qa, pc["gpos"], np.ones(n, np.int8), ur, pc["cost_u"],
+                                pc["pass_u"], pc["on"])
+        downs = self._batch_sites(qb, pc["gdown"], -np.ones(n, np.int8), dr, pc["cost_d"],
+                                  pc["pass_d"], pc["on"])
         ann = _load_annotation(d.annotation) if d.annotation is not None else None
         n_ann = int(OFFTARGET_PARAMS["annotate_max"])
         out: list[OffTargetPair] = []
-        for rank, i in enumerate(self._pair_order().tolist()):
-            qa, qb, orient, ur, dr = d.combos_meta[int(pc["combo"][i])]
-            on = bool(pc["on"][i])
-            ok_u, ok_d = bool(pc["pass_u"][i]), bool(pc["pass_d"][i])
-            su = self._site_obj(qa, int(pc["gpos"][i]), 1, ur, float(pc["cost_u"][i]), ok_u, on)
-            sd = self._site_obj(qb, int(pc["gdown"][i]), -1, dr, float(pc["cost_d"][i]), ok_d,
-                                on)
+        for i in range(n):
+            su, sd = ups[i], downs[i]
             p = OffTargetPair(
-                orientation=orient,  # type: ignore[arg-type]
-                upstream=ur, contig=su.contig, up=su, down=sd, spacer=int(pc["spacer"][i]),
-                up_score=d.model.score_site(d.queries[qa], su.seq,
+                orientation=meta[int(pc["combo"][i])][2],  # type: ignore[arg-type]
+                upstream=ur[i], contig=su.contig, up=su, down=sd, spacer=int(pc["spacer"][i]),
+                up_score=d.model.score_site(d.queries[int(qa[i])], su.seq,
                                             su.pos0_base if su.pos0_base in BASES else None),
-                down_score=d.model.score_site(d.queries[qb], sd.seq,
+                down_score=d.model.score_site(d.queries[int(qb[i])], sd.seq,
                                               sd.pos0_base if sd.pos0_base in BASES else None),
                 combined_score=combine_scores(d.model, su.score, sd.score),
-                passes=bool(pc["passes"][i]), is_ontarget=on,
+                passes=bool(pc["passes"][i]), is_ontarget=bool(pc["on"][i]),
             )
-            if ann is not None and rank < n_ann:
+            if ann is not None and i < n_ann:
                 p = _replace_pair(p, **_annotate_site(ann, p.contig, p.cut))
             out.append(p)
         return tuple(out)
@@ -389,18 +403,16 @@ class OffTargetResult(DesignResult):
         d = self._data
         if d is None or not d.sites:
             return ()
-        sc = d.sites
-        ann = _load_annotation(d.annotation) if d.annotation is not None else None
-        n_ann = int(OFFTARGET_PARAMS["annotate_max"])
-        out: list[OffTargetSite] = []
-        roles: tuple[Role, Role] = ("L", "R")
-        for rank, i in enumerate(self._site_order().tolist()):
-            s = self._site_obj(int(sc["q"][i]), int(sc["gpos"][i]), int(sc["strand"][i]),
-                               roles[int(sc["role"][i])], float(sc["cost"][i]),
-                               bool(sc["passes"][i]), bool(sc["on"][i]))
-            if ann is not None and rank < n_ann:
-                s = _replace_site(s, **_annotate_site(ann, s.contig, (s.start + s.end) // 2))
-            out.append(s)
+        o = self._site_order()
+        sc = {k: v[o] for k, v in d.sites.items()}
+        roles: list[Role] = [("L", "R")[int(r)] for r in sc["role"]]
+        out = self._batch_sites(sc["q"], sc["gpos"], sc["strand"], roles, sc["cost"],
+                                sc["passes"], sc["on"])
+        if d.annotation is not None:
+            ann = _load_annotation(d.annotation)
+            n_ann = int(OFFTARGET_PARAMS["annotate_max"])
+            out = [_replace_site(s, **_annotate_site(ann, s.contig, (s.start + s.end) // 2))
+                   if i < n_ann else s for i, s in enumerate(out)]
         return tuple(out)
 
     @property
@@ -1141,22 +1153,41 @@ def _replace_pair(p: OffTargetPair, **kw: Any) -> OffTargetPair:
     return replace(p, **kw)
 
 
+def _sites_from_hits(
+    packed: PackedGenome, mdl: BindingModel, rvds: tuple[str, ...], g: NDArray[np.int64],
+    strand: NDArray[Any], roles: Sequence[Role], cost: NDArray[np.float64],
+) -> list[OffTargetSite]:
+    """:class:`OffTargetSite` objects for many hits of one array (decoded together)."""
+    L = len(rvds)
+    g = np.asarray(g, dtype=np.int64)
+    st = np.asarray(strand, dtype=np.int8)
+    if g.size == 0:
+        return []
+    codes = site_codes(packed, g, st, L)
+    p0 = pos0_codes(packed, g, st, L)
+    mm, by = _mm_thirds(query_masks(rvds), codes)
+    ci, local = packed.to_local(g)
+    score = mdl.score_from_cost(np.asarray(cost, dtype=np.float64))
+    letters = np.frombuffer(b"ACGTN", dtype=np.uint8)
+    seqs = letters[codes].view(f"S{L}").ravel()
+    out = []
+    for i in range(g.size):
+        start = int(local[i])
+        plus = int(st[i]) == 1
+        out.append(OffTargetSite(
+            role=roles[i], contig=packed.names[int(ci[i])], start=start, end=start + L,
+            strand="+" if plus else "-", pos0=start - 1 if plus else start + L,
+            pos0_base="ACGTN"[int(p0[i])], seq=seqs[i].decode(), mismatches=int(mm[i]),
+            mismatches_by_third=(int(by[i, 0]), int(by[i, 1]), int(by[i, 2])),
+            score=float(score[i]), passes=True,
+        ))
+    return out
+
+
 def _site_from_hit(packed: PackedGenome, mdl: BindingModel, rvds: tuple[str, ...], g: int,
                    strand: int, role: Role, cost: float) -> OffTargetSite:
-    L = len(rvds)
-    codes = site_codes(packed, np.array([g]), np.array([strand], np.int8), L)
-    p0 = int(pos0_codes(packed, np.array([g]), np.array([strand], np.int8), L)[0])
-    mm, by = _mm_thirds(query_masks(rvds), codes)
-    ci, local = packed.to_local(np.array([g]))
-    start = int(local[0])
-    plus = strand == 1
-    return OffTargetSite(
-        role=role, contig=packed.names[int(ci[0])], start=start, end=start + L,
-        strand="+" if plus else "-", pos0=start - 1 if plus else start + L,
-        pos0_base="ACGTN"[p0], seq=_decode(codes[0]), mismatches=int(mm[0]),
-        mismatches_by_third=(int(by[0, 0]), int(by[0, 1]), int(by[0, 2])),
-        score=float(mdl.score_from_cost(np.array([cost]))[0]), passes=True,
-    )
+    return _sites_from_hits(packed, mdl, rvds, np.array([g]), np.array([strand], np.int8),
+                            [role], np.array([cost]))[0]
 
 
 def _global_or_none(packed: PackedGenome, contig: str, pos: int) -> int | None:

@@ -146,6 +146,7 @@ class _Plan:
     q_final: NDArray[np.float64]
     q_masks: NDArray[np.int64]
     used: NDArray[np.int64]
+    lens: NDArray[np.int64]  # distinct array lengths (one N-window plane each)
 
 
 def _bit_masks(w: NDArray[np.int64]) -> list[int]:
@@ -181,7 +182,7 @@ def _plan(queries: Sequence[ScoreQuery], pairs: Sequence[tuple[int, int]]) -> _P
                 off, wg = j, qw[j]
             else:  # TALE base b reads genome base 3-b at offset L-1-j
                 off, wg = L - 1 - j, qw[j][::-1]
-            w5 = np.concatenate([wg, [kill]])
+            w5 = np.concatenate([wg, [0]])  # N: killed by the chunk's N-window plane
             entries.append((float(w5[:4].mean()), off, _bit_masks(w5)))
         # position 0: filter plane for allowed bases; soft costs as one more position
         allowed = [b for b in range(4) if finite0[b]]
@@ -218,7 +219,9 @@ def _plan(queries: Sequence[ScoreQuery], pairs: Sequence[tuple[int, int]]) -> _P
         q_raw[i, : sq.length] = sq.raw
         q_pb[i, : sq.length] = sq.prefix_bound
         q_masks[i, : sq.length] = sq.masks
-    used = sorted({m for ms in pos_m for m in ms if m} | {m for m in rows["p0m"] if m})
+    used = sorted({m for ms in pos_m for m in ms if m} | {m for m in rows["p0m"] if m} | {16})
+    lens = sorted({queries[q].length for q in rows["q"]})
+    rows["lrow"] = [lens.index(queries[q].length) for q in rows["q"]]
     return _Plan(
         oq={k: np.asarray(v, dtype=np.int64) for k, v in rows.items()},
         pos_off=np.asarray(pos_off, dtype=np.int64),
@@ -230,6 +233,7 @@ def _plan(queries: Sequence[ScoreQuery], pairs: Sequence[tuple[int, int]]) -> _P
         q_final=np.asarray([sq.final_bound for sq in queries], dtype=np.float64),
         q_masks=q_masks,
         used=np.asarray(used, dtype=np.int64),
+        lens=np.asarray(lens or [1], dtype=np.int64),
     )
 
 
@@ -332,6 +336,20 @@ if numba is not None:
             c[i] = u ^ ci
 
     @njit(nogil=True, cache=True, inline="always")
+    def _carry_bit(c: Any, cy: Any, nw: int) -> None:  # pragma: no cover - compiled
+        for i in range(nw):
+            v = c[i]
+            ci = cy[i]
+            cy[i] = v & ci
+            c[i] = v ^ ci
+
+    @njit(nogil=True, cache=True, inline="always")
+    def _or_shift_row(src: Any, dst: Any, nw: int, uj: Any, uk: Any) -> None:  # pragma: no cover
+        one = np.uint64(1)
+        for i in range(nw):
+            dst[i] |= (src[1 + i] >> uj) | ((src[2 + i] << one) << uk)
+
+    @njit(nogil=True, cache=True, inline="always")
     def _or_into(d: Any, cy: Any, nw: int) -> None:  # pragma: no cover - compiled
         for i in range(nw):
             d[i] |= cy[i]
@@ -350,12 +368,20 @@ if numba is not None:
             base = 1
         uj = np.uint64(j)
         uk = np.uint64(63 - j)
+        carry = False  # is CY live (a lower bit of this weight was non-zero somewhere)?
         for b in range(7):
-            _shift_row(P[mrow[k, b]], X[b], base, nw, uj, uk)
-        _add_bit0(C[0], X[0], CY, nw)
-        for b in range(1, 7):
-            _add_bit(C[b], X[b], CY, nw)
-        _or_into(D, CY, nw)
+            m = mrow[k, b]
+            if m != 0:
+                _shift_row(P[m], X[b], base, nw, uj, uk)
+                if carry:
+                    _add_bit(C[b], X[b], CY, nw)
+                else:
+                    _add_bit0(C[b], X[b], CY, nw)
+                    carry = True
+            elif carry:
+                _carry_bit(C[b], CY, nw)
+        if carry:
+            _or_into(D, CY, nw)
 
     @njit(parallel=True, nogil=True, cache=True)
     def _scored_chunks(  # pragma: no cover - compiled
@@ -364,7 +390,7 @@ if numba is not None:
         oq_p0o: Any, pos_off: Any, pos_m: Any,
         q_L: Any, q_raw: Any, q_pb: Any, q_p0: Any, q_final: Any, q_masks: Any, used: Any,
         cap: int, out_q: Any, out_p: Any, out_s: Any, out_m: Any, out_c: Any, counts: Any,
-        dense_div: int,
+        dense_div: int, lens: Any, oq_lrow: Any,
     ) -> None:
         ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
         ZERO = np.uint64(0)
@@ -406,6 +432,12 @@ if numba is not None:
                     if m & 16:
                         v |= nn
                     P[m, t] = v
+            # N-window planes: bit = "the window of length L starting here holds an N" for
+            # each distinct array length (N and contig padding never bind)
+            NW = np.zeros((lens.size, nw), dtype=np.uint64)
+            for li in range(lens.size):
+                for j in range(lens[li]):
+                    _or_shift_row(P[16], NW[li], nw, np.uint64(j), np.uint64(63 - j))
             C = np.empty((7, nw), dtype=np.uint64)
             D = np.empty(nw, dtype=np.uint64)
             X = np.empty((7, nw), dtype=np.uint64)
@@ -434,7 +466,7 @@ if numba is not None:
                             dead |= ONES << np.uint64(d)
                     if p0 != 0:
                         dead |= ~_sh(P, p0, t, p0o)
-                    D[t - 1] = dead
+                    D[t - 1] = dead | NW[oq_lrow[o], t - 1]
                     C[0, t - 1] = ONES if init & 1 else ZERO
                     C[1, t - 1] = ONES if init & 2 else ZERO
                     C[2, t - 1] = ONES if init & 4 else ZERO
@@ -544,7 +576,7 @@ def _run(
         oq["q"], oq["s"], oq["poff"], oq["npos"], oq["init"], oq["p0m"], oq["p0o"],
         plan.pos_off, plan.pos_m, plan.q_len, plan.q_raw, plan.q_pb, plan.q_p0, plan.q_final,
         plan.q_masks, plan.used, cap, out_q, out_p, out_s, out_m, out_c, counts,
-        int(SCORED_SCAN_PARAMS["dense_until_alive_fraction_inv"]),
+        int(SCORED_SCAN_PARAMS["dense_until_alive_fraction_inv"]), plan.lens, oq["lrow"],
     )  # fmt: skip
     over = counts > cap
     keep = np.where(over, 0, counts)
