@@ -355,3 +355,21 @@ def test_design_json_locus_mixed_with_a_gene(tmp_path: Path) -> None:
                            genome=g, annotation=gtf, backend="reference")
     assert res.designs[1].pair == ko.designs[1].pair
     assert [c.name for c in res.cuts] == ["GENEA", "GENEB"]
+
+
+def test_terminal_summary_renders(planted: dict[str, object],
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from taleforge.cli import common
+    from taleforge.cli import multiplex as cli_mx
+
+    buf = io.StringIO()
+    con = Console(file=buf, force_terminal=True, width=160, color_system=None)
+    monkeypatch.setattr(cli_mx, "out_console", con)
+    monkeypatch.setattr(common, "out_console", con)
+    cli_mx._summary(_run(planted, fok1="eld-kkr"))
+    text = buf.getvalue()
+    assert "blocked 1" in text and "1 (0 mm)" in text and "wild-type" in text

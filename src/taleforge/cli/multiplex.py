@@ -113,11 +113,11 @@ def _summary(res: MultiplexResult) -> None:
     cols = ["locus", "design", "pair_id", "left_fok1", "right_fok1", "cut", "locus_score"]
     rows = m.design_rows(res)
     print_table(rich_table(f"chosen set (score {res.chosen.score:.3f})", cols,
-                           [[x[c] for c in cols] for x in rows]))
+                           [[x.get(c) for c in cols] for x in rows]))
     names, cells = res.matrix()
     print_table(rich_table("cross-talk: pairs that can cut (fewest mismatches)", ["TALE", *names],
                            [[n, *(m.cell_text(c) for c in row)]
                             for n, row in zip(names, cells, strict=True)]))
     jr = m.junction_rows(res)
     jc = ["assay", "kind", "excised_bp", "product_bp", "primers_unique"]
-    print_table(rich_table(f"{len(jr)} assays", jc, [[x[c] for c in jc] for x in jr]))
+    print_table(rich_table(f"{len(jr)} assays", jc, [[x.get(c) for c in jc] for x in jr]))
