@@ -551,8 +551,9 @@ def design_multiplex(
     check_loci(loci, p, notes)
     g = open_genome(genome, progress=progress) if isinstance(genome, (str, os.PathLike)) else genome
     ann = load_annotation(annotation) if isinstance(annotation, (str, os.PathLike)) else annotation
-    if ann is None and hasattr(g, "builtin_annotation"):
-        ann = g.builtin_annotation()
+    default_ann = getattr(g, "default_annotation", None)
+    if ann is None and default_ann is not None:
+        ann = load_annotation(default_ann)  # a built-in genome's own annotation
     scaffold = p.knockout.resolved_scaffold()
     mdl = get_model(p.knockout.model)
     fok = p.fok1_key()
