@@ -373,3 +373,13 @@ def test_terminal_summary_renders(planted: dict[str, object],
     cli_mx._summary(_run(planted, fok1="eld-kkr"))
     text = buf.getvalue()
     assert "blocked 1" in text and "1 (0 mm)" in text and "wild-type" in text
+
+
+def test_junctions_all_adds_cross_pair_cuts(planted: dict[str, object]) -> None:
+    res = _run(planted, fok1="eld-kkr", junctions="all")
+    kinds = [(c.kind, c.contig) for c in res.cuts]
+    # the ELD/KKR cross pair on chrC cuts; the blocked ELD/ELD homodimer does not
+    assert kinds == [("on-target", "chrA"), ("on-target", "chrB"), ("cross-pair", "chrC")]
+    assert res.cuts[2].pos == 701 + 18 + 8
+    assert len(res.junctions) == 3 * 4 and len(res.wild_type) == 3
+    assert any("--junctions all" in n for n in res.notes)
