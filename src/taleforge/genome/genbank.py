@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from taleforge.errors import FormatError
-from taleforge.genome.annotation import (
+from taleforge.genome.annotation_model import (
     Gene,
     Transcript,
     TranslExcept,

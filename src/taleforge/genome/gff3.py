@@ -38,7 +38,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from taleforge.errors import FormatError
-from taleforge.genome.annotation import (
+from taleforge.genome.annotation_model import (
     Gene,
     Transcript,
     TranslExcept,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from taleforge.errors import FormatError
-from taleforge.genome.annotation import (
+from taleforge.genome.annotation_model import (
     Gene,
     IntervalCache,
     Transcript,
