@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -39,6 +38,7 @@ from taleforge.design.consequence import (
 from taleforge.design.pairs import enumerate_pairs, make_pair
 from taleforge.design.result import DesignResult, Job, Provenance
 from taleforge.errors import InputError, NoResultError, ParameterError, RegionError
+from taleforge.genome.variants import parse_variant
 from taleforge.model.dna import complement
 from taleforge.model.editors import (
     EDITOR_PARAMS,
@@ -361,22 +361,6 @@ class BaseEditResult(DesignResult):
 
 
 # --------------------------------------------------------------------------- edit resolution
-
-_VARIANT_RE = re.compile(r"^(?P<contig>[^:]+):(?P<pos>[0-9,]+):(?P<ref>[ACGTacgt])>(?P<alt>[ACGTacgt])$")
-
-
-def parse_variant(text: str) -> tuple[str, int, str, str]:
-    """``chr11:5227002:T>A`` -> (contig, 0-based pos, ref, alt)."""
-    m = _VARIANT_RE.match(text.strip())
-    if not m:
-        raise InputError(
-            f"cannot parse variant {text!r}",
-            hint="write it as contig:position:REF>ALT with a 1-based position, "
-            "e.g. chr11:5227002:T>A",
-        )
-    return (m["contig"], int(m["pos"].replace(",", "")) - 1, m["ref"].upper(),
-            m["alt"].upper())
-
 
 def _check_edit(genome: Genome, contig: str, pos: int, to: str,
                 given_ref: str | None = None) -> tuple[str, str]:

@@ -53,6 +53,7 @@ from taleforge.errors import (
     RegionError,
 )
 from taleforge.genome.annotation import Transcript
+from taleforge.genome.variants import parse_variant
 from taleforge.model.interval import reverse_complement
 from taleforge.model.params import Param, ParamTable, register_table
 from taleforge.model.scaffold import Scaffold, get_scaffold
@@ -447,27 +448,6 @@ def design_correction(
         contig, offset, position, cur, to_base, tuple(designs), n_raw, rejections, sc.name,
         md.name, (), tuple(t.id for t in transcripts), record,
     )
-
-
-def parse_variant(text: str) -> tuple[str, int, str, str]:
-    """``chr11:5227002:T>A`` -> (contig, 0-based position, REF, ALT)."""
-    parts = text.strip().rsplit(":", 2)
-    if len(parts) != 3 or ">" not in parts[2]:
-        raise InputError(
-            f"cannot parse variant {text!r}",
-            hint="write it as CONTIG:POS:REF>ALT with POS 1-based, e.g. chr11:5227002:T>A",
-        )
-    contig, pos_s, alleles = parts
-    ref, _, alt = alleles.partition(">")
-    ref, alt = ref.strip().upper(), alt.strip().upper()
-    if not pos_s.replace(",", "").isdigit() or int(pos_s.replace(",", "")) < 1:
-        raise InputError(f"bad position {pos_s!r} in {text!r}", hint="POS is 1-based")
-    if len(ref) != 1 or len(alt) != 1 or ref not in "ACGT" or alt not in "ACGT" or ref == alt:
-        raise InputError(
-            f"variant {text!r} is not a single-base substitution",
-            hint="REF and ALT must be different single bases (A, C, G, T)",
-        )
-    return contig, int(pos_s.replace(",", "")) - 1, ref, alt
 
 
 def correction_from_variant(
