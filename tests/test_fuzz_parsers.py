@@ -25,7 +25,7 @@ from taleforge.errors import TaleforgeError
 from taleforge.genome.annotation import load_annotation
 from taleforge.genome.fasta import read_fasta_strings
 from taleforge.genome.index import build_index
-from taleforge.io.vcf import read_vcf
+from taleforge.genome.vcf import read_vcf
 from taleforge.model.rvd import parse_rvds
 from tests.test_annotation import _genbank_text
 from tests.test_genome_index import write_2bit

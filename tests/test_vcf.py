@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from taleforge.errors import FormatError
-from taleforge.io.vcf import Variant, read_vcf
+from taleforge.genome.vcf import Variant, read_vcf
 
 HEADER = (
     "##fileformat=VCFv4.2\n"
