@@ -165,3 +165,21 @@ def test_backend_choice_is_explicit() -> None:
         scan_scored(pk, [sq], backend="gpu")  # type: ignore[arg-type]
     a = scan_scored(pk, [sq], backend="bitparallel")
     assert a.hits.equals(scan_scored(pk, [sq], backend="reference").hits)
+
+
+def test_runaway_query_is_refused_up_front() -> None:
+    from taleforge.engine.scored import expected_hit_fraction
+    from taleforge.errors import ParameterError
+
+    pk = PackedGenome.from_sequences({"g": "ACGT" * 500})
+    sq = get_model("tale-nt").score_query(("NN",) * 8)  # every T-preceded window passes
+    assert expected_hit_fraction(sq) == pytest.approx(0.25, abs=0.01)
+    with pytest.raises(ParameterError, match="would pass about 2[45].[0-9]% of all windows"):
+        scan_scored(pk, [sq], backend="reference")
+    # the estimate is an upper bound of what a random genome shows
+    rng = np.random.default_rng(1)
+    rnd = PackedGenome.from_sequences({"g": "".join(rng.choice(list("ACGT"), size=200_000))})
+    sq2 = get_model("tale-nt").with_cutoff(3.5).score_query(  # type: ignore[attr-defined]
+        tuple("NN NG NG HD NN NN NG NI NN NN HD NG HD NG NN NN HD NG".split()))
+    seen = len(scan_scored(rnd, [sq2], backend="numba", strands="+")) / 200_000
+    assert 0.5 * expected_hit_fraction(sq2) < seen <= 1.2 * expected_hit_fraction(sq2)

@@ -36,7 +36,6 @@ Output: :class:`ScoredHits` (``HitTable`` columns plus ``cost``), sorted by
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -75,6 +74,11 @@ SCORED_SCAN_PARAMS = register_table(
             Param("dense_until_alive_fraction_inv", 4, "1/fraction", "kernel tuning", "U",
                   "repeats are added to every word of a chunk (vectorised) until fewer than "
                   "1/this of the words have a live lane; the rest continue word by word"),
+            Param("max_hit_fraction", 0.1, "hits per window", "engine budget (issue 8)", "U",
+                  "refuse a query when more than this fraction of random windows is expected "
+                  "to pass it (uniform bases, estimated from the kernel's lower-bound costs; "
+                  "at 10% one 32-Mbp block holds ~6.4 M hits, ~170 MB); TALE-NT's NN1 pair "
+                  "at k = 3.5 passes ~2.3%"),
             Param("buffer_hits_per_chunk", 4096, "hits", "kernel tuning", "U",
                   "initial per-chunk result buffer; overflowing chunks are rerun larger"),
         ),
@@ -597,6 +601,37 @@ def _run(
 _COMPILED = False
 
 
+def expected_hit_fraction(sq: ScoreQuery) -> float:
+    """Upper estimate of the fraction of uniform random windows (one strand) that pass
+    ``sq``: the distribution of the quantised lower-bound cost (the kernel's filter), by
+    dynamic programming over repeats and position 0."""
+    qmax = (1 << COUNTER_BITS) - 2
+    mins = sq.raw.min(axis=1)
+    finite0 = np.isfinite(sq.pos0[:4])
+    if not finite0.any():
+        return 0.0
+    p0min = float(sq.pos0[:4][finite0].min())
+    budget = sq.final_bound - float(mins.sum()) - p0min
+    if budget < 0:
+        return 0.0
+    scale = qmax / max(budget, 1e-300)
+    dist = np.zeros(qmax + 2)
+    dist[0] = 1.0
+    rows = [np.minimum(np.floor((sq.raw[j] - mins[j]) * scale), qmax + 1).astype(np.int64)
+            for j in range(sq.length)]
+    exc0 = np.where(finite0, sq.pos0[:4] - p0min, np.inf) * scale
+    rows.append(np.where(np.isfinite(exc0), np.minimum(np.floor(np.nan_to_num(exc0, posinf=0)),
+                                                        qmax + 1), qmax + 1).astype(np.int64))
+    for w in rows:
+        new = np.zeros_like(dist)
+        for b in range(4):
+            sh = int(w[b])
+            if sh <= qmax + 1:
+                new[sh:] += 0.25 * dist[: dist.size - sh]
+        dist = new
+    return float(dist[: qmax + 1].sum())
+
+
 def _strands(strands: str) -> tuple[int, ...]:
     table = {"both": (1, -1), "+": (1,), "-": (-1,)}
     if strands not in table:
@@ -617,6 +652,16 @@ def _check(
         if sq.length > 62:
             raise InputError(f"query {i + 1} has {sq.length} repeats",
                              hint="arrays of at most 62 repeats can be scanned")
+        frac = expected_hit_fraction(sq)
+        limit = float(SCORED_SCAN_PARAMS["max_hit_fraction"])
+        if frac > limit:
+            raise ParameterError(
+                f"query {i + 1} ({sq.length} repeats) would pass about {frac:.1%} of all "
+                f"windows (~{frac * 2 * packed.genome_size:.3g} hits on this "
+                f"{packed.genome_size:,}-bp genome); the budget is {limit:.0%}",
+                hint="use a longer array, a stricter threshold (e.g. --cutoff 3.0), or "
+                     "--max-mismatches N",
+            )
     if backend in ("seedtable", "dask"):
         raise BackendError(
             f"backend {backend!r} supports mismatch mode only: "
@@ -720,6 +765,3 @@ def scan_scored(
     ])
 
 
-def expected_fraction_bound(sq: ScoreQuery) -> float:  # pragma: no cover - diagnostics
-    """Fraction of the budget the quantisation may overshoot (for documentation)."""
-    return (sq.length + 1) / ((1 << COUNTER_BITS) - 2) if math.isfinite(sq.final_bound) else 0.0
