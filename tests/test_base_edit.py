@@ -21,8 +21,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from taleforge.design.base_editor import (
+    BaseEditParams,
     BaseEditResult,
-    design_base_edit,
+    BaseEditTarget,
     knockout_edits,
     parse_variant,
 )
@@ -43,6 +44,22 @@ def mem_genome(seqs: dict[str, str], name: str = "test") -> Genome:
     return Genome(name=name, source=f"sequence:{name}",
                   checksum=hashlib.sha256(text.encode()).hexdigest(),
                   packed=PackedGenome.from_sequences(seqs))
+
+
+_TARGET_KEYS = ("position", "to", "contig", "variant", "knockout_gene")
+_CALL_KEYS = ("annotation", "nuclear_genome", "progress", "backend")
+
+
+def design_base_edit(genome: Genome, **kw: object) -> BaseEditResult:
+    """The old keyword form of these tests, mapped onto the job shape
+    ``design_base_edit(target, params, *, genome, ...)`` (test-only compatibility)."""
+    from taleforge.design.base_editor import design_base_edit as job
+
+    target = BaseEditTarget(**{k: kw.pop(k) for k in _TARGET_KEYS if k in kw})  # type: ignore[arg-type]
+    call = {k: kw.pop(k) for k in _CALL_KEYS if k in kw}
+    if isinstance(kw.get("editors"), list):
+        kw["editors"] = tuple(kw["editors"])  # type: ignore[arg-type]
+    return job(target, BaseEditParams(**kw), genome=genome, **call)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")

@@ -56,7 +56,7 @@ def base_edit_cmd(
 
     Examples: --genome builtin-mito --position 3243 --to G;
     --variant chr11:5227002:T>A --genome hg38.fa; --knockout PDCD1 --annotation gencode.gtf."""
-    from taleforge.design.base_editor import design_base_edit
+    from taleforge.design.base_editor import BaseEditParams, BaseEditTarget, design_base_edit
     from taleforge.errors import ParameterError
     from taleforge.genome.annotation import load_annotation
     from taleforge.genome.index import open_genome
@@ -78,24 +78,23 @@ def base_edit_cmd(
         ) if nuclear_genome else None
         ann = load_annotation(annotation, progress=progress) if annotation is not None else None
         res = design_base_edit(
-            g,
-            position=position,
-            to=to,
-            contig=contig,
-            variant=variant,
-            knockout_gene=knockout,
+            BaseEditTarget(position=position, to=to, contig=contig, variant=variant,
+                           knockout_gene=knockout),
+            BaseEditParams(
+                editors=tuple(editor) if editor else None,
+                window_table=table,
+                arm_min_rvds=arm_min,
+                arm_max_rvds=arm_max,
+                pos0_bases=pos0,
+                g_rvd=g_rvd.upper(),  # type: ignore[arg-type]
+                max_designs=top,
+                offtarget=offtarget,
+                max_mismatches=max_mismatches,
+                collapse_arms=not all_arms,
+            ),
+            genome=g,
             annotation=ann,
-            editors=editor,
-            window_table=table,
             nuclear_genome=ng,
-            arm_min_rvds=arm_min,
-            arm_max_rvds=arm_max,
-            pos0_bases=pos0,
-            g_rvd=g_rvd.upper(),  # type: ignore[arg-type]
-            max_designs=top,
-            offtarget=offtarget,
-            max_mismatches=max_mismatches,
-            collapse_arms=not all_arms,
             progress=progress,
         )
     cmd = command_line()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -50,6 +51,7 @@ from taleforge.model.editors import (
 )
 from taleforge.model.params import Param, ParamTable, register_table
 from taleforge.model.rules import RuleEval
+from taleforge.model.rvd import GRvd
 from taleforge.model.scaffold import custom_scaffold
 from taleforge.model.talen import TalenPair
 from taleforge.progress import ProgressCallback, report
@@ -57,7 +59,6 @@ from taleforge.progress import ProgressCallback, report
 if TYPE_CHECKING:
     from taleforge.genome.annotation import Annotation, Transcript
     from taleforge.genome.index import Genome
-    from taleforge.model.rvd import GRvd
 
 RANKING = register_table(
     ParamTable(
@@ -289,13 +290,39 @@ class EditorRejection:
 
 
 @dataclass(frozen=True)
+class BaseEditTarget:
+    """What to edit: exactly one of ``position`` (1-based, with ``to`` and, for
+    multi-contig genomes, ``contig``), ``variant`` ("contig:pos:REF>ALT", 1-based) or
+    ``knockout_gene`` (needs an annotation). A string target given to
+    :func:`design_base_edit` is a variant when it parses as one, else a gene to knock out."""
+
+    position: int | None = None
+    to: str | None = None
+    contig: str | None = None
+    variant: str | None = None
+    knockout_gene: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> BaseEditTarget:
+        t = text.strip()
+        if ">" in t and ":" in t:
+            return cls(variant=t)
+        return cls(knockout_gene=t)
+
+
+@dataclass(frozen=True)
 class BaseEditParams:
-    editors: tuple[str, ...] = tuple(EDITORS)
-    window_table: str = "mitoedit"
-    arm_min_rvds: int = int(EDITOR_PARAMS["arm_min_rvds"])
-    arm_max_rvds: int = int(EDITOR_PARAMS["arm_max_rvds"])
-    pos0_bases: str = str(EDITOR_PARAMS["pos0_bases"])
-    g_rvd: str = "NN"
+    """Options of the base-edit designer (what the CLI, a web app or a batch runner fill).
+    ``None`` means the default: every editor, the ``tale_base_editors`` array range,
+    position-0 T (with a C fallback when no T design exists, unless ``pos0_bases`` is
+    given). ``resolved()`` is the copy with every default filled in (the result's ``params``)."""
+
+    editors: tuple[str, ...] | None = None
+    window_table: str | WindowTable = "mitoedit"
+    arm_min_rvds: int | None = None
+    arm_max_rvds: int | None = None
+    pos0_bases: str | None = None
+    g_rvd: GRvd = "NN"
     max_designs: int = 50
     offtarget: bool = True
     max_mismatches: int | None = None  # None: score-defined off-target search
@@ -303,10 +330,36 @@ class BaseEditParams:
     knockout_max_edits: int = int(RANKING["knockout_max_edits"])
     collapse_arms: bool = True
 
+    def resolved(self) -> BaseEditParams:
+        """Every default filled in and validated (editor names expanded, window table by
+        name, position-0 rule upper case)."""
+        eds = resolve_editors(list(self.editors) if self.editors is not None else None)
+        table = self.window_table
+        out = dataclasses.replace(
+            self,
+            editors=tuple(e.name for e in eds),
+            window_table=table.name if isinstance(table, WindowTable) else table,
+            arm_min_rvds=int(EDITOR_PARAMS["arm_min_rvds"]) if self.arm_min_rvds is None
+            else self.arm_min_rvds,
+            arm_max_rvds=int(EDITOR_PARAMS["arm_max_rvds"]) if self.arm_max_rvds is None
+            else self.arm_max_rvds,
+            pos0_bases=(self.pos0_bases or str(EDITOR_PARAMS["pos0_bases"])).upper(),
+        )
+        if out.max_designs < 1:
+            raise ParameterError("max designs must be >= 1", hint="use --max-designs 1 or more")
+        if out.max_mismatches is not None and out.max_mismatches < 0:
+            raise ParameterError("max mismatches must be >= 0", hint="use 0-4")
+        if out.g_rvd not in ("NN", "NH", "NK"):
+            raise ParameterError(f"G RVD {out.g_rvd!r} invalid", hint="use NN, NH or NK")
+        custom_scaffold("tale-nt", arm_min_rvds=out.arm_min_rvds,
+                        arm_max_rvds=out.arm_max_rvds, pos0_bases=out.pos0_bases)  # validate
+        return out
+
     def as_dict(self) -> dict[str, Any]:
+        wt = self.window_table
         return {
-            "editors": list(self.editors),
-            "window_table": self.window_table,
+            "editors": list(self.editors) if self.editors is not None else list(EDITORS),
+            "window_table": wt.name if isinstance(wt, WindowTable) else wt,
             "arm_min_rvds": self.arm_min_rvds,
             "arm_max_rvds": self.arm_max_rvds,
             "pos0_bases": self.pos0_bases,
@@ -447,7 +500,7 @@ def _designs_for_edit(
     n = g.contig_length(edit.contig)
     p = ctx.params
     usable: list[tuple[EditorSpec, str, str]] = []  # (editor, strand, context label)
-    span = max(p.arm_max_rvds + 1, 1)
+    span = max(int(p.arm_max_rvds or 0) + 1, 1)
     smax = max((max(ctx.table.spacers(e), default=0) for e in ctx.editors), default=0)
     flank = span + smax + 2
     lo = max(0, edit.pos - flank)
@@ -567,7 +620,7 @@ def _bystanders(ctx: _Ctx, d: dict[str, Any], edit: EditRequest,
 
 def _offtarget(
     designs: list[dict[str, Any]], genome: Genome, nuclear: Genome | None, k: int | None,
-    notes: list[str], progress: ProgressCallback | None,
+    notes: list[str], progress: ProgressCallback | None, backend: str = "auto",
 ) -> None:
     """Fill d['ot'] (OffTargetSummary) for every design dict: each half-site alone and every
     tail-to-tail pairing (L/R, R/L, L/L, R/R) with a spacer in the editor's range, without a
@@ -584,7 +637,7 @@ def _offtarget(
     results: dict[str, list[tuple[int, int, str]]] = {}
     for ti, (tag, gen) in enumerate(targets):
         report(progress, "off-target scan", ti, len(targets))
-        results[tag] = _spec_engine(designs, gen, k, specificity_for_pairs)
+        results[tag] = _spec_engine(designs, gen, k, specificity_for_pairs, backend)
     report(progress, "off-target scan", len(targets), len(targets))
     for i, d in enumerate(designs):
         half, pairs, top = results["genome"][i]
@@ -597,7 +650,7 @@ def _offtarget(
 
 
 def _spec_engine(designs: list[dict[str, Any]], gen: Genome, k: int | None,
-                 fn: Any) -> list[tuple[int, int, str]]:
+                 fn: Any, backend: str = "auto") -> list[tuple[int, int, str]]:
     """(half-site hits, pair hits, closest sites text) per design via the off-target
     module, grouped by the editor's spacer range."""
     out: list[tuple[int, int, str] | None] = [None] * len(designs)
@@ -608,7 +661,7 @@ def _spec_engine(designs: list[dict[str, Any]], gen: Genome, k: int | None,
         scaf = custom_scaffold("tale-nt", spacer_min_bp=smin, spacer_max_bp=smax,
                                arm_min_rvds=8, arm_max_rvds=40, pos0_bases="ACGT")
         sums = fn(gen, [designs[i]["pair"] for i in idx], scaffold=scaf, max_mismatches=k,
-                  spacer_min=smin, spacer_max=smax, pos0_bases=None)
+                  spacer_min=smin, spacer_max=smax, pos0_bases=None, backend=backend)
         for i, sm in zip(idx, sums, strict=True):
             half = int(sum(sm.left_site_counts) + sum(sm.right_site_counts))
             top = ", ".join(f"{t.label()} ({t.mismatches} mm)" for t in sm.top_sites[:3])
@@ -719,62 +772,48 @@ def _before_cds(tx: Transcript, iv: Any) -> bool:
 
 
 def design_base_edit(
-    genome: Genome,
+    target: BaseEditTarget | str,
+    params: BaseEditParams | None = None,
     *,
-    position: int | None = None,
-    to: str | None = None,
-    contig: str | None = None,
-    variant: str | None = None,
-    knockout_gene: str | None = None,
-    annotation: Annotation | None = None,
-    editors: Sequence[str] | None = None,
-    window_table: str | WindowTable = "mitoedit",
-    nuclear_genome: Genome | None = None,
-    arm_min_rvds: int | None = None,
-    arm_max_rvds: int | None = None,
-    pos0_bases: str | None = None,
-    g_rvd: GRvd = "NN",
-    max_designs: int = 50,
-    offtarget: bool = True,
-    max_mismatches: int | None = None,
-    collapse_arms: bool = True,
+    genome: Genome | str | os.PathLike[str] = "builtin:hg38-chrM",
+    annotation: Annotation | str | os.PathLike[str] | None = None,
     progress: ProgressCallback | None = None,
+    backend: str = "auto",
+    nuclear_genome: Genome | str | os.PathLike[str] | None = None,
 ) -> BaseEditResult:
     """Design TALE base editors for one substitution or a base-editing knockout.
 
-    Exactly one of ``position`` (1-based, with ``to`` and, for multi-contig genomes,
-    ``contig``), ``variant`` ("contig:pos:REF>ALT", 1-based) or ``knockout_gene`` (needs
-    ``annotation``). Raises :class:`NoResultError` (with each editor's reason) when no editor
-    can make the edit."""
+    ``target``: a :class:`BaseEditTarget` (position + to, variant, or knockout gene), or a
+    string (a variant ``contig:pos:REF>ALT`` when it parses as one, else a gene to knock
+    out). ``genome``/``nuclear_genome``: a :class:`Genome`, a path or a builtin name; the
+    off-target scan runs with the engine ``backend``. Raises :class:`NoResultError` (with
+    each editor's reason) when no editor can make the edit."""
+    from taleforge.genome.index import open_genome
+
+    tg = BaseEditTarget.parse(target) if isinstance(target, str) else target
+    position, to, contig = tg.position, tg.to, tg.contig
+    variant, knockout_gene = tg.variant, tg.knockout_gene
     modes = [x is not None for x in (position, variant, knockout_gene)]
     if sum(modes) != 1:
         raise ParameterError(
             "give exactly one of position (+ to), variant or knockout gene",
             hint="e.g. --position 3243 --to G, --variant chr11:5227002:T>A or --knockout PDCD1",
         )
-    eds = resolve_editors(editors)
-    table = window_table if isinstance(window_table, WindowTable) else \
-        load_window_table(window_table)
-    defaults = BaseEditParams()
-    params = BaseEditParams(
-        editors=tuple(e.name for e in eds),
-        window_table=table.name,
-        arm_min_rvds=arm_min_rvds if arm_min_rvds is not None else defaults.arm_min_rvds,
-        arm_max_rvds=arm_max_rvds if arm_max_rvds is not None else defaults.arm_max_rvds,
-        pos0_bases=(pos0_bases or defaults.pos0_bases).upper(),
-        g_rvd=g_rvd,
-        max_designs=max_designs,
-        offtarget=offtarget,
-        max_mismatches=max_mismatches if max_mismatches is not None
-        else defaults.max_mismatches,
-        collapse_arms=collapse_arms,
-    )
-    if params.max_designs < 1:
-        raise ParameterError("max designs must be >= 1", hint="use --max-designs 1 or more")
-    if params.max_mismatches is not None and params.max_mismatches < 0:
-        raise ParameterError("max mismatches must be >= 0", hint="use 0-4")
-    custom_scaffold("tale-nt", arm_min_rvds=params.arm_min_rvds,
-                    arm_max_rvds=params.arm_max_rvds, pos0_bases=params.pos0_bases)  # validate
+    given = params or BaseEditParams()
+    wt = given.window_table
+    table = wt if isinstance(wt, WindowTable) else load_window_table(wt)
+    params = given.resolved()
+    eds = resolve_editors(list(params.editors or ()))
+    pos0_bases = given.pos0_bases
+    g_rvd = params.g_rvd
+    if isinstance(genome, (str, os.PathLike)):
+        genome = open_genome(genome, progress=progress)
+    if isinstance(nuclear_genome, (str, os.PathLike)):
+        nuclear_genome = open_genome(nuclear_genome, progress=progress)
+    if isinstance(annotation, (str, os.PathLike)):
+        from taleforge.genome.annotation import load_annotation
+
+        annotation = load_annotation(annotation)
     if annotation is None and genome.default_annotation is not None:
         from taleforge.genome.annotation import load_annotation
 
@@ -835,9 +874,10 @@ def design_base_edit(
     total = len(edits)
     # position 0: T by default; when no design exists with T, retry allowing C (a TALE-NT
     # option; ranked below T designs by w_pos0_c) unless the user fixed the rule.
-    relax = pos0_bases is None and "C" not in params.pos0_bases
+    pos0_rule = str(params.pos0_bases)
+    relax = pos0_bases is None and "C" not in pos0_rule
     ctx_relaxed = dataclasses.replace(
-        ctx, params=dataclasses.replace(params, pos0_bases=params.pos0_bases + "C"))
+        ctx, params=dataclasses.replace(params, pos0_bases=pos0_rule + "C"))
     relaxed_edits: list[str] = []
     for i, ed in enumerate(edits):
         report(progress, "base-edit: designing", i, total)
@@ -908,7 +948,8 @@ def design_base_edit(
     n_ot = int(RANKING["offtarget_max_designs"])
     ot_set = raw[: max(n_ot, params.max_designs)]
     if params.offtarget:
-        _offtarget(ot_set, genome, nuclear_genome, params.max_mismatches, notes, progress)
+        _offtarget(ot_set, genome, nuclear_genome, params.max_mismatches, notes, progress,
+                   backend)
         if len(raw) > len(ot_set):
             notes.append(f"off-target checked for the best {len(ot_set)} of {len(raw)} "
                          "designs (by on-target score)")
