@@ -15,10 +15,10 @@ from Bio.Seq import Seq
 
 from taleforge.design.blocking import apply_changes, score_half_sites
 from taleforge.design.donor import (
+    correct_window,
     correction_genbank,
-    design_correction,
-    design_knockin,
     knockin_genbank,
+    knockin_window,
 )
 from taleforge.genome.annotation import Transcript
 from taleforge.model.interval import Interval
@@ -72,7 +72,7 @@ def test_sickle_correction(hbb: tuple[str, Transcript], model: str) -> None:
     seq, tx = hbb
     sickle = seq[:SICKLE] + "T" + seq[SICKLE + 1 :]
     assert _protein(sickle, tx)[6] == "V"  # p.Glu7Val (HGVS numbering, Met = 1)
-    res = design_correction(sickle, SICKLE, "A", contig=C, transcripts=[tx], model=model)
+    res = correct_window(sickle, SICKLE, "A", contig=C, transcripts=[tx], model=model)
     m = get_model(model)
     wt_protein = _protein(seq, tx)
     for d in res.designs:
@@ -99,7 +99,7 @@ def test_hbb_exon1_p2a_egfp_knockin(hbb: tuple[str, Transcript]) -> None:
     from tests.test_knockin import EGFP, egfp_like
 
     seq, tx = hbb
-    res = design_knockin(seq, tx, egfp_like(), exon=1, two_a="P2A", arm_nt=400,
+    res = knockin_window(seq, tx, egfp_like(), exon=1, two_a="P2A", arm_nt=400,
                          model="tale-nt", n_designs=2)
     host = _protein(seq, tx)
     for d in res.designs:

@@ -11,7 +11,7 @@ import pytest
 from Bio.Seq import Seq
 
 from taleforge.design.blocking import Change, apply_changes, protein_changes, score_half_sites
-from taleforge.design.donor import design_correction
+from taleforge.design.donor import correct_window
 from taleforge.errors import InputError, NoResultError, RegionError
 from taleforge.genome.annotation import Transcript
 from taleforge.model.interval import Interval, reverse_complement
@@ -88,7 +88,7 @@ def test_correction_blocking_is_silent_and_blocks(strand: str, model: str) -> No
     cur_base = ref[pos]
     mut_base = {"A": "C", "C": "A", "G": "T", "T": "G"}[cur_base]
     current = ref[:pos] + mut_base + ref[pos + 1 :]
-    res = design_correction(current, pos, cur_base, contig=CONTIG, transcripts=[tx], model=model,
+    res = correct_window(current, pos, cur_base, contig=CONTIG, transcripts=[tx], model=model,
                             n_designs=2)
     assert res.designs
     ref_protein = protein_of(ref, tx)
@@ -133,8 +133,8 @@ def test_correction_is_deterministic() -> None:
     pos = _codon_pos(tx, 30)
     cur = "A" if ref[pos] != "A" else "C"
     current = ref[:pos] + cur + ref[pos + 1 :]
-    a = design_correction(current, pos, ref[pos], contig=CONTIG, transcripts=[tx], model="tale-nt")
-    b = design_correction(current, pos, ref[pos], contig=CONTIG, transcripts=[tx], model="tale-nt")
+    a = correct_window(current, pos, ref[pos], contig=CONTIG, transcripts=[tx], model="tale-nt")
+    b = correct_window(current, pos, ref[pos], contig=CONTIG, transcripts=[tx], model="tale-nt")
     assert a.as_dict() == b.as_dict()
 
 
@@ -142,7 +142,7 @@ def test_edit_too_far_from_any_talen() -> None:
     # a sequence with no T at all has no position-0 T: no pair anywhere
     seq = "ACGGCA" * 100
     with pytest.raises(NoResultError) as ei:
-        design_correction(seq, 300, "T", model="tale-nt")
+        correct_window(seq, 300, "T", model="tale-nt")
     assert "wider spacer" in ei.value.one_line()
     # planted single site far from the edit: error names the nearest distance
     rng = random.Random(2)
@@ -150,18 +150,18 @@ def test_edit_too_far_from_any_talen() -> None:
         rng.choice("CGT") for _ in range(16)) + "A"
     seq = "GCGGCC" * 20 + core + "GCGGCC" * 60
     with pytest.raises(NoResultError) as ei:
-        design_correction(seq, 400, "T", model="tale-nt", max_cut_distance_bp=10)
+        correct_window(seq, 400, "T", model="tale-nt", max_cut_distance_bp=10)
     assert "nearest cut is" in ei.value.message
 
 
 def test_bad_inputs() -> None:
     ref, tx = make_gene(5)
     with pytest.raises(InputError):
-        design_correction(ref, 700, ref[700], transcripts=[tx])
+        correct_window(ref, 700, ref[700], transcripts=[tx])
     with pytest.raises(RegionError):
-        design_correction(ref, len(ref) + 5, "A")
+        correct_window(ref, len(ref) + 5, "A")
     with pytest.raises(InputError):
-        design_correction(ref, 700, "X")
+        correct_window(ref, 700, "X")
 
 
 def test_protein_change_notation() -> None:

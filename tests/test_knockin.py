@@ -17,7 +17,7 @@ from taleforge.design.cargo import (
     two_a_peptide,
     two_a_sequence,
 )
-from taleforge.design.donor import DONOR_PARAMS, design_knockin, knockin_genbank
+from taleforge.design.donor import DONOR_PARAMS, knockin_genbank, knockin_window
 from taleforge.errors import FormatError, NoResultError, RegionError, SequenceError
 from taleforge.model.interval import reverse_complement
 from tests.test_donor_synthetic import make_gene
@@ -64,7 +64,7 @@ def check_donor(seq: str, tx, res, *, arms: tuple[int, int]) -> None:  # type: i
 def test_in_frame_knockin_translates_through_junctions(strand: str, layout: str) -> None:
     seq, tx = make_gene(31, strand)
     cargo = egfp_like()
-    res = design_knockin(seq, tx, cargo, exon=2, layout=layout, arm_nt=400, model="tale-nt")
+    res = knockin_window(seq, tx, cargo, exon=2, layout=layout, arm_nt=400, model="tale-nt")
     assert res.designs
     check_donor(seq, tx, res, arms=(400, 400))
     from tests.test_donor_synthetic import fetch_from
@@ -121,8 +121,8 @@ def test_in_frame_knockin_translates_through_junctions(strand: str, layout: str)
 
 def test_knockin_deterministic() -> None:
     seq, tx = make_gene(31)
-    a = design_knockin(seq, tx, egfp_like(), exon=2, model="tale-nt", arm_nt=300)
-    b = design_knockin(seq, tx, egfp_like(), exon=2, model="tale-nt", arm_nt=300)
+    a = knockin_window(seq, tx, egfp_like(), exon=2, model="tale-nt", arm_nt=300)
+    b = knockin_window(seq, tx, egfp_like(), exon=2, model="tale-nt", arm_nt=300)
     assert a.as_dict() == b.as_dict()
     assert knockin_genbank(a, a.designs[0]) == knockin_genbank(b, b.designs[0])
 
@@ -130,7 +130,7 @@ def test_knockin_deterministic() -> None:
 @pytest.mark.parametrize("strand", ["+", "-"])
 def test_intronic_insertion(strand: str) -> None:
     seq, tx = make_gene(41, strand)
-    res = design_knockin(seq, tx, egfp_like(), intron=2, arm_nt=300, model="tale-nt")
+    res = knockin_window(seq, tx, egfp_like(), intron=2, arm_nt=300, model="tale-nt")
     check_donor(seq, tx, res, arms=(300, 300))
     intr = tx.introns_in_order()[1]
     for d in res.designs:
@@ -145,23 +145,23 @@ def test_intronic_insertion(strand: str) -> None:
 def test_intron_index_out_of_range() -> None:
     seq, tx = make_gene(41)
     with pytest.raises(RegionError) as ei:
-        design_knockin(seq, tx, egfp_like(), intron=5, model="tale-nt")
+        knockin_window(seq, tx, egfp_like(), intron=5, model="tale-nt")
     assert "has 2 introns" in ei.value.message
 
 
 def test_frame_impossible() -> None:
     seq, tx = make_gene(41)
     with pytest.raises(NoResultError) as ei:
-        design_knockin(seq, tx, cargo_from_sequence("ATGGCCGCCA"), exon=2, model="tale-nt")
+        knockin_window(seq, tx, cargo_from_sequence("ATGGCCGCCA"), exon=2, model="tale-nt")
     assert "frame impossible" in ei.value.message
     with pytest.raises(NoResultError):
-        design_knockin(seq, tx, cargo_from_sequence("ATGTAAGCC"), exon=2, model="tale-nt")
+        knockin_window(seq, tx, cargo_from_sequence("ATGTAAGCC"), exon=2, model="tale-nt")
 
 
 def test_aav_warning() -> None:
     seq, tx = make_gene(31)
     big = cargo_from_sequence("ATG" + "GCC" * 1200 + "TAA", "big")
-    res = design_knockin(seq, tx, big, exon=2, arm_nt=500, model="tale-nt", n_designs=1,
+    res = knockin_window(seq, tx, big, exon=2, arm_nt=500, model="tale-nt", n_designs=1,
                          params=DONOR_PARAMS)
     assert any("AAV" in w for w in res.designs[0].warnings)
 

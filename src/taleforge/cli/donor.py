@@ -128,7 +128,12 @@ def correct_cmd(
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
     """Correct a point mutation with a TALEN pair and an ssODN carrying silent blocking mutations."""
-    from taleforge.design.donor import correction_from_variant, correction_genbank, design_correction
+    from taleforge.design.donor import (
+        CorrectionParams,
+        SequenceEdit,
+        correction_genbank,
+        design_correction,
+    )
     from taleforge.design.ssodn import SSODN_PARAMS
     from taleforge.genome.index import open_genome
     from taleforge.io.genbank_out import fasta_text
@@ -145,9 +150,10 @@ def correct_cmd(
         arms = (int(a), int(b))
     label = variant if variant is not None else f"{Path(sequence or 'sequence').stem}-{position}{to}"
     prefix = _prefix(out, "correction", label, force)
-    kw: dict[str, Any] = dict(
+    params = CorrectionParams(
         scaffold=scaffold, model=model, max_cut_distance_bp=max_cut_distance, n_designs=designs,
         min_blocking=min_blocking, max_blocking=max_blocking, ssodn_arms_nt=arms, ssodn_params=sp,
+        specificity=specificity,
     )
     with cli_progress() as prog:
         if variant is not None:
@@ -155,17 +161,18 @@ def correct_cmd(
                 raise ParameterError("--variant needs --genome (and no --sequence)",
                                      hint="or use --sequence with --position and --to")
             g = open_genome(genome, progress=prog)
-            ann = _annotation_for(g, annotation)
-            res = correction_from_variant(g, variant, annotation=ann, progress=prog,
-                                          genome=g if specificity else None, **kw)
+            res = design_correction(variant, params, genome=g,
+                                    annotation=_annotation_for(g, annotation), progress=prog)
         elif sequence is not None:
             if position is None or to is None:
                 raise ParameterError("--sequence needs --position and --to",
                                      hint="e.g. --position 570 --to A")
             name, seq = _read_sequence(sequence)
             txs = _local_transcript(name, exons, cds)
-            res = design_correction(seq, position - 1, to, contig=name, transcripts=txs,
-                                    progress=prog, **kw)
+            res = design_correction(
+                SequenceEdit(seq, position - 1, to, contig=name, transcripts=tuple(txs)),
+                params, progress=prog,
+            )
         else:
             raise ParameterError("give --variant (with --genome) or --sequence",
                                  hint="see taleforge correct --help")
@@ -230,7 +237,13 @@ def knockin_cmd(
 ) -> None:
     """Design a knock-in donor (dsDNA/AAV6): 2A in-frame in an exon, or a splice-acceptor cassette in an intron."""
     from taleforge.design.cargo import read_cargo
-    from taleforge.design.donor import DONOR_PARAMS, design_knockin, knockin_genbank
+    from taleforge.design.donor import (
+        DONOR_PARAMS,
+        KnockinParams,
+        LocusSequence,
+        design_knockin,
+        knockin_genbank,
+    )
     from taleforge.genome.index import open_genome
     from taleforge.io.genbank_out import fasta_text
 
@@ -248,42 +261,29 @@ def knockin_cmd(
     where = f"exon{exon}" if exon is not None else f"intron{intron}"
     prefix = _prefix(out, "knockin", f"{gene or Path(sequence or 'locus').stem}-{where}", force)
     cg = read_cargo(cargo)
-    params = DONOR_PARAMS.override({"aav_capacity_bp": aav_capacity})
+    params = KnockinParams(
+        cargo=cg, exon=exon, intron=intron, transcript=transcript, two_a=two_a,
+        gsg_linker=gsg, layout=layout, keep_stop=keep_stop,  # type: ignore[arg-type]
+        polya=polya, own_cassette=cassette_as_is, arm_nt=arm, arms_nt=arms_t,
+        scaffold=scaffold, model=model, n_designs=designs, specificity=specificity,
+        donor_params=DONOR_PARAMS.override({"aav_capacity_bp": aav_capacity}),
+    )
     with cli_progress() as prog:
-        g = None
-        ann = None
         if sequence is not None:
             name, seq = _read_sequence(sequence)
             txs = _local_transcript(name, exons, cds)
             if not txs:
                 raise ParameterError("--sequence needs --exons and --cds for a knock-in",
                                      hint="e.g. --exons 501-642,773-995,1846-2108 --cds 551..1974")
-            tx, off = txs[0], 0
+            res = design_knockin(LocusSequence(seq, txs[0], contig=txs[0].contig), params,
+                                 progress=prog)
         else:
             if genome is None or gene is None:
                 raise ParameterError("give --genome and --gene (or --sequence)",
                                      hint="see taleforge knockin --help")
             g = open_genome(genome, progress=prog)
-            ann = _annotation_for(g, annotation)
-            if ann is None:
-                raise ParameterError(f"--gene {gene} needs an annotation",
-                                     hint="pass --annotation GTF/GFF3/GenBank")
-            tx = (ann.find_transcript(transcript) if transcript
-                  else ann.canonical_transcript(ann.find_gene(gene)))
-            pad = int(params["arm_max_nt"]) + int(params["window_bp"])
-            n = g.contig_length(tx.contig)
-            off = max(0, tx.start - pad)
-            seq = g.fetch(tx.contig, off, min(n, tx.end + pad))
-        res = design_knockin(
-            seq, tx, cg, contig=tx.contig, offset=off, exon=exon, intron=intron, two_a=two_a,
-            gsg_linker=gsg, layout=layout, keep_stop=keep_stop,  # type: ignore[arg-type]
-            polya=polya, own_cassette=cassette_as_is, arm_nt=arm, arms_nt=arms_t,
-            scaffold=scaffold, model=model, n_designs=designs, params=params,
-            genome=g if specificity else None,
-            progress=prog,
-            reference=g,
-            annotation=ann,
-        )
+            res = design_knockin(gene, params, genome=g,
+                                 annotation=_annotation_for(g, annotation), progress=prog)
     from taleforge.model.interval import reverse_complement
 
     fa = [(f"{res.gene or 'donor'}_KI{d.rank} {d.pair.pair_id()}",

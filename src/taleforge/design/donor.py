@@ -284,7 +284,7 @@ def _nearest_cut_distance(seq: str, sc: Scaffold, pos_local: int) -> int | None:
     return int(np.min(_distance_to_cut(c.cut_local, pos_local)))
 
 
-def design_correction(
+def correct_window(
     seq: str,
     position: int,
     to_base: str,
@@ -489,7 +489,7 @@ def correction_from_variant(
     txs: list[Transcript] = []
     if annotation is not None:
         txs = [t for t in annotation.transcripts_overlapping(contig, pos, pos + 1) if t.is_coding]
-    return design_correction(current, pos, ref, contig=contig, offset=s, transcripts=txs, **kwargs)
+    return correct_window(current, pos, ref, contig=contig, offset=s, transcripts=txs, **kwargs)
 
 
 # ------------------------------------------------------------------------------ knock-in
@@ -710,7 +710,7 @@ def _feature(kind: str, start: int, end: int, label: str, note: str = "", strand
     return DonorFeature(kind, start, end, strand, label, note)
 
 
-def design_knockin(
+def knockin_window(
     seq: str,
     transcript: Transcript,
     cargo: Cargo,
@@ -1044,16 +1044,214 @@ def design_knockin(
     )
 
 
+# ------------------------------------------------------------------------------ job entries
+@dataclass(frozen=True)
+class SequenceEdit:
+    """A correction target given as sequence: ``seq`` is the *current* allele (+ strand
+    window whose first base is genome position ``offset``), ``position`` the 0-based genome
+    position to correct toward ``to_base``."""
+
+    seq: str
+    position: int
+    to_base: str
+    contig: str = "seq"
+    offset: int = 0
+    transcripts: tuple[Transcript, ...] = ()
+
+
+@dataclass(frozen=True)
+class CorrectionParams:
+    """Options of the correction designer (what the CLI, a web app or a batch runner fill).
+    ``None`` = the parameter table's default. ``specificity``: rank by a genome-wide
+    specificity scan when a genome is given."""
+
+    scaffold: str | Scaffold = "tale-nt"
+    model: str | BindingModel = "positional"
+    max_cut_distance_bp: int | None = None
+    n_designs: int = 3
+    min_blocking: int | None = None
+    max_blocking: int | None = None
+    ssodn_arms_nt: tuple[int, int] | None = None
+    specificity: bool = True
+    ssodn_params: ParamTable = SSODN_PARAMS
+    primer_params: ParamTable = PRIMER_PARAMS
+    blocking_params: ParamTable = BLOCKING_PARAMS
+    donor_params: ParamTable = DONOR_PARAMS
+
+    def window_kwargs(self) -> dict[str, Any]:
+        return {
+            "scaffold": self.scaffold, "model": self.model,
+            "max_cut_distance_bp": self.max_cut_distance_bp, "n_designs": self.n_designs,
+            "min_blocking": self.min_blocking, "max_blocking": self.max_blocking,
+            "ssodn_arms_nt": self.ssodn_arms_nt, "ssodn_params": self.ssodn_params,
+            "primer_params": self.primer_params, "blocking_params": self.blocking_params,
+            "params": self.donor_params,
+        }
+
+
+def _open(genome: Any, progress: ProgressCallback | None) -> Any:
+    import os
+
+    if isinstance(genome, (str, os.PathLike)):
+        from taleforge.genome.index import open_genome
+
+        return open_genome(genome, progress=progress)
+    return genome
+
+
+def _annotation(annotation: Any, genome: Any) -> Any:
+    """The given annotation (object or path), else the built-in genome's packaged one."""
+    import os
+
+    from taleforge.genome.annotation import load_annotation
+
+    if isinstance(annotation, (str, os.PathLike)):
+        return load_annotation(annotation)
+    if annotation is None and genome is not None:
+        default = getattr(genome, "default_annotation", None)
+        return load_annotation(default) if default is not None else None
+    return annotation
+
+
+def design_correction(
+    target: str | SequenceEdit,
+    params: CorrectionParams | None = None,
+    *,
+    genome: Any = None,
+    annotation: Any = None,
+    progress: ProgressCallback | None = None,
+    backend: str = "auto",
+) -> CorrectionResult:
+    """Design TALEN + ssODN point corrections.
+
+    ``target``: a variant ``CONTIG:POS:REF>ALT`` written as on the reference + strand (the
+    cells carry ALT, the design restores REF; needs ``genome``), or a :class:`SequenceEdit`
+    (the current allele as sequence; ``genome``, when given, is scanned for specificity).
+    ``genome``: a :class:`~taleforge.genome.index.Genome`, a path or a builtin name;
+    ``annotation``: an Annotation or a path (default: the built-in genome's)."""
+    p = params or CorrectionParams()
+    g = _open(genome, progress)
+    kw = p.window_kwargs()
+    if isinstance(target, str):
+        if g is None:
+            raise ParameterError("a variant target needs a genome",
+                                 hint="pass genome= (--genome), or give a SequenceEdit")
+        ann = _annotation(annotation, g)
+        return correction_from_variant(g, target, annotation=ann, progress=progress,
+                                       genome=g if p.specificity else None, backend=backend,
+                                       **kw)
+    return correct_window(
+        target.seq, target.position, target.to_base, contig=target.contig,
+        offset=target.offset, transcripts=target.transcripts,
+        genome=g if p.specificity else None, reference=g, annotation=annotation,
+        progress=progress, backend=backend, **kw,
+    )
+
+
+@dataclass(frozen=True)
+class LocusSequence:
+    """A knock-in target given as sequence: a + strand window (first base = genome position
+    ``offset``) covering ``transcript``'s CDS and the homology arms."""
+
+    seq: str
+    transcript: Transcript
+    contig: str | None = None
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class KnockinParams:
+    """Options of the knock-in designer. ``cargo`` is what to insert; exactly one of
+    ``exon`` (in-frame 2A) or ``intron`` (splice-acceptor cassette). ``transcript``: with a
+    gene target, the transcript to use (default: canonical)."""
+
+    cargo: Cargo
+    exon: int | None = None
+    intron: int | None = None
+    transcript: str | None = None
+    two_a: str = "P2A"
+    gsg_linker: bool = True
+    layout: Layout = "2a-cargo-polya"
+    keep_stop: bool | None = None
+    polya: bool = True
+    own_cassette: bool = False
+    arm_nt: int | None = None
+    arms_nt: tuple[int, int] | None = None
+    scaffold: str | Scaffold = "tale-nt"
+    model: str | BindingModel = "positional"
+    n_designs: int = 3
+    specificity: bool = True
+    donor_params: ParamTable = DONOR_PARAMS
+    elements: ParamTable = DONOR_ELEMENTS
+    primer_params: ParamTable = PRIMER_PARAMS
+
+    def window_kwargs(self) -> dict[str, Any]:
+        return {
+            "exon": self.exon, "intron": self.intron, "two_a": self.two_a,
+            "gsg_linker": self.gsg_linker, "layout": self.layout, "keep_stop": self.keep_stop,
+            "polya": self.polya, "own_cassette": self.own_cassette, "arm_nt": self.arm_nt,
+            "arms_nt": self.arms_nt, "scaffold": self.scaffold, "model": self.model,
+            "n_designs": self.n_designs, "params": self.donor_params,
+            "elements": self.elements, "primer_params": self.primer_params,
+        }
+
+
+def design_knockin(
+    target: str | LocusSequence,
+    params: KnockinParams,
+    *,
+    genome: Any = None,
+    annotation: Any = None,
+    progress: ProgressCallback | None = None,
+    backend: str = "auto",
+) -> KnockinResult:
+    """Design knock-in donors. ``target``: a gene symbol or ID (needs ``genome`` and an
+    annotation, given or built in; the window is fetched around the transcript) or a
+    :class:`LocusSequence`. ``genome``, when given, is scanned for specificity."""
+    g = _open(genome, progress)
+    kw = params.window_kwargs()
+    if isinstance(target, LocusSequence):
+        return knockin_window(
+            target.seq, target.transcript, params.cargo, contig=target.contig,
+            offset=target.offset, genome=g if params.specificity else None, reference=g,
+            annotation=annotation, progress=progress, backend=backend, **kw,
+        )
+    if g is None:
+        raise ParameterError(f"gene {target} needs a genome",
+                             hint="pass genome= (--genome), or give a LocusSequence")
+    ann = _annotation(annotation, g)
+    if ann is None:
+        raise ParameterError(f"--gene {target} needs an annotation",
+                             hint="pass --annotation GTF/GFF3/GenBank")
+    tx = (ann.find_transcript(params.transcript) if params.transcript
+          else ann.canonical_transcript(ann.find_gene(target)))
+    pad = int(params.donor_params["arm_max_nt"]) + int(params.donor_params["window_bp"])
+    n = g.contig_length(tx.contig)
+    off = max(0, tx.start - pad)
+    seq = g.fetch(tx.contig, off, min(n, tx.end + pad))
+    return knockin_window(
+        seq, tx, params.cargo, contig=tx.contig, offset=off,
+        genome=g if params.specificity else None, reference=g, annotation=ann,
+        progress=progress, backend=backend, **kw,
+    )
+
+
 __all__ = [
     "DONOR_PARAMS",
     "CorrectionDesign",
+    "CorrectionParams",
     "CorrectionResult",
     "DonorFeature",
     "KnockinDesign",
+    "KnockinParams",
     "KnockinResult",
+    "LocusSequence",
+    "SequenceEdit",
+    "correct_window",
     "correction_from_variant",
     "design_correction",
     "design_knockin",
+    "knockin_window",
     "parse_variant",
 ]
 
