@@ -16,6 +16,7 @@ __all__ = [
     "design_correction",
     "design_knockin",
     "design_knockout",
+    "design_offtarget",
     "find_offtargets",
     "load_annotation",
     "open_genome",
@@ -26,6 +27,7 @@ _LAZY = {
     "design_base_edit": "taleforge.design.base_editor",
     "design_correction": "taleforge.design.donor",
     "design_knockin": "taleforge.design.donor",
+    "design_offtarget": "taleforge.design.offtarget_job",
     "find_offtargets": "taleforge.design.offtarget",
     "specificity_for_pairs": "taleforge.design.specificity",
 }

@@ -114,7 +114,8 @@ def offtarget_cmd(
     ] = 0,
 ) -> None:
     """Find off-target pairs (L/R, L/L, R/R) and single half-sites of a TALEN in a genome."""
-    from taleforge.design.offtarget import find_offtargets, site_to_rvds
+    from taleforge.design.offtarget import site_to_rvds
+    from taleforge.design.offtarget_job import OffTargetParams, design_offtarget
     from taleforge.errors import InputError, ParameterError
     from taleforge.model.scaffold import get_scaffold
 
@@ -173,20 +174,21 @@ def offtarget_cmd(
                     hint="add --model tale-nt, or omit --cutoff",
                 )
             mdl = base.with_cutoff(cutoff)
-        res = find_offtargets(
-            g,
-            lrvds,
-            rrvds,
-            scaffold=sc,
-            max_mismatches=max_mismatches,
-            model=mdl,  # type: ignore[arg-type]
-            max_records=None if max_records == 0 else max_records,
-            spacer_min=spacer_min,
-            spacer_max=spacer_max,
-            pos0_bases=pos0_rule,
+        res = design_offtarget(
+            (lrvds, rrvds),
+            OffTargetParams(
+                scaffold=sc,
+                max_mismatches=max_mismatches,
+                model=mdl,  # type: ignore[arg-type]
+                max_records=None if max_records == 0 else max_records,
+                spacer_min=spacer_min,
+                spacer_max=spacer_max,
+                pos0_bases=pos0_rule,
+                scheduler=scheduler,
+                n_workers=workers,
+            ),
+            genome=g,
             annotation=ann,
-            scheduler=scheduler,
-            n_workers=workers,
             progress=progress,
         )
     outs = route_outputs(
