@@ -74,11 +74,11 @@ SCORED_SCAN_PARAMS = register_table(
             Param("dense_until_alive_fraction_inv", 4, "1/fraction", "kernel tuning", "U",
                   "repeats are added to every word of a chunk (vectorised) until fewer than "
                   "1/this of the words have a live lane; the rest continue word by word"),
-            Param("max_hit_fraction", 0.1, "hits per window", "engine budget (issue 8)", "U",
-                  "refuse a query when more than this fraction of random windows is expected "
-                  "to pass it (uniform bases, estimated from the kernel's lower-bound costs; "
-                  "at 10% one 32-Mbp block holds ~6.4 M hits, ~170 MB); TALE-NT's NN1 pair "
-                  "at k = 3.5 passes ~2.3%"),
+            Param("max_hits_per_block", 6.4e6, "hits", "engine budget (issue 8)", "U",
+                  "refuse a query expected to return more hits than this in one streamed "
+                  "block of call_words (32 Mbp, both strands; ~170 MB), i.e. to pass ~10% "
+                  "of all windows (uniform bases, estimated from the kernel's lower-bound "
+                  "costs); TALE-NT's NN1 pair at k = 3.5 passes ~2.3%"),
             Param("buffer_hits_per_chunk", 4096, "hits", "kernel tuning", "U",
                   "initial per-chunk result buffer; overflowing chunks are rerun larger"),
         ),
@@ -653,12 +653,14 @@ def _check(
             raise InputError(f"query {i + 1} has {sq.length} repeats",
                              hint="arrays of at most 62 repeats can be scanned")
         frac = expected_hit_fraction(sq)
-        limit = float(SCORED_SCAN_PARAMS["max_hit_fraction"])
-        if frac > limit:
+        block_bp = min(packed.genome_size, int(SCORED_SCAN_PARAMS["call_words"]) * WORD_BITS)
+        limit = float(SCORED_SCAN_PARAMS["max_hits_per_block"])
+        if frac * 2 * block_bp > limit:
             raise ParameterError(
                 f"query {i + 1} ({sq.length} repeats) would pass about {frac:.1%} of all "
                 f"windows (~{frac * 2 * packed.genome_size:.3g} hits on this "
-                f"{packed.genome_size:,}-bp genome); the budget is {limit:.0%}",
+                f"{packed.genome_size:,}-bp genome); the budget is {limit:.3g} hits per "
+                f"{block_bp:,}-bp block",
                 hint="use a longer array, a stricter threshold (e.g. --cutoff 3.0), or "
                      "--max-mismatches N",
             )
