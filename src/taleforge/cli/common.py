@@ -12,7 +12,7 @@ from typing import Any
 from rich.table import Table
 
 from taleforge.cli.app import err_console, out_console
-from taleforge.errors import ParameterError
+from taleforge.errors import OutputError, ParameterError
 from taleforge.io.atomic import OutputSet
 
 GENOME_HELP = (
@@ -28,14 +28,33 @@ def command_line() -> str:
 def route_outputs(
     out: Path | None,
     extra: Mapping[str, Path | None],
-    renderers: Mapping[str, Callable[[], str]],
+    renderers: Mapping[str, Callable[[], str]] | None = None,
+    *,
+    job: str | None = None,
+    result: Any = None,
+    **context: Any,
 ) -> OutputSet:
-    """Stage the requested outputs. ``out``'s format comes from its extension; ``extra``
-    maps format -> explicit path (e.g. {"json": Path("x.json")})."""
+    """Stage the requested outputs of a file job (one main output: ``--out FILE``, its
+    extension picks the format). ``extra`` maps format -> explicit path (e.g.
+    ``{"json": Path("x.json")}``).
+
+    The renderers come from the writers registry (:mod:`taleforge.io.registry`) when
+    ``job`` and ``result`` are given: ``route_outputs(out, extra, job="knockout",
+    result=res, command=cmd)``; an explicit ``renderers`` mapping (format -> callable) still
+    works and overrides the registry."""
+    from taleforge.io.registry import format_of_path, render, writers
+
+    if renderers is None:
+        if job is None:
+            raise TypeError("route_outputs needs renderers or job= and result=")
+        renderers = {
+            w.fmt: (lambda fmt=w.fmt: render(job, fmt, result, **context))  # type: ignore[misc]
+            for w in writers(job)
+        }
     outs = OutputSet()
     wanted: list[tuple[str, Path]] = []
     if out is not None:
-        fmt = _format_of(out, renderers)
+        fmt = format_of_path(job or "", out, renderers)
         wanted.append((fmt, out))
     for fmt, path in extra.items():
         if path is not None:
@@ -50,16 +69,40 @@ def route_outputs(
 
 
 def _format_of(path: Path, renderers: Mapping[str, Callable[[], str]]) -> str:
-    name = path.name.lower()
-    for ext, fmt in ((".tsv", "tsv"), (".txt", "tsv"), (".json", "json"), (".bed", "bed"),
-                     (".gff3", "gff3"), (".gff", "gff3"), (".html", "html"), (".gb", "genbank"),
-                     (".gbk", "genbank"), (".fa", "fasta"), (".fasta", "fasta")):
-        if name.endswith(ext) and fmt in renderers:
-            return fmt
-    raise ParameterError(
-        f"cannot tell the output format of {path.name!r} from its extension",
-        hint="use one of: " + ", ".join(f".{k}" for k in renderers),
-    )
+    from taleforge.io.registry import format_of_path
+
+    return format_of_path("", path, renderers)
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of a label (``chr11:5227002:T>A`` -> ``chr11-5227002-T-A``)."""
+    return re.sub(r"[^A-Za-z0-9._]+", "-", text).strip("-.") or "run"
+
+
+def output_folder(out: Path | None, job: str, label: str = "", *, force: bool) -> Path:
+    """The ``--out`` folder of a folder job (several outputs: correction, knockin,
+    multiplex, assembly, campaign), checked before any work: ``out``, else
+    ``<job>-<label>`` in the current folder. A file in the way is refused; an existing
+    folder is refused unless ``force`` (campaign folders, which resume, are accepted)."""
+    folder = out if out is not None else Path(f"{job}-{slug(label)}" if label else job)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder} is a file, not a folder", hint="choose a folder name for --out")
+    if folder.exists() and not force and job != "campaign":
+        raise OutputError(f"{folder} exists",
+                          hint="pass --force to write into it, or choose another --out")
+    return folder
+
+
+def route_folder(folder: Path, job: str, result: Any, **context: Any) -> OutputSet:
+    """Stage every output of a folder job (:func:`taleforge.io.registry.folder_files`)
+    inside ``folder`` (checked by :func:`output_folder`); files of an earlier run are
+    replaced (the folder was accepted with ``--force``)."""
+    from taleforge.io.registry import folder_files
+
+    outs = OutputSet(overwrite=True)
+    for name, text in folder_files(job, result, **context).items():
+        outs.add(folder / name, text)
+    return outs
 
 
 _NUMBER = re.compile(r"^[-+]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+]?\d+)?%?$|^([-+]?inf|nan)$")

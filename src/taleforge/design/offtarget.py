@@ -519,50 +519,21 @@ class OffTargetResult(DesignResult):
             *self.notes,
         ]
 
+    # writers: taleforge.io.offtarget_out, registered as ("offtarget", fmt)
     def to_tsv(self) -> str:
-        from taleforge.io.tables import to_tsv
+        from taleforge.io.registry import render
 
-        return to_tsv(self.rows(), TSV_COLUMNS, header=self.header_lines())
+        return render("offtarget", "tsv", self)
 
     def to_json(self, command: str | None = None) -> str:
-        from taleforge.io.tables import to_json
+        from taleforge.io.registry import render
 
-        return to_json(
-            {
-                **(self.json_header(command) if self.record is not None else {}),
-                "parameters": self.parameters,
-                "left": " ".join(self.left),
-                "right": " ".join(self.right) if self.right else None,
-                "counts": self.counts,
-                "summary": {
-                    "ontarget_pairs": len(self.ontarget_pairs),
-                    "offtarget_pairs_by_mismatches": self.pair_counts(),
-                    "left_sites_by_mismatches": self.site_counts("L"),
-                    "right_sites_by_mismatches": self.site_counts("R") if self.right else None,
-                },
-                "notes": list(self.notes),
-                "rows": self.rows(),
-                "pair_scores": [
-                    {"id": p.pair_id(), "site1": p.up_score.as_dict(),
-                     "site2": p.down_score.as_dict()}
-                    for p in self.pairs
-                ],
-            }
-        )
+        return render("offtarget", "json", self, command=command)
 
     def to_bed(self) -> str:
-        """BED6, 0-based half-open footprints (position 0 included); pairs then sites."""
-        lines = ['track name="taleforge-offtarget" description="TALEN off-targets" useScore=1']
-        for p in self.pairs:
-            name = f"{'ON' if p.is_ontarget else 'pair'}:{p.orientation}:mm{p.total_mismatches}"
-            sc = max(0, 1000 - 100 * p.total_mismatches)
-            lines.append(f"{p.contig}\t{p.start}\t{p.end}\t{name}\t{sc}\t.")
-        for s in self.sites:
-            fs, fe = s.footprint
-            name = f"{'ON' if s.is_ontarget else 'site'}:{s.role}:mm{s.mismatches}"
-            sc = max(0, 1000 - 200 * s.mismatches)
-            lines.append(f"{s.contig}\t{fs}\t{fe}\t{name}\t{sc}\t{s.strand}")
-        return "\n".join(lines) + "\n"
+        from taleforge.io.registry import render
+
+        return render("offtarget", "bed", self)
 
 
 TSV_COLUMNS = (

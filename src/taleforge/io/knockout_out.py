@@ -1,4 +1,7 @@
-"""Render a :class:`~taleforge.design.knockout.KnockoutResult` as TSV, JSON, BED and GFF3."""
+"""Render a :class:`~taleforge.design.knockout.KnockoutResult` as TSV, JSON, BED and GFF3.
+
+The writers are registered as ``("knockout", fmt)`` in :mod:`taleforge.io.registry`;
+``to_tsv_text`` & co. are the same writers under their old names."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from typing import Any
 
 from taleforge import __version__
 from taleforge.design.knockout import Design, KnockoutResult
+from taleforge.io.registry import register, render
 from taleforge.io.tables import pair_bed12, pair_columns, pair_gff3, to_json, to_tsv
 
 COLUMNS = (
@@ -71,11 +75,15 @@ def header_lines(res: KnockoutResult) -> list[str]:
     ]
 
 
-def to_tsv_text(res: KnockoutResult) -> str:
+@register("knockout", "tsv", ext=(".tsv", ".txt"))
+def knockout_tsv(res: KnockoutResult, **_: Any) -> str:
+    """One row per design (the COLUMNS), # header lines."""
     return to_tsv([design_row(d) for d in res.designs], COLUMNS, header_lines(res))
 
 
-def to_json_text(res: KnockoutResult, *, command: str | None = None) -> str:
+@register("knockout", "json", ext=(".json",))
+def knockout_json(res: KnockoutResult, *, command: str | None = None, **_: Any) -> str:
+    """Provenance header, counts, rejections and every design with its rules."""
     return to_json(
         {
             **res.json_header(command),
@@ -100,7 +108,9 @@ def to_json_text(res: KnockoutResult, *, command: str | None = None) -> str:
     )
 
 
-def to_bed_text(res: KnockoutResult) -> str:
+@register("knockout", "bed", ext=(".bed",))
+def knockout_bed(res: KnockoutResult, **_: Any) -> str:
+    """BED12 track: one line per pair (two footprints, thick = spacer)."""
     mx = max((d.score for d in res.designs), default=1.0) or 1.0
     items = [
         (f"{d.rank}_{d.pair.pair_id()}", d.pair, 1000 * max(d.score, 0) / mx if mx > 0 else 0)
@@ -109,9 +119,28 @@ def to_bed_text(res: KnockoutResult) -> str:
     return pair_bed12(items, f"taleforge {res.target.label}")
 
 
-def to_gff3_text(res: KnockoutResult) -> str:
+@register("knockout", "gff3", ext=(".gff3", ".gff"))
+def knockout_gff3(res: KnockoutResult, **_: Any) -> str:
+    """GFF3: engineered_region per pair, binding_site and spacer children."""
     items = [
         (f"{d.rank}_{d.pair.pair_id()}", d.pair, d.score, {"rank": d.rank, "cut": d.pair.cut + 1})
         for d in res.designs
     ]
     return pair_gff3(items)
+
+
+# old names (kept for callers): thin wrappers over the registry
+def to_tsv_text(res: KnockoutResult) -> str:
+    return render("knockout", "tsv", res)
+
+
+def to_json_text(res: KnockoutResult, *, command: str | None = None) -> str:
+    return render("knockout", "json", res, command=command)
+
+
+def to_bed_text(res: KnockoutResult) -> str:
+    return render("knockout", "bed", res)
+
+
+def to_gff3_text(res: KnockoutResult) -> str:
+    return render("knockout", "gff3", res)

@@ -398,3 +398,21 @@ def output_files(res: MultiplexResult, *, command: str | None = None) -> dict[st
     for k in res.knockins:
         out[f"knockin_{k.locus}.gb"] = knockin_genbank_text(k)
     return out
+
+
+# ------------------------------------------------------------------------------ registry
+# multiplex is a folder job: every file of output_files() goes into the --out folder
+
+from taleforge.io.registry import MULTI, register  # noqa: E402
+
+
+@register("multiplex", "files", filename=MULTI)
+def _reg_files(res: MultiplexResult, *, command: str | None = None, **_: Any) -> dict[str, str]:
+    """Every file of the --out folder (FILES, designs.tsv, knockin_<locus>.gb)."""
+    return output_files(res, command=command)
+
+
+@register("multiplex", "json", ext=(".json",))
+def _reg_json(res: MultiplexResult, *, command: str | None = None, **_: Any) -> str:
+    """The set, its candidates, cross-talk, junctions and assays, with provenance."""
+    return to_json_text(res, command=command)

@@ -4,6 +4,9 @@ and a text / HTML view of each design's editing window on both strands.
 Coordinates: TSV/JSON/GFF3 and the views are 1-based inclusive; BED is 0-based half-open.
 Window marks: ``^`` target, ``*`` bystander (editable base in the window and in context),
 ``-`` other window positions, on the strand that is edited.
+
+Registered as ``("base-edit", fmt)`` writers in :mod:`taleforge.io.registry` (tsv, json, bed,
+gff3, html, text, windows); the functions below keep their names.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 from taleforge import __version__
 from taleforge.design.base_editor import BaseEditDesign, BaseEditResult
+from taleforge.io.registry import register
 from taleforge.io.tables import _gff_attr, pair_bed12, pair_columns, to_json, to_tsv
 from taleforge.model.dna import complement
 
@@ -342,3 +346,50 @@ def to_html_view(res: BaseEditResult, genome: Any, *, top: int | None = None) ->
         f"<style>{_CSS}</style></head><body><h2>taleforge base-edit</h2><p>{head}</p>"
         f"{legend}\n{body}\n</body></html>\n"
     )
+
+
+# --------------------------------------------------------------------------- registry
+# context keywords: genome (for sequences and views), command (JSON provenance)
+
+
+@register("base-edit", "tsv", ext=(".tsv", ".txt"))
+def _reg_tsv(res: BaseEditResult, *, genome: Any | None = None, **_: Any) -> str:
+    """One row per design (the COLUMNS), # header lines."""
+    return to_tsv_text(res, genome)
+
+
+@register("base-edit", "json", ext=(".json",))
+def _reg_json(res: BaseEditResult, *, genome: Any | None = None, command: str | None = None,
+              **_: Any) -> str:
+    """Provenance header, edits, and every design with its row and explanation."""
+    return to_json_text(res, genome=genome, command=command)
+
+
+@register("base-edit", "bed", ext=(".bed",))
+def _reg_bed(res: BaseEditResult, **_: Any) -> str:
+    """BED12 track: one line per pair."""
+    return to_bed_text(res)
+
+
+@register("base-edit", "gff3", ext=(".gff3", ".gff"))
+def _reg_gff3(res: BaseEditResult, **_: Any) -> str:
+    """GFF3: pairs, spacer, target SNV and bystander SNVs."""
+    return to_gff3_text(res)
+
+
+@register("base-edit", "html", ext=(".html",))
+def _reg_html(res: BaseEditResult, *, genome: Any, **_: Any) -> str:
+    """HTML view of each design's editing window."""
+    return to_html_view(res, genome)
+
+
+@register("base-edit", "text")
+def _reg_text(res: BaseEditResult, *, genome: Any, **_: Any) -> str:
+    """Text view of each design's editing window (--view)."""
+    return to_text_view(res, genome)
+
+
+@register("base-edit", "windows")
+def _reg_windows(res: BaseEditResult, **_: Any) -> str:
+    """The editor window table the run used (TSV)."""
+    return str(res.window_table.to_tsv())
