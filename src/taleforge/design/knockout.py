@@ -17,12 +17,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from taleforge.design.pairs import PairCandidates, check_acgt, enumerate_pairs
+from taleforge.design.ranking import rank
 from taleforge.design.restriction import EnzymeSet, unique_sites_in
 from taleforge.design.result import DesignResult, Job, Provenance
 from taleforge.design.talen_rules import (
@@ -466,8 +467,8 @@ def design_knockout(
         scored.append(sc)
         report(progress, "enumerate candidates", wi + 1, len(tgt.windows))
 
-    # pool all passing candidates, rank by on-target score (vectorised lexsort; explicit
-    # tie-breaks: contig, cut, left length, spacer, right length)
+    # pool all passing candidates, rank by on-target score (design.ranking.rank; explicit
+    # tie-breaks: contig, cut, left length, spacer, right length; cut-spacing diversity)
     contig_rank = {c: i for i, c in enumerate(sorted({w.contig for w in tgt.windows}))}
     keys = ("neg", "ctg", "cut", "l", "s", "r", "si", "j")
     cols: dict[str, list[NDArray[Any]]] = {k: [] for k in keys}
@@ -485,9 +486,12 @@ def design_knockout(
         cols["si"].append(np.full(len(sub), si, dtype=np.int64))
         cols["j"].append(np.arange(len(sub), dtype=np.int64))
     arr = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in cols.items()}
-    order = np.lexsort((arr["r"], arr["s"], arr["l"], arr["cut"], arr["ctg"], arr["neg"]))
-    n_pass = int(order.size)
-    pool = _diverse(arr, order, p.min_cut_spacing_bp, limit=max(p.top, p.specificity_candidates))
+    n_pass = int(arr["neg"].size)
+    kept = rank(arr, RANK_KEYS, min_cut_spacing_bp=p.min_cut_spacing_bp,
+                limit=max(p.top, p.specificity_candidates), contig="ctg", cut="cut")
+    pool = [_Pick(float(arr["neg"][k]), int(arr["ctg"][k]), int(arr["cut"][k]),
+                  int(arr["l"][k]), int(arr["s"][k]), int(arr["r"][k]), int(arr["si"][k]),
+                  int(arr["j"][k])) for k in kept]
 
     # specificity for the best on-target candidates
     n_spec = min(len(pool), p.specificity_candidates if p.specificity else 0)
@@ -530,21 +534,34 @@ def design_knockout(
             "by on-target score; raise --specificity-candidates to scan more"
         )
 
-    designs_tmp = []
+    built = []
     for i, it in enumerate(head):
-        sc = scored[it[6]]
-        evals = _evals_for(sc, int(it[7]), p) + spec_evals[i]
+        sc = scored[it.window]
+        evals = _evals_for(sc, it.row, p) + spec_evals[i]
         ann_d = _annotate(g, pairs[i], tgt, p, evals)
         if spec_top[i]:
             ann_d["offtarget_top_sites"] = spec_top[i]
         score = sum(e.score for e in evals if e.kind == "score")
-        scanned = 0 if (i < n_spec or not n_spec) else 1
-        designs_tmp.append(((scanned, -round(score, 9), *it[1:6]), pairs[i], evals, score, ann_d))
-    # specificity-scored candidates rank before unscanned ones; explicit tie-breaks
-    designs_tmp.sort(key=lambda d: d[0])
+        built.append((pairs[i], evals, score, ann_d))
+    # specificity-scored candidates rank before unscanned ones; then the full score and
+    # the same explicit tie-breaks
+    final = rank(
+        {
+            "unscanned": np.array([0 if (i < n_spec or not n_spec) else 1
+                                   for i in range(len(head))], dtype=np.int64),
+            "neg": np.array([-round(b[2], 9) for b in built], dtype=np.float64),
+            "ctg": np.array([it.ctg for it in head], dtype=np.int64),
+            "cut": np.array([it.cut for it in head], dtype=np.int64),
+            "l": np.array([it.left for it in head], dtype=np.int64),
+            "s": np.array([it.spacer for it in head], dtype=np.int64),
+            "r": np.array([it.right for it in head], dtype=np.int64),
+        },
+        ("unscanned", *RANK_KEYS),
+        limit=p.top,
+    )
     designs = [
-        Design(rank, pair, round(score, 6), tuple(evals), ann_d)
-        for rank, (_, pair, evals, score, ann_d) in enumerate(designs_tmp[: p.top], start=1)
+        Design(rank_, built[k][0], round(built[k][2], 6), tuple(built[k][1]), built[k][3])
+        for rank_, k in enumerate(final, start=1)
     ]
     prov = {
         "genome": g.provenance(),
@@ -568,34 +585,29 @@ _TABLES = ("knockout_ranking", "talen_filters", "rvd_code")
 _SPEC_TABLES = ("offtarget_specificity", "scored_scan", "halfsite_scan")
 
 
-def _diverse(
-    arr: dict[str, NDArray[Any]], order: NDArray[np.int64], spacing: int, *, limit: int
-) -> list[tuple[Any, ...]]:
-    """Walk candidates in rank order and keep up to ``limit``; skip a candidate whose cut
-    lies within ``spacing`` bp of an already kept one on the same contig (near-duplicates
-    that differ only by a repeat or two). Returns (score, contig rank, cut, L, S, R, window,
-    index) tuples."""
-    kept: list[tuple[Any, ...]] = []
-    cuts: dict[int, list[int]] = {}
-    for k in order.tolist():
-        ctg, cut = int(arr["ctg"][k]), int(arr["cut"][k])
-        cl = cuts.setdefault(ctg, [])
-        if spacing > 0 and any(abs(cut - c) < spacing for c in cl):
-            continue
-        kept.append(
-            (float(arr["neg"][k]), ctg, cut, int(arr["l"][k]), int(arr["s"][k]),
-             int(arr["r"][k]), int(arr["si"][k]), int(arr["j"][k]))
-        )
-        cl.append(cut)
-        if len(kept) >= limit:
-            break
-    return kept
+#: rank keys of knockout candidates (design.ranking.rank): score descending (``neg`` is
+#: the negated, rounded score), then contig, cut, left length, spacer, right length
+RANK_KEYS = ("neg", "ctg", "cut", "l", "s", "r")
 
 
-def _materialize(scored: list[_Scored], it: tuple[Any, ...], scaffold: Scaffold) -> TalenPair:
-    sc = scored[it[6]]
+class _Pick(NamedTuple):
+    """A ranked candidate: its rank columns and where it lives (window, index among the
+    window's passing candidates)."""
+
+    neg: float
+    ctg: int
+    cut: int
+    left: int
+    spacer: int
+    right: int
+    window: int
+    row: int
+
+
+def _materialize(scored: list[_Scored], it: _Pick, scaffold: Scaffold) -> TalenPair:
+    sc = scored[it.window]
     sub = sc.cand.subset(sc.keep)
-    return sub.materialize(int(it[7]), g_rvd=scaffold.g_rvd)
+    return sub.materialize(it.row, g_rvd=scaffold.g_rvd)
 
 
 def _evals_for(sc: _Scored, j: int, p: KnockoutParams) -> list[RuleEval]:
