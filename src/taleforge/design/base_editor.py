@@ -37,6 +37,7 @@ from taleforge.design.consequence import (
     worst,
 )
 from taleforge.design.pairs import enumerate_pairs, make_pair
+from taleforge.design.ranking import rank
 from taleforge.design.result import DesignResult, Job, Provenance
 from taleforge.errors import InputError, NoResultError, ParameterError, RegionError
 from taleforge.genome.variants import parse_variant
@@ -934,17 +935,27 @@ def design_base_edit(
         d["p_clean"] = d["eff"] * p_ok
     order_idx = {name: i for i, name in enumerate(EDITORS)}
 
-    def pre_key(d: dict[str, Any]) -> tuple[Any, ...]:
+    def pre_score(d: dict[str, Any]) -> float:
         ed: EditRequest = d["edit"]
         frac = ed.cds_fraction or 0.0
         pen = (RANKING["w_cds_fraction"] * frac
                + (RANKING["w_noncanonical_stop"] if ed.noncanonical_stop else 0.0)
                if mode == "knockout" else 0.0)
-        return (-(d["p_clean"] - pen),
-                -d["eff"], len(d["bys"]), order_idx[d["editor"].name], ed.pos, ed.alt,
-                d["p"], d["L"], d["S"], d["R"])
+        return float(d["p_clean"] - pen)
 
-    raw.sort(key=pre_key)
+    # on-target order (design.ranking.rank): P(clean) less knockout penalties, efficiency,
+    # fewer bystanders, editor order, edit position and base, pair position and lengths
+    pre = rank({
+        "score": [pre_score(d) for d in raw],
+        "eff": [d["eff"] for d in raw],
+        "n_bystanders": [len(d["bys"]) for d in raw],
+        "editor": [order_idx[d["editor"].name] for d in raw],
+        "pos": [d["edit"].pos for d in raw],
+        "alt": [d["edit"].alt for d in raw],
+        "p": [d["p"] for d in raw], "L": [d["L"] for d in raw],
+        "S": [d["S"] for d in raw], "R": [d["R"] for d in raw],
+    }, PRE_RANK_KEYS)
+    raw = [raw[i] for i in pre]
     n_ot = int(RANKING["offtarget_max_designs"])
     ot_set = raw[: max(n_ot, params.max_designs)]
     if params.offtarget:
@@ -959,25 +970,28 @@ def design_base_edit(
         if "ot" not in d:
             d["ot"] = OffTargetSummary(False, note="not checked")
     scored = [_finish(d, mode, genome) for d in raw]
-    scored.sort(key=lambda t: t[0])
-    if params.collapse_arms:
-        # one design per (editor, edit, spacer interval): the best-scoring arm lengths
-        # (ties: longer arms, Guilinger 2014; then the sort order above)
-        seen: set[tuple[str, int, str, int, int]] = set()
-        kept = []
-        for item in scored:
-            d = item[1]
-            k = (d["editor"].name, d["edit"].pos, d["edit"].alt, d["pair"].spacer.start,
-                 d["S"])
-            if k in seen:
-                continue
-            seen.add(k)
-            kept.append(item)
-        scored = kept
+    # final order: the full score, then P(clean), efficiency, bystanders, editor, edit,
+    # longer arms (Guilinger 2014), position and lengths; with collapse_arms one design per
+    # (editor, edit, spacer interval): the best-scoring arm lengths
+    final = rank({
+        "score": [round(t[2], 9) for t in scored],
+        "p_clean": [round(t[0]["p_clean"], 9) for t in scored],
+        "eff": [t[0]["eff"] for t in scored],
+        "n_bystanders": [len(t[0]["bys"]) for t in scored],
+        "editor": [order_idx[t[0]["editor"].name] for t in scored],
+        "pos": [t[0]["edit"].pos for t in scored],
+        "alt": [t[0]["edit"].alt for t in scored],
+        "arms": [t[0]["L"] + t[0]["R"] for t in scored],
+        "start": [t[0]["p"] + t[0]["lo"] for t in scored],
+        "L": [t[0]["L"] for t in scored], "S": [t[0]["S"] for t in scored],
+        "R": [t[0]["R"] for t in scored],
+        "spacer_start": [t[0]["pair"].spacer.start for t in scored],
+    }, FINAL_RANK_KEYS, limit=params.max_designs,
+        unique=("editor", "pos", "alt", "spacer_start", "S") if params.collapse_arms else ())
     designs = []
-    for rank, (_, d, rules, score) in enumerate(scored[: params.max_designs], start=1):
+    for rank_, (d, rules, score) in enumerate((scored[i] for i in final), start=1):
         designs.append(BaseEditDesign(
-            rank, d["editor"], d["pair"], d["edit"], d["strand"],
+            rank_, d["editor"], d["pair"], d["edit"], d["strand"],
             int(d["edit"].pos - d["pair"].spacer.start + 1), d["label"], d["eff"],
             f"{table.name}: {d['row'].source}", tuple(d["bys"]), d["p_harm"], d["p_clean"],
             d["ot"], score, rules,
@@ -1010,7 +1024,7 @@ def design_base_edit(
 
 
 def _finish(d: dict[str, Any], mode: Mode, genome: Genome
-            ) -> tuple[tuple[Any, ...], dict[str, Any], tuple[RuleEval, ...], float]:
+            ) -> tuple[dict[str, Any], tuple[RuleEval, ...], float]:
     e: EditorSpec = d["editor"]
     ed: EditRequest = d["edit"]
     pr: TalenPair = d["pair"]
@@ -1092,10 +1106,14 @@ def _finish(d: dict[str, Any], mode: Mode, genome: Genome
         if cpg:
             rules.append(RuleEval("cpg_in_halfsites", "flag", False, cpg, 0.0,
                                   f"{cpg} CpG(s) in the half-sites: HD is blocked by 5-methyl-C"))
-    order_idx = list(EDITORS).index(e.name)
-    key = (-round(score, 9), -round(d["p_clean"], 9), -d["eff"], len(d["bys"]), order_idx,
-           ed.pos, ed.alt, -(d["L"] + d["R"]), d["p"] + d["lo"], d["L"], d["S"], d["R"])
-    return key, d, tuple(rules), score
+    return d, tuple(rules), score
+
+
+#: design.ranking.rank keys (``-`` = descending) of the on-target pre-ranking and the final
+#: ranking; the row index (enumeration order) breaks remaining ties
+PRE_RANK_KEYS = ("-score", "-eff", "n_bystanders", "editor", "pos", "alt", "p", "L", "S", "R")
+FINAL_RANK_KEYS = ("-score", "-p_clean", "-eff", "n_bystanders", "editor", "pos", "alt",
+                   "-arms", "start", "L", "S", "R")
 
 
 def group_rejections(rejections: Sequence[EditorRejection]) -> str:
