@@ -1,5 +1,6 @@
-"""TALEN half-site and pair rules (TALE-NT 2.0 filters, DOMAIN.md §4), evaluated
-column-wise on :class:`~taleforge.design.pairs.PairCandidates`.
+"""TALEN half-site and pair rules (TALE-NT 2.0 filters, DOMAIN.md §4) as
+:class:`~taleforge.model.rules.Rule` objects (:func:`talen_filters`), evaluated column-wise
+on the table of :class:`~taleforge.design.pairs.PairCandidates` (:func:`pair_table`).
 
 Each rule yields a boolean array (passes) and a value array; :func:`evaluate_rules` returns
 them in a :class:`RuleColumns` so that filters, rejection counts and per-design explanations
@@ -9,6 +10,7 @@ all read the same evaluation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,7 +18,14 @@ from numpy.typing import NDArray
 from taleforge.design.pairs import PairCandidates, seq_codes
 from taleforge.model.dna import COMPLEMENT_CODES
 from taleforge.model.params import Param, ParamTable, register_table
-from taleforge.model.rules import RuleEval
+from taleforge.model.rules import (
+    CandidateTable,
+    Rule,
+    RuleColumn,
+    RuleEval,
+    RuleKind,
+    evaluate,
+)
 
 TALE_NT_FILTERS = register_table(
     ParamTable(
@@ -114,6 +123,113 @@ def _max_run(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
     return best
 
 
+def pair_table(c: PairCandidates) -> dict[str, NDArray[Any]]:
+    """The columnar table the half-site rules read: bound-base code matrices as each TALE
+    reads them (``left_codes``, ``right_codes``; padded with 5), their lengths and base
+    fractions (``left_frac``/``right_frac``: n x 4, A C G T)."""
+    left, right = half_site_matrices(c)
+    t: dict[str, NDArray[Any]] = {"left_codes": left, "right_codes": right,
+                                  "left_len": c.left_len, "right_len": c.right_len}
+    for side, mat, lens in (("left", left, c.left_len), ("right", right, c.right_len)):
+        counts = np.stack([(mat == b).sum(axis=1) for b in range(4)], axis=1).astype(np.float64)
+        t[f"{side}_frac"] = counts / lens.astype(np.float64)[:, None]
+    return t
+
+
+_NT = "ACGT"
+
+
+@dataclass(frozen=True)
+class HalfSiteRule:
+    """A TALE-NT half-site filter on one side (``left``/``right``); see :func:`talen_filters`.
+
+    ``test``: ``gc`` (C+G fraction >= ``limit``), ``at_run`` (longest A/T run <= ``limit``),
+    ``base_not``/``base_is`` (bound base at ``index`` -- 0, 1 or -1 for the last -- is not /
+    is ``base``), ``composition`` (% of ``base`` within [``lo``, ``hi``])."""
+
+    name: str
+    side: str
+    test: str
+    reason: str
+    limit: float = 0.0
+    index: int = 0
+    base: str = "A"
+    lo: float = 0.0
+    hi: float = 100.0
+    kind: RuleKind = "filter"
+
+    def evaluate(self, table: CandidateTable) -> RuleColumn:
+        mat = table[f"{self.side}_codes"]
+        lens = table[f"{self.side}_len"]
+        frac = table[f"{self.side}_frac"]
+        if self.test == "gc":
+            value = frac[:, 1] + frac[:, 2]
+            passed = value >= self.limit
+        elif self.test == "at_run":
+            value = _max_run((mat == 0) | (mat == 3)).astype(np.float64)
+            passed = value <= self.limit
+        elif self.test in ("base_not", "base_is"):
+            rows = np.arange(mat.shape[0])
+            col = lens - 1 if self.index < 0 else np.full(mat.shape[0], self.index)
+            b = mat[rows, col]
+            want = _NT.index(self.base)
+            passed = (b != want) if self.test == "base_not" else (b == want)
+            value = b.astype(np.float64)
+        elif self.test == "composition":
+            value = frac[:, _NT.index(self.base)] * 100.0
+            passed = (value >= self.lo) & (value <= self.hi)
+        else:  # pragma: no cover - construction is internal
+            raise ValueError(f"unknown half-site test {self.test!r}")
+        return RuleColumn(self.name, "filter", passed, value, np.zeros_like(value), self.reason)
+
+
+def talen_filters(
+    *,
+    streubel: bool = True,
+    cermak: bool = False,
+    composition: bool | None = None,
+    table: ParamTable = TALE_NT_FILTERS,
+) -> list[Rule]:
+    """The TALE-NT 2.0 filters as :class:`~taleforge.model.rules.Rule` objects (both
+    half-sites): Streubel 2012 (C+G fraction, A/T runs), Cermak 2011 (first, second and
+    last bound base; natural-site composition)."""
+    if composition is None:
+        composition = cermak
+    rules: list[Rule] = []
+    for side in ("left", "right"):
+        if streubel:
+            min_gc = float(table["streubel_min_gc"])
+            rules.append(HalfSiteRule(
+                f"streubel_gc_{side}", side, "gc",
+                f"{side} half-site C+G fraction must be >= {min_gc:.2f} (Streubel)", min_gc))
+            max_run = int(table["streubel_max_at_run"])
+            rules.append(HalfSiteRule(
+                f"streubel_at_run_{side}", side, "at_run",
+                f"{side} half-site longest A/T run must be <= {max_run} bp (Streubel)", max_run))
+        if cermak:
+            p1, p2 = str(table["cermak_pos1_not"]), str(table["cermak_pos2_not"])
+            lb = str(table["cermak_last_base"])
+            rules.append(HalfSiteRule(
+                f"cermak_pos1_{side}", side, "base_not",
+                f"{side} first bound base must not be {p1} (Cermak)", index=0, base=p1))
+            rules.append(HalfSiteRule(
+                f"cermak_pos2_{side}", side, "base_not",
+                f"{side} second bound base must not be {p2} (Cermak)", index=1, base=p2))
+            rules.append(HalfSiteRule(
+                f"cermak_last_{side}", side, "base_is",
+                f"{side} last bound base must be {lb} (Cermak)", index=-1, base=lb))
+        if composition:
+            k = float(table["cermak_comp_sd"])
+            for base in _NT:
+                mean, sd = table[f"cermak_comp_{base}"]
+                lo_, hi_ = mean - k * sd, mean + k * sd
+                rules.append(HalfSiteRule(
+                    f"composition_{base}_{side}", side, "composition",
+                    f"{side} half-site %{base} must be within {max(lo_, 0):.0f}-{hi_:.0f} "
+                    "(Cermak)", base=base, lo=lo_, hi=hi_))
+    return rules
+
+
 def evaluate_rules(
     c: PairCandidates,
     *,
@@ -122,53 +238,14 @@ def evaluate_rules(
     composition: bool | None = None,
     table: ParamTable = TALE_NT_FILTERS,
 ) -> RuleColumns:
-    """Evaluate the TALE-NT filters on every candidate (both half-sites)."""
+    """Evaluate the TALE-NT filters (:func:`talen_filters`) on every candidate."""
     cols = RuleColumns()
-    n = len(c)
-    if n == 0:
+    if len(c) == 0:
         return cols
-    if composition is None:
-        composition = cermak
-    left, right = half_site_matrices(c)
-    for side, mat, lens in (("left", left, c.left_len), ("right", right, c.right_len)):
-        lf = lens.astype(np.float64)
-        counts = np.stack([(mat == b).sum(axis=1) for b in range(4)], axis=1).astype(np.float64)
-        frac = counts / lf[:, None]
-        if streubel:
-            gc = frac[:, 1] + frac[:, 2]
-            min_gc = float(table["streubel_min_gc"])
-            cols.add(f"streubel_gc_{side}", gc >= min_gc, gc,
-                     f"{side} half-site C+G fraction must be >= {min_gc:.2f} (Streubel)")
-            at = (mat == 0) | (mat == 3)
-            run = _max_run(at).astype(np.float64)
-            max_run = int(table["streubel_max_at_run"])
-            cols.add(f"streubel_at_run_{side}", run <= max_run, run,
-                     f"{side} half-site longest A/T run must be <= {max_run} bp (Streubel)")
-        if cermak:
-            rows = np.arange(n)
-            b1 = mat[:, 0]
-            b2 = mat[:, 1]
-            last = mat[rows, lens - 1]
-            nt = "ACGT"
-            p1 = nt.index(str(table["cermak_pos1_not"]))
-            p2 = nt.index(str(table["cermak_pos2_not"]))
-            lb = nt.index(str(table["cermak_last_base"]))
-            cols.add(f"cermak_pos1_{side}", b1 != p1, b1.astype(np.float64),
-                     f"{side} first bound base must not be {nt[p1]} (Cermak)")
-            cols.add(f"cermak_pos2_{side}", b2 != p2, b2.astype(np.float64),
-                     f"{side} second bound base must not be {nt[p2]} (Cermak)")
-            cols.add(f"cermak_last_{side}", last == lb, last.astype(np.float64),
-                     f"{side} last bound base must be {nt[lb]} (Cermak)")
-        if composition:
-            k = float(table["cermak_comp_sd"])
-            for bi, base in enumerate("ACGT"):
-                mean, sd = table[f"cermak_comp_{base}"]
-                pct = frac[:, bi] * 100.0
-                lo_, hi_ = mean - k * sd, mean + k * sd
-                cols.add(
-                    f"composition_{base}_{side}", (pct >= lo_) & (pct <= hi_), pct,
-                    f"{side} half-site %{base} must be within {max(lo_, 0):.0f}-{hi_:.0f} (Cermak)",
-                )
+    t = pair_table(c)
+    for col in evaluate(talen_filters(streubel=streubel, cermak=cermak,
+                                      composition=composition, table=table), t):
+        cols.add(col.rule, col.passed, col.value, col.reason)
     return cols
 
 
