@@ -13,9 +13,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from taleforge.cli.app import app, out_console
-from taleforge.cli.common import GENOME_HELP, command_line, info, print_table, rich_table
+from taleforge.cli.common import (
+    GENOME_HELP,
+    command_line,
+    info,
+    output_folder,
+    print_table,
+    rich_table,
+    route_folder,
+)
 from taleforge.cli.progress import cli_progress
-from taleforge.errors import OutputError, ParameterError
+from taleforge.errors import ParameterError
 
 if TYPE_CHECKING:
     from taleforge.design.multiplex import MultiplexResult
@@ -38,7 +46,7 @@ def multiplex_cmd(
     flank: Annotated[int, typer.Option(help="bp added on each side of each coding exon of gene loci")] = 0,
     specificity: Annotated[bool, typer.Option("--specificity/--no-specificity", help="Per-design genome-wide specificity in the per-locus scores")] = True,
     primer_check: Annotated[bool, typer.Option("--primer-check/--no-primer-check", help="Check every assay primer for other genome sites")] = True,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (refused if it exists, unless --force)")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default multiplex-LOCI; refused if it exists, unless --force)")] = None,
     force: Annotated[bool, typer.Option("--force", help="Write into an existing --out folder, replacing its files")] = False,
     rebuild_index: Annotated[str, typer.Option(help="Genome index: auto, never or always")] = "auto",
     explain: Annotated[int, typer.Option(help="Print the term-by-term explanation of the best N sets")] = 1,
@@ -57,8 +65,6 @@ def multiplex_cmd(
         pair_locus,
     )
     from taleforge.genome.index import open_genome
-    from taleforge.io import multiplex_out as mo
-    from taleforge.io.atomic import OutputSet
 
     jmode = junctions.strip().lower().replace("_", "-")
     if jmode not in ("on-target", "ontarget", "all"):
@@ -66,13 +72,10 @@ def multiplex_cmd(
     if rebuild_index not in ("auto", "never", "always"):
         raise ParameterError(f"--rebuild-index {rebuild_index!r} invalid",
                              hint="use auto, never or always")
-    if out is not None and out.exists() and not force:
-        raise OutputError(f"{out} exists", hint="pass --force to write into it, or choose another --out")
-    if out is not None and out.exists() and not out.is_dir():
-        raise OutputError(f"{out} is a file, not a folder", hint="choose a folder name for --out")
     loci = [gene_locus(gn) for gn in gene or []]
     loci += [pair_locus(ps) for ps in pair or []]
     loci += [design_locus(ds) for ds in design or []]
+    folder = output_folder(out, "multiplex", "-".join(loc.name for loc in loci), force=force)
     kis = [knockin_spec(k) for k in knockin or []]
     params = MultiplexParams(
         candidates=candidates, fok1=fok1,
@@ -87,12 +90,7 @@ def multiplex_cmd(
     with cli_progress() as progress:
         g = open_genome(genome, rebuild=rebuild_index, progress=progress)  # type: ignore[arg-type]
         res = design_multiplex(loci, params, genome=g, annotation=annotation, progress=progress)
-    written: list[Path] = []
-    if out is not None:
-        outs = OutputSet(overwrite=True)
-        for name, text in mo.output_files(res, command=command_line()).items():
-            outs.add(out / name, text)
-        written = outs.commit()
+    written = route_folder(folder, "multiplex", res, command=command_line()).commit()
     _summary(res)
     for s in (res.chosen, *res.runners_up)[: max(0, explain)]:
         info(s.explain(res.candidates))
@@ -101,7 +99,7 @@ def multiplex_cmd(
     for w in res.warnings:
         info(f"warning: {w}")
     if written:
-        info(f"wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written))
+        info(f"wrote {len(written)} files to {folder}/: " + ", ".join(p.name for p in written))
 
 
 def _summary(res: MultiplexResult) -> None:
