@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from taleforge.engine.scan import (
@@ -22,6 +22,11 @@ from taleforge.model.rvd import RVD_MATCHES, rvds_for_sequence
 
 RVDS = sorted(RVD_MATCHES)
 SINGLE = {"A": "NI", "C": "HD", "G": "NH", "T": "NG"}
+
+
+def _site_of(q: tuple[str, ...], pos0: str | None) -> str:
+    """A + strand site that ``q`` binds with no mismatch, behind an allowed position 0."""
+    return (pos0 or "T")[0] + "".join(RVD_MATCHES[r][0] for r in q)
 
 
 def _genome(seqs: dict[str, str]) -> PackedGenome:
@@ -53,10 +58,17 @@ query = st.lists(rvd, min_size=8, max_size=24).map(tuple)
     st.sampled_from(["both", "+", "-"]),
 )
 def test_kernel_matches_reference(seqs, queries, data, pos0, strands) -> None:  # type: ignore[no-untyped-def]
+    plant = data.draw(st.booleans())
+    if plant:  # not vacuous: half the examples carry a site of query 0 (found on "+")
+        site = _site_of(queries[0], pos0)
+        seqs = [seqs[0][:50] + site + seqs[0][50:], *seqs[1:]]
     packed = _genome({f"c{i}": s for i, s in enumerate(seqs)})
     ks = [data.draw(st.integers(0, min(5, (len(q) - 1) // 2))) for q in queries]
     a, b = _both(packed, queries, ks, pos0_bases=pos0, strands=strands)
     assert a.equals(b)
+    if plant and strands != "-":
+        assert len(b) > 0
+    event(f"hits: {'0' if len(b) == 0 else '1+'}")
 
 
 @settings(max_examples=25, deadline=None)
@@ -121,6 +133,7 @@ def test_planted_site_found(seed: int, L: int, n_mm: int, minus: bool) -> None:
 def test_reverse_complement_mirrors_hits(seqs, q, k, pos0) -> None:  # type: ignore[no-untyped-def]
     k = min(k, (len(q) - 1) // 2)
     seqs = [s.upper() for s in seqs]
+    seqs[0] = seqs[0][:30] + _site_of(q, pos0) + seqs[0][30:]  # never two empty hit sets
     fwd = _genome({f"c{i}": s for i, s in enumerate(seqs)})
     rev = _genome({f"c{i}": reverse_complement(s) for i, s in enumerate(seqs)})
     a = scan_halfsites(fwd, [q], k, pos0_bases=pos0, backend="numba")
@@ -129,6 +142,7 @@ def test_reverse_complement_mirrors_hits(seqs, q, k, pos0) -> None:  # type: ign
     L = len(q)
     mirrored = fwd.offsets[ci] + fwd.lengths[ci] - local - L
     m = HitTable.from_arrays(a.query, mirrored, -a.strand, a.mismatches)
+    assert len(a) > 0
     assert m.equals(b)
 
 
