@@ -111,7 +111,7 @@ def all_tables() -> dict[str, ParamTable]:
 TABLE_MODULES: tuple[str, ...] = (
     "taleforge.model.rvd",
     "taleforge.model.editors",
-    "taleforge.genome.annotation",
+    "taleforge.genome.annotation_model",
     "taleforge.scoring.talent",
     "taleforge.scoring.positional",
     "taleforge.engine.scan",
