@@ -1,7 +1,7 @@
 """Worked examples on the real human HBB gene (U01317.1 window, coding orientation):
 sickle-cell correction (c.20A>T -> back to A, p.Val7Glu) and an in-frame P2A + EGFP-like
 knock-in into exon 1. Regenerate goldens with TALEFORGE_UPDATE_GOLDEN=1 after an
-intended change. The goldens use the exact ``tale-nt`` model (DOMAIN.md §5.1) so that they
+intended change. The goldens use the exact ``tale-nt`` model (TALE-NT 2.0, Doyle 2012 Nucleic Acids Res) so that they
 do not move when the default positional model is retuned."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Binding models: TALE-NT 2.0 numbers (DOMAIN.md §5.1) and positional-model properties."""
+"""Binding models: TALE-NT 2.0 numbers (Doyle 2012 Nucleic Acids Res) and positional-model properties."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from taleforge.assembly.parts import FOK1_VARIANTS, PartSet, check_rvd, normalis
 from taleforge.errors import InputError, UnknownNameError
 from taleforge.model.params import Evidence
 
-#: Residue numbers (1-based) of the RVD inside a repeat [K] (DOMAIN.md §10).
+#: Residue numbers (1-based) of the RVD inside a repeat [K] (Deng 2012 Science; Mak 2012 Science).
 RVD_RESIDUES = (12, 13)
 
 

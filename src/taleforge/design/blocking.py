@@ -1,5 +1,6 @@
 """Blocking mutations: silent changes inside the TALE half-sites so that a repaired allele
-is not cut again (DOMAIN.md §7), and the binding-model checks that prove it.
+is not cut again (position polarity: Juillerat 2014 Nucleic Acids Res), and the binding-model
+checks that prove it.
 
 Everything here works on a + strand sequence *window* (``seq``) whose first base is genome
 coordinate ``offset`` (0-based). Changes are given in genome coordinates and + strand bases.
@@ -35,7 +36,8 @@ BLOCKING_PARAMS = register_table(
         name="blocking",
         version="1",
         params=(
-            Param("min_blocking", 2, "mutations", "DOMAIN.md §7 (>= 2 silent changes)", "K",
+            Param("min_blocking", 2, "mutations",
+                  ">= 2 silent changes in the half-sites (Juillerat 2014 Nucleic Acids Res)", "K",
                   "minimum blocking mutations per design"),
             Param("max_blocking", 6, "mutations", "placeholder", "U",
                   "give up on a pair when this many silent changes do not block it"),

@@ -13,7 +13,9 @@ PRIMER_PARAMS = register_table(
         name="genotyping_primers",
         version="1",
         params=(
-            Param("size_min", 18, "nt", "CHOPCHOP defaults (DOMAIN.md §4)", "V"),
+            Param("size_min", 18, "nt",
+                  "CHOPCHOP defaults (Labun 2019 Nucleic Acids Res; Untergasser 2012 Nucleic Acids Res)",
+                  "V"),
             Param("size_opt", 22, "nt", "CHOPCHOP defaults", "V"),
             Param("size_max", 25, "nt", "CHOPCHOP defaults", "V"),
             Param("product_min", 100, "bp", "CHOPCHOP defaults", "V"),
@@ -23,7 +25,8 @@ PRIMER_PARAMS = register_table(
             Param("tm_max", 63.0, "degC", "Primer3 defaults", "K"),
             Param("min_flank_bp", 10, "bp", "placeholder", "U",
                   "primers end at least this far from the region that must be amplified"),
-            Param("restriction_context_bp", 250, "bp", "DOMAIN.md §4 (+-250 bp)", "V",
+            Param("restriction_context_bp", 250, "bp",
+                  "TALE-NT 2.0 (+-250 bp; Doyle 2012 Nucleic Acids Res)", "V",
                   "uniqueness window for genotyping enzymes"),
         ),
     )

@@ -1,6 +1,7 @@
 """Restriction enzymes for genotyping: enzymes whose recognition site lies inside the
-spacer and occurs exactly once within +-250 bp (DOMAIN.md §4). Uses Biopython's Restriction
-package (REBASE data; ``CommOnly`` = commercially available enzymes)."""
+spacer and occurs exactly once within +-250 bp (TALE-NT 2.0, Doyle 2012 Nucleic Acids Res).
+Uses Biopython's Restriction package (REBASE data; ``CommOnly`` = commercially available
+enzymes)."""
 
 from __future__ import annotations
 

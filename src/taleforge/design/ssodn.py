@@ -1,4 +1,5 @@
-"""Single-stranded oligo donors (ssODN) for point corrections (DOMAIN.md §7).
+"""Single-stranded oligo donors (ssODN) for point corrections (Renaud 2016 Cell Rep;
+Paquet 2016 Nature; docs/science.md §5).
 
 Arms are counted from the outermost changed base: the left arm is the run of unchanged
 bases 5' (on the + strand) of the first change, the right arm the run 3' of the last change.
@@ -21,11 +22,13 @@ SSODN_PARAMS = register_table(
         name="ssodn",
         version="1",
         params=(
-            Param("arm_min_nt", 40, "nt", "DOMAIN.md §7 (symmetric 40-60 nt for TALEN)", "K"),
-            Param("arm_max_nt", 60, "nt", "DOMAIN.md §7", "K"),
+            Param("arm_min_nt", 40, "nt",
+                  "symmetric 40-60 nt for TALEN (Renaud 2016 Cell Rep; no Cas9-like asymmetry, "
+                  "Richardson 2016 Nat Biotechnol)", "K"),
+            Param("arm_max_nt", 60, "nt", "Renaud 2016 Cell Rep", "K"),
             Param("total_min_nt", 100, "nt", "issue 5 default (typical 60-120 nt [V])", "K"),
             Param("total_max_nt", 140, "nt", "issue 5 default; IDT Ultramer-free length", "K"),
-            Param("ps_bonds", 2, "bonds per end", "DOMAIN.md §7 (2-3 PS bonds per end)", "V"),
+            Param("ps_bonds", 2, "bonds per end", "2-3 PS bonds per end (Renaud 2016 Cell Rep)", "V"),
         ),
     )
 )

@@ -1,5 +1,6 @@
-"""TALE base editors (DOMAIN.md §6): DdCBE (split DddA, G1333 / G1397, both orientations),
-DddA11 (5'-HC context) and TALED (A->G with an adenine deaminase on one TALE).
+"""TALE base editors (Mok 2020 Nature; Cho 2022 Cell; docs/science.md §4): DdCBE (split DddA,
+G1333 / G1397, both orientations), DddA11 (5'-HC context) and TALED (A->G with an adenine
+deaminase on one TALE).
 
 Two registries live here:
 
@@ -51,7 +52,7 @@ MITOEDIT_SOURCE = (
 )
 QIU_SOURCE = "Qiu et al. 2024 (16-bp spacer, mouse mtDNA): aC and tC editing windows"
 
-#: Every rule constant of the editors (DOMAIN.md §6).
+#: Every rule constant of the editors (Mok 2020 Nature; Cho 2022 Cell; MitoEdit's rules).
 EDITOR_PARAMS = register_table(
     ParamTable(
         name="tale_base_editors",
@@ -89,7 +90,7 @@ EDITOR_PARAMS = register_table(
             Param("qiu_g1397_tC", (5, 14), "positions from 5'", QIU_SOURCE, "V",
                   "G1397 tC window (C5-C14)"),
             Param("eff_max", 0.49, "fraction",
-                  "Mok 2020: mtDNA editing 4.6-49% depending on C position (DOMAIN.md §6)", "U",
+                  "Mok 2020 Nature: mtDNA editing 4.6-49% depending on C position", "U",
                   "placeholder efficiency at the window centre (literature gives windows only)"),
             Param("eff_min", 0.046, "fraction", "Mok 2020 lower end of 4.6-49%", "U",
                   "placeholder efficiency at the window edges (linear in between)"),

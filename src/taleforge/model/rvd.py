@@ -1,7 +1,8 @@
 """Repeat-variable di-residue (RVD) code and TALE arrays.
 
 A TALE binds one strand 5'->3' with one repeat per base; position 0 is the base
-immediately 5' of the first repeat-bound base (DOMAIN.md §2-3).
+immediately 5' of the first repeat-bound base (Boch 2009 Science; Moscou 2009 Science;
+see docs/science.md).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from taleforge.model.params import Param, ParamTable, register_table
 GRvd = Literal["NN", "NH", "NK"]
 
 #: Bases each RVD is taken to *match* for mismatch counting (degenerate matching).
-#: NI->A, HD->C, NG->T, NN->G and A, NH->G, NK->G (DOMAIN.md §3, [V]).
-#: Rarer RVDs follow the TALE-NT count table (DOMAIN.md §5.1): a base matches when it
+#: NI->A, HD->C, NG->T, NN->G and A, NH->G, NK->G [V] (Boch 2009 Science; Moscou 2009
+#: Science; NH, NK: Streubel 2012 Nat Biotechnol).
+#: Rarer RVDs follow the TALE-NT count table (Moscou 2009 Science, as coded in TALE-NT 2.0,
+#: Doyle 2012 Nucleic Acids Res): a base matches when it
 #: is the RVD's most frequent partner or within half of that count.
 RVD_MATCHES: dict[str, str] = {
     "NI": "A",

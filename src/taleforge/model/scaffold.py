@@ -1,4 +1,5 @@
-"""TALEN scaffold presets (DOMAIN.md §3). Each sets the array (half-site) length range,
+"""TALEN scaffold presets (Doyle 2012 Nucleic Acids Res; Miller 2011 Nat Biotechnol; Ma 2013
+PLoS One; docs/science.md §1). Each sets the array (half-site) length range,
 the spacer range, the position-0 rule and the G RVD. Users pick a preset by name or make a
 custom one with :func:`custom_scaffold`.
 

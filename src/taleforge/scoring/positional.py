@@ -23,8 +23,8 @@ margin are per-position means, the classification is comparable across array len
 ``SiteScore.per_position[i].score`` is the weighted penalty ``w(i)·(lp(i,xᵢ) − max_n lp(i,n)) / W``
 so ``score = best + Σ penalties + pos0 penalty``.
 
-Specificities/importances published in the TALgetter model file are used where DOMAIN.md
-§5.2 lists them [V]; NI and NG specificities and all other RVDs are filled from the TALE-NT
+Specificities/importances published in the TALgetter model file (Grau 2013 PLoS Comput Biol)
+are used where known [V]; NI and NG specificities and all other RVDs are filled from the TALE-NT
 counts with a 0.5 pseudocount [U]; importances not published are placeholders [U].
 """
 
@@ -53,7 +53,7 @@ from taleforge.scoring.base import (
 )
 from taleforge.scoring.talent import OTHER_COUNTS, TALENT_COUNTS
 
-_GRAU = "Grau et al. 2013 (TALgetter model file, DOMAIN.md §5.2)"
+_GRAU = "Grau et al. 2013 PLoS Comput Biol (TALgetter model file)"
 _JUILLERAT = "Juillerat et al. 2014 NAR 42:5390 (qualitative; ramp values are placeholders)"
 
 
@@ -92,7 +92,7 @@ def _spec_params() -> list[Param]:
             out.append(
                 Param(f"spec_{r}", _counts_spec(r), "P(A,C,G,T)",
                       "TALE-NT counts + 0.5 pseudocount", "U",
-                      "not published in DOMAIN.md; filled from Moscou & Bogdanove counts")
+                      "no published value; filled from Moscou & Bogdanove 2009 Science counts")
             )
     return out
 

@@ -1,4 +1,5 @@
-"""``tale-nt``: the TALE-NT 2.0 binding score, reproduced exactly (DOMAIN.md §5.1).
+"""``tale-nt``: the TALE-NT 2.0 binding score, reproduced exactly (Doyle 2012 Nucleic Acids Res;
+counts from Moscou 2009 Science).
 
 Counts c(r, n) of RVD r seen with base n (Moscou & Bogdanove 2009 Science 326:1501, as
 hard-coded in TALE-NT 2.0, Doyle et al. 2012 NAR 40:W117); p(n|r) = w·c(r,n)/Σc(r,·) + (1−w)/4
