@@ -47,11 +47,15 @@ def test_correct_variant_cli(locus, tmp_path: Path, capsys: pytest.CaptureFixtur
     rc = 0
     try:
         main(["correct", "--genome", str(fa), "--annotation", str(gff), "--variant",
-              f"{CONTIG}:{pos + 1}:{ref}>{alt}", "--model", "tale-nt", "--no-specificity", "-o", str(out)])
+              f"{CONTIG}:{pos + 1}:{ref}>{alt}", "--model", "tale-nt", "--no-specificity", "-o", str(out),
+              "--explain", "1"])
     except SystemExit as exc:
         rc = int(exc.code or 0)
-    assert rc == 0, capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert rc == 0, err
+    assert "silent_blocking: pass" in err and "edit_in_spacer: rank key 1" in err
     data = json.loads(out.with_name("corr.json").read_text())
+    assert {r["rule"] for r in data["designs"][0]["rules"]} >= {"cut_distance", "pair_quality"}
     assert data["position"] == pos + 1
     assert f"the cells' {alt} allele is corrected toward {ref}" in data["correction"]
     assert data["transcripts"] == ["TX1"]

@@ -101,3 +101,26 @@ def test_offtarget_job_equals_find_offtargets() -> None:
     job = design_offtarget((left, right), p, genome=mito)
     old = find_offtargets(mito, left, right, max_mismatches=2)
     assert job.to_json() == old.to_json()
+
+
+def test_correction_and_knockin_designs_explain_rule_by_rule() -> None:
+    ref, tx = make_gene(5)
+    pos = _codon_pos(tx, 30)
+    cur = "A" if ref[pos] != "A" else "C"
+    res = correct_window(ref[:pos] + cur + ref[pos + 1:], pos, ref[pos], contig=CONTIG,
+                         transcripts=[tx], model="tale-nt")
+    seq, tx2 = make_gene(31)
+    ki = knockin_window(seq, tx2, egfp_like(), exon=2, model="tale-nt", arm_nt=300)
+    for d in (*res.designs, *ki.designs):
+        kinds = [r.kind for r in d.rules]
+        assert "filter" in kinds and "rank" in kinds
+        assert all(r.passed for r in d.rules if r.kind == "filter")
+        names = {r.rule for r in d.rules}
+        assert {"streubel_gc_left", "streubel_at_run_right", "pair_quality"} <= names
+        assert d.explain().splitlines()[0].startswith(f"#{d.rank} ")
+    for res_ in (res, ki):
+        for dd, row in zip(res_.designs, res_.as_dict()["designs"], strict=True):  # type: ignore[call-overload]
+            assert row["rules"] == [r.as_dict() for r in dd.rules]
+    assert {"cut_distance", "silent_blocking", "edit_in_spacer"} <= {
+        r.rule for r in res.designs[0].rules}
+    assert {"frame", "no_recut", "cut_in_transcript_order"} <= {r.rule for r in ki.designs[0].rules}

@@ -124,6 +124,7 @@ def correct_cmd(
     ssodn_total_max: Annotated[int, typer.Option(help="ssODN total length maximum (nt)")] = 140,
     ps_bonds: Annotated[int, typer.Option(help="Phosphorothioate bonds at each end (IDT '*')")] = 2,
     specificity: Annotated[bool, typer.Option("--specificity/--no-specificity", help="Rank by genome-wide off-target specificity (with --genome)")] = True,
+    explain: Annotated[int, typer.Option(help="Print the rule-by-rule explanation of the top N designs")] = 0,
     out: Annotated[Path | None, typer.Option("--out", "-o", help=OUT_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
@@ -203,6 +204,8 @@ def correct_cmd(
         out_console.print("   " + "; ".join(c.hgvs_p + " " + c.c_notation for c in d.consequences),
                           markup=False, highlight=False, soft_wrap=True)
         out_console.print(f"   ssODN(+) {d.ssodns[0].idt}", markup=False, highlight=False, soft_wrap=True)
+    for d in res.designs[:explain]:
+        info(d.explain())
     report_tail([], written)
 
 
@@ -232,6 +235,7 @@ def knockin_cmd(
     model: Annotated[str, typer.Option(help="Binding model: positional or tale-nt")] = "positional",
     designs: Annotated[int, typer.Option(help="Number of designs to report")] = 3,
     specificity: Annotated[bool, typer.Option("--specificity/--no-specificity", help="Rank by genome-wide off-target specificity (with --genome)")] = True,
+    explain: Annotated[int, typer.Option(help="Print the rule-by-rule explanation of the top N designs")] = 0,
     out: Annotated[Path | None, typer.Option("--out", "-o", help=OUT_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
@@ -304,6 +308,8 @@ def knockin_cmd(
         )
     if res.rejections:
         info("rejected pairs: " + "; ".join(f"{k}: {v}" for k, v in sorted(res.rejections.items())))
+    for d in res.designs[:explain]:
+        info(d.explain())
     report_tail([], written)
 
 

@@ -43,6 +43,7 @@ from taleforge.design.primers import (
     restriction_changes,
 )
 from taleforge.design.primers import design_primers as _primer3
+from taleforge.design.ranking import Ranking, rank
 from taleforge.design.result import DesignResult, Job, Provenance
 from taleforge.design.ssodn import SSODN_PARAMS, Ssodn, design_ssodn
 from taleforge.design.talen_rules import evaluate_rules, half_site_matrices, strong_rvd_fraction
@@ -56,6 +57,7 @@ from taleforge.genome.annotation import Transcript
 from taleforge.genome.variants import parse_variant
 from taleforge.model.interval import reverse_complement
 from taleforge.model.params import Param, ParamTable, register_table
+from taleforge.model.rules import RuleEval
 from taleforge.model.scaffold import Scaffold, get_scaffold
 from taleforge.model.talen import TalenPair
 from taleforge.progress import ProgressCallback, report
@@ -197,6 +199,10 @@ class CorrectionDesign:
     restriction: tuple[RestrictionChange, ...]
     primers: tuple[PrimerPair, ...]
     warnings: tuple[str, ...] = ()
+    rules: tuple[RuleEval, ...] = ()  # rule by rule: filters passed, then the rank keys
+
+    def explain(self) -> str:
+        return _explain(f"#{self.rank} {self.pair.pair_id()}", self.rules)
 
     def edited_region(self, offset: int, flank: int = 30) -> dict[str, object]:
         """The corrected allele from the TALEN site - ``flank`` to the site + ``flank``
@@ -234,6 +240,7 @@ class CorrectionDesign:
             "restriction_sites": [r.as_dict() for r in self.restriction],
             "primers": [pp.as_dict() for pp in self.primers],
             "warnings": list(self.warnings),
+            "rules": [r.as_dict() for r in self.rules],
         }
 
 
@@ -275,6 +282,60 @@ class CorrectionResult(DesignResult):
             "warnings": list(self.warnings),
             "designs": [d.as_dict(self.offset) for d in self.designs],
         }
+
+
+#: design.ranking.rank keys of correction pairs: edit inside the spacer first, then the
+#: edit-to-cut distance, pair quality, position and lengths; with a specificity scan the
+#: specificity score ranks after the distance
+CORRECTION_RANK_KEYS = ("outside_spacer", "distance", "-quality", "p", "L", "S", "R")
+CORRECTION_SPEC_RANK_KEYS = ("outside_spacer", "distance", "-specificity", "-quality", "p", "L",
+                             "S", "R")
+
+
+def _explain(head: str, rules: Sequence[RuleEval]) -> str:
+    lines = [head]
+    for r in rules:
+        lines.append(f"  {r.kind:>6}  {r.rule}: {r.reason}")
+    return "\n".join(lines)
+
+
+def _spec_rule(spec: float | None, scanned: bool, key: str) -> RuleEval:
+    if not scanned:
+        return RuleEval("specificity", "flag", True, None, 0.0,
+                        "no genome-wide specificity scan (no genome given or --no-specificity)")
+    return RuleEval("specificity", "rank", True, spec, 0.0,
+                    f"{key}: genome-wide specificity score {spec} (higher is better; 0 = no "
+                    "off-target pair or half-site passing the binding model)")
+
+
+def _correction_rules(
+    filters: Any, i: int, d: int, dmax: int, insp: bool, q: float, spec: float | None,
+    scanned: bool, blk: BlockingResult,
+) -> tuple[RuleEval, ...]:
+    """Rule-by-rule explanation of one correction design (candidate ``i`` of the
+    Streubel-filtered candidates)."""
+    ev: list[RuleEval] = list(filters.evals_for(i)) if filters is not None else []
+    ev.append(RuleEval("cut_distance", "filter", d <= dmax, d, 0.0,
+                       f"pass: the cut is {d} bp from the edit (at most {dmax} bp; edits "
+                       "within ~10 bp of the cut are copied best, Paquet 2016)"))
+    la, ra = blk.left_after, blk.right_after
+    ev.append(RuleEval(
+        "silent_blocking", "filter", True, len(blk.mutations), 0.0,
+        f"pass: {len(blk.mutations)} silent blocking mutation(s) stop re-cutting of the "
+        f"corrected allele ({la.model}: left {blk.left_before.score:.3f}->{la.score:.3f}, "
+        f"right {blk.right_before.score:.3f}->{ra.score:.3f})"))
+    keys = ["rank key 1", "rank key 2", "rank key 3", "rank key 4"]
+    ev.append(RuleEval("edit_in_spacer", "rank", insp, int(insp), 0.0,
+                       f"{keys[0]}: the edit lies {'inside' if insp else 'outside'} the spacer "
+                       "(inside ranks first)"))
+    ev.append(RuleEval("cut_distance_rank", "rank", True, d, 0.0,
+                       f"{keys[1]}: {d} bp from the cut (closer ranks first)"))
+    ev.append(_spec_rule(spec, scanned, keys[2]))
+    ev.append(RuleEval("pair_quality", "rank", True, round(q, 6), 0.0,
+                       f"{keys[3] if scanned else keys[2]}: mean fraction of strong RVDs (HD, "
+                       f"NN) {q:.3f} (higher ranks first; ties: position, arm and spacer "
+                       "lengths)"))
+    return tuple(ev)
 
 
 def _nearest_cut_distance(seq: str, sc: Scaffold, pos_local: int) -> int | None:
@@ -354,18 +415,19 @@ def correct_window(
     target_seq = seq[:pl] + to_base + seq[pl + 1 :]
     edit = Change(position, cur, to_base, "edit")
     order: list[int] = []
+    filters = evaluate_rules(cands, streubel=True) if len(cands) else None
     if len(cands):
         dist = _distance_to_cut(cands.cut_local, pl)
         sp_lo = cands.p + 1 + cands.left_len
         in_sp = (pl >= sp_lo) & (pl < sp_lo + cands.spacer_len)
         qual = _pair_quality(cands)
-        order = np.lexsort(
-            (cands.right_len, cands.spacer_len, cands.left_len, cands.p, -qual, dist, ~in_sp)
-        ).tolist()
+        order = rank({"outside_spacer": ~in_sp, "distance": dist, "quality": qual,
+                      "p": cands.p, "L": cands.left_len, "S": cands.spacer_len,
+                      "R": cands.right_len}, CORRECTION_RANK_KEYS)
     tried = 0
     blocked_fail = 0
     designs: list[CorrectionDesign] = []
-    pairs_kept: list[tuple[TalenPair, int, bool, float, BlockingResult]] = []
+    pairs_kept: list[tuple[TalenPair, int, bool, float, BlockingResult, int]] = []
     limit = int(params["max_pairs_tried"])
     pool = n_designs * 3 if genome is not None else n_designs
     for i in order:
@@ -381,7 +443,7 @@ def correct_window(
         if blk is None:
             blocked_fail += 1
             continue
-        pairs_kept.append((pair, int(dist[i]), bool(in_sp[i]), float(qual[i]), blk))
+        pairs_kept.append((pair, int(dist[i]), bool(in_sp[i]), float(qual[i]), blk, i))
     if blocked_fail:
         rejections["no_silent_blocking"] = blocked_fail
     if not pairs_kept:
@@ -393,19 +455,24 @@ def correct_window(
             "or another scaffold",
         )
     specs = _specificity(genome, [p[0] for p in pairs_kept], sc, md, progress, backend)
-    if any(s is not None for s in specs):
-        idx = sorted(
-            range(len(pairs_kept)),
-            key=lambda k: (
-                not pairs_kept[k][2], pairs_kept[k][1], -(specs[k] or 0.0), -pairs_kept[k][3],
-                pairs_kept[k][0].key,
-            ),
-        )
+    scanned = any(s is not None for s in specs)
+    if scanned:  # one contig: the pair key is position, then lengths
+        idx = rank({
+            "outside_spacer": [not k[2] for k in pairs_kept],
+            "distance": [k[1] for k in pairs_kept],
+            "specificity": [s or 0.0 for s in specs],
+            "quality": [k[3] for k in pairs_kept],
+            "p": [k[0].left.pos0 for k in pairs_kept],
+            "L": [k[0].left.length for k in pairs_kept],
+            "S": [len(k[0].spacer) for k in pairs_kept],
+            "R": [k[0].right.length for k in pairs_kept],
+        }, CORRECTION_SPEC_RANK_KEYS)
         pairs_kept = [pairs_kept[k] for k in idx]
         specs = [specs[k] for k in idx]
     pairs_kept, specs = pairs_kept[:n_designs], specs[:n_designs]
     gene_strand = transcripts[0].strand if transcripts else None
-    for rank, ((pair, d, insp, q, blk), spec) in enumerate(zip(pairs_kept, specs, strict=True), 1):
+    for rank_, ((pair, d, insp, q, blk, ci), spec) in enumerate(
+            zip(pairs_kept, specs, strict=True), 1):
         changes = tuple(sorted([edit] + [m.change for m in blk.mutations]))
         corrected = apply_changes(seq, offset, changes)
         cons = tuple(protein_changes(seq, offset, changes, transcripts))
@@ -435,9 +502,10 @@ def correct_window(
                 tuple(c.pos for c in changes), amplicon=amp,
             )
         )
+        rules = _correction_rules(filters, ci, d, dmax, insp, q, spec, scanned, blk)
         designs.append(
-            CorrectionDesign(rank, pair, d, insp, q, spec, blk, changes, corrected, cons,
-                             oligos, rsites, primers, tuple(warns))
+            CorrectionDesign(rank_, pair, d, insp, q, spec, blk, changes, corrected, cons,
+                             oligos, rsites, primers, tuple(warns), rules)
         )
     report(progress, "blocking mutations", tried, tried)
     record = _record(reference if reference is not None else genome, seq, contig, annotation,
@@ -527,6 +595,10 @@ class KnockinDesign:
     primers: tuple[PrimerPair, ...]
     warnings: tuple[str, ...]
     junction_primers: tuple[tuple[str, PrimerPair], ...] = ()  # integrated-allele coords
+    rules: tuple[RuleEval, ...] = ()  # rule by rule: filters passed, then the rank keys
+
+    def explain(self) -> str:
+        return _explain(f"#{self.rank} {self.pair.pair_id()}", self.rules)
 
     def as_dict(self) -> dict[str, object]:
         p = self.pair
@@ -567,6 +639,7 @@ class KnockinDesign:
                 for name, pp in self.junction_primers
             ],
             "warnings": list(self.warnings),
+            "rules": [r.as_dict() for r in self.rules],
         }
 
 
@@ -608,6 +681,46 @@ class KnockinResult(DesignResult):
             "warnings": list(self.warnings),
             "designs": [d.as_dict() for d in self.designs],
         }
+
+
+#: design.ranking.rank keys of knock-in pairs: pair quality, then the cut in transcript
+#: order (5'-most first), position and lengths; cut-spacing diversity from the ``donor``
+#: table; with a specificity scan the kept designs are re-ranked by specificity first
+KNOCKIN_RANK_KEYS = ("-quality", "tx_position", "p", "L", "S", "R")
+
+
+def _knockin_filters(
+    filters: Any, i: int, target_label: str, mode: str, phase: int | None,
+    stop_aa: int | None, before: int, insert_bp: int, spacer_bp: int,
+) -> tuple[RuleEval, ...]:
+    ev: list[RuleEval] = list(filters.evals_for(i))
+    ev.append(RuleEval("cut_in_target", "filter", True, target_label, 0.0,
+                       f"pass: the cut lies in the allowed zone of {target_label} ({mode}; "
+                       "intron: away from the splice donor, branch point and acceptor)"))
+    ev.append(RuleEval(
+        "frame", "filter", True, phase, 0.0,
+        "pass: " + (f"insertion at phase {phase}; the edited protein ends at the intended stop "
+                    f"(amino acid {stop_aa})" if stop_aa is not None
+                    else "the user cassette is inserted as it is (no frame check)")))
+    ev.append(RuleEval(
+        "no_recut", "filter", True, 0, 0.0,
+        f"pass: {before} cleavable site(s) before integration, none after: the {insert_bp} bp "
+        f"insert splits the {spacer_bp} bp spacer"))
+    return tuple(ev)
+
+
+def _knockin_rank_rules(d: KnockinDesign, spec: float | None, scanned: bool,
+                        minus: bool) -> tuple[RuleEval, ...]:
+    ev = [_spec_rule(spec, scanned, "rank key 1")]
+    k = 2 if scanned else 1
+    ev.append(RuleEval("pair_quality", "rank", True, round(d.quality, 6), 0.0,
+                       f"rank key {k}: mean fraction of strong RVDs (HD, NN) {d.quality:.3f} "
+                       "(higher ranks first)"))
+    ev.append(RuleEval("cut_in_transcript_order", "rank", True, d.insertion, 0.0,
+                       f"rank key {k + 1}: cut at {d.insertion} ({'minus' if minus else 'plus'}"
+                       " strand gene: 5'-most first; ties: position, arm and spacer lengths); "
+                       "cuts closer than the spacing to a better design are skipped"))
+    return tuple(ev)
 
 
 def _cargo_orf(cargo: Cargo, *, keep_stop: bool, transl_table: int) -> str:
@@ -826,20 +939,23 @@ def knockin_window(
             hint="choose another intron/exon or relax the distances (see `taleforge params`)",
         )
     qual = _pair_quality(cands)
+    filters = evaluate_rules(cands, streubel=True)
     # transcript-order position of the cut (5'-most first), so ranking is strand-aware
     tpos = -cands.cut_local if minus else cands.cut_local
-    order = np.lexsort((cands.right_len, cands.spacer_len, cands.left_len, cands.p, tpos, -qual))
+    spacing = int(params["knockin_min_cut_spacing_bp"])
+    ranking = Ranking(
+        {"quality": qual, "tx_position": tpos, "p": cands.p, "L": cands.left_len,
+         "S": cands.spacer_len, "R": cands.right_len,
+         "contig": np.zeros(len(cands), dtype=np.int64), "cut": cands.cut_local + offset},
+        KNOCKIN_RANK_KEYS, min_cut_spacing_bp=spacing,
+    )
     cds_tx = transcript.cds_sequence(fetch) if transcript.is_coding else ""
     designs: list[tuple[TalenPair, float, KnockinDesign]] = []
     tried = 0
     frame_fail = 0
-    for i in order.tolist():
+    for i in ranking.walk():
         if len(designs) >= n_designs or tried >= int(params["max_pairs_tried"]):
             break
-        spacing = int(params["knockin_min_cut_spacing_bp"])
-        cut_i = int(cands.cut_local[i]) + offset
-        if any(abs(cut_i - kd.insertion) < spacing for _, _, kd in designs):
-            continue
         tried += 1
         pair = cands.materialize(i, g_rvd=sc.g_rvd)
         c = pair.cut
@@ -1011,7 +1127,10 @@ def knockin_window(
             tuple(sorted(feats, key=lambda f: (f.start, f.end, f.kind, f.label))),
             before, after, scores, phase, preview, stop_aa, primers, tuple(pw + warns),
             tuple(junctions),
+            _knockin_filters(filters, i, target_label, mode, phase, stop_aa, before,
+                             len(insert), len(pair.spacer)),
         )
+        ranking.keep(i)
         designs.append((pair, float(qual[i]), kd))
     if frame_fail:
         rejections["frame check failed"] = frame_fail
@@ -1022,8 +1141,9 @@ def knockin_window(
             hint="try another scaffold, exon or intron",
         )
     specs = _specificity(genome, [d[0] for d in designs], sc, md, progress, backend)
-    if any(x is not None for x in specs):  # most specific first; stable otherwise
-        idx = sorted(range(len(designs)), key=lambda j: (-(specs[j] or 0.0), j))
+    scanned = any(x is not None for x in specs)
+    if scanned:  # most specific first; the on-target order otherwise
+        idx = rank({"specificity": [x or 0.0 for x in specs]}, ("-specificity",))
         designs = [designs[j] for j in idx]
         specs = [specs[j] for j in idx]
     out = tuple(
@@ -1032,6 +1152,7 @@ def knockin_window(
             d.right_arm, d.features, d.cleavable_before, d.cleavable_after, d.scores_before,
             d.frame_phase, d.protein_preview, d.intended_stop_aa,
             d.primers, d.warnings, d.junction_primers,
+            (*d.rules, *_knockin_rank_rules(d, s, scanned, minus)),
         )
         for r, ((_, _, d), s) in enumerate(zip(designs, specs, strict=True), 1)
     )
