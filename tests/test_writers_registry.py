@@ -113,3 +113,21 @@ def test_route_folder_writes_the_registered_files(tmp_path: Path) -> None:
     written = route_folder(folder, "test-folder-job", None).commit()
     assert sorted(p.name for p in written) == ["a.gb", "b.gb", "job.json"]
     assert (folder / "a.gb").read_text() == "A\n"
+
+
+def test_registered_writers_are_the_old_ones_on_a_real_result() -> None:
+    import json
+
+    from taleforge.design.knockout import KnockoutParams, design_knockout
+    from taleforge.io import knockout_out as ko
+
+    res = design_knockout("MT-CO1", params=KnockoutParams(top=3, specificity=False))
+    assert res.designs
+    old = {"tsv": ko.to_tsv_text(res), "json": ko.to_json_text(res, command="c"),
+           "bed": ko.to_bed_text(res), "gff3": ko.to_gff3_text(res)}
+    for fmt, text in old.items():
+        assert registry.render("knockout", fmt, res, command="c") == text, fmt
+    assert old["tsv"].startswith("# taleforge ")
+    head = json.loads(old["json"])
+    assert {"schema_version", "job", "provenance"} <= head.keys() and head["job"] == "knockout"
+    assert old["gff3"].startswith("##gff-version 3\n") and old["bed"].startswith("track ")
