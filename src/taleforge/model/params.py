@@ -121,7 +121,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "taleforge.design.offtarget",
     "taleforge.design.specificity",
     "taleforge.design.base_editor",
-    "taleforge.design.donor",
+    "taleforge.design.donor.common",
     "taleforge.design.cargo",
     "taleforge.design.ssodn",
     "taleforge.design.blocking",
