@@ -383,3 +383,37 @@ def test_junctions_all_adds_cross_pair_cuts(planted: dict[str, object]) -> None:
     assert res.cuts[2].pos == 701 + 18 + 8
     assert len(res.junctions) == 3 * 4 and len(res.wild_type) == 3
     assert any("--junctions all" in n for n in res.notes)
+
+
+def test_per_design_specificity_from_the_shared_pass_equals_the_service(tmp_path: Path) -> None:
+    """Gene loci get their specificity terms from the set's one search; they equal what the
+    specificity service computes for the same pairs (planted off-target sites included)."""
+    from taleforge.design.specificity import specificity_for_pairs
+
+    (tmp_path / "a").mkdir()
+    fa0, gtf0 = _gene_genome(tmp_path / "a")
+    first = design_multiplex(["GENEA", "GENEB"], MultiplexParams(
+        candidates=3, check_primers=False, knockout=KnockoutParams(specificity=False)),
+        genome=open_genome(fa0), annotation=gtf0, backend="reference")
+    a1, b1 = first.designs
+    assert a1.pair is not None and b1.pair is not None
+    # plant a 1-mm copy of A#1's left site and a pair of B#1 with a 2-mm right site
+    lmm = ("C" if a1.pair.left.seq[5] != "C" else "G").join((a1.pair.left.seq[:5], a1.pair.left.seq[6:]))
+    r = b1.pair.right.seq
+    rmm = r[:3] + ("A" if r[3] != "A" else "T") + r[4:9] + ("A" if r[9] != "A" else "T") + r[10:]
+    extra = "T" + lmm + "ACGTACGTACGTACGTA" + _site(b1.pair.left.seq, rmm, "ACGTACGTACGTACGTAC")
+    (tmp_path / "b").mkdir()
+    fa, gtf = _gene_genome(tmp_path / "b", extra=extra)
+    g = open_genome(fa)
+    res = design_multiplex(["GENEA", "GENEB"], MultiplexParams(candidates=3, check_primers=False),
+                           genome=g, annotation=gtf, backend="reference")
+    cands = [c for cl in res.candidates for c in cl]
+    svc = specificity_for_pairs(g, [c.pair for c in cands], scaffold="tale-nt",  # type: ignore[misc]
+                                backend="reference")
+    for c, s in zip(cands, svc, strict=True):
+        want = {e.rule: round(e.score, 9) for e in s.rule_evals()}
+        got = {e.rule: round(e.score, 9) for e in c.spec_rules}
+        assert got == want, c.label
+        assert c.design is not None
+        assert c.score == round(c.design.score + sum(want.values()), 6)
+    assert any(e.score < 0 for c in cands for e in c.spec_rules)  # the planted sites count

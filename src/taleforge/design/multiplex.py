@@ -7,7 +7,8 @@ Flow:
 
 1. **Loci.** Each target is a gene (designed here with
    :func:`taleforge.design.knockout.design_knockout`, its best ``candidates`` designs kept,
-   each with the knockout ranking's score including its own genome-wide specificity), a fixed
+   each with the knockout ranking's on-target score plus its own genome-wide specificity
+   terms, counted in the set's one search below as the specificity service counts them), a fixed
    pair (``NAME=LEFT/RIGHT`` RVDs) or a design from an earlier knockout JSON
    (``FILE.json[:RANK]``). 2-4 loci is the intended use; up to ``max_loci`` are accepted.
 2. **One cross-talk search** (:func:`taleforge.engine.stream.stream_pairs`, the binding
@@ -59,6 +60,7 @@ from numpy.typing import NDArray
 from taleforge.design.knockout import Design, KnockoutParams, design_knockout
 from taleforge.design.primers import PRIMER_PARAMS, PrimerPair, primers_in_regions
 from taleforge.design.result import DesignResult, Job, Provenance, make_provenance
+from taleforge.design.specificity import SpecificitySummary
 from taleforge.engine.stream import stream_pairs
 from taleforge.errors import FormatError, InputError, NoResultError, ParameterError
 from taleforge.model.interval import Interval, reverse_complement
@@ -132,6 +134,9 @@ MULTIPLEX_PARAMS = register_table(
 
 _TABLES = ("multiplex", "genotyping_primers", "knockout_ranking", "talen_filters", "rvd_code",
            "offtarget_specificity", "scored_scan", "halfsite_scan")
+
+#: mismatch bins of the exact counters (the last bin holds everything above)
+_MM_BINS = 64
 
 LocusKind = Literal["gene", "pair", "design"]
 JunctionKind = Literal["translocation", "inverted-translocation", "deletion", "inversion"]
@@ -293,6 +298,7 @@ class Candidate:
     score: float
     design: Design | None = None
     flipped: bool = False  # a fixed pair found as R/L: pair.left holds the right array
+    spec_rules: tuple[RuleEval, ...] = ()  # its specificity terms from the set's search
 
     @property
     def label(self) -> str:
@@ -561,7 +567,9 @@ def design_multiplex(
 
     # 1. candidates per locus
     t0 = time.perf_counter()
-    kp = dataclasses.replace(p.knockout, top=p.candidates,
+    # per-design specificity comes from the set's one search below (not one pass per locus)
+    shared_spec = p.knockout.specificity
+    kp = dataclasses.replace(p.knockout, top=p.candidates, specificity=False,
                              specificity_candidates=max(p.candidates, 1))
     cands: list[list[Candidate]] = []
     for i, loc in enumerate(loci):
@@ -598,6 +606,15 @@ def design_multiplex(
     scan.run(backend, progress)
     timings["crosstalk_scan"] = time.perf_counter() - t0
     cands = scan.locate_fixed(loci)
+    if shared_spec:
+        for i, cl in enumerate(cands):
+            for k, c in enumerate(cl):
+                if c.design is None:
+                    continue
+                ev = tuple(scan.specificity(i, k).rule_evals())
+                cl[k] = dataclasses.replace(c, score=round(c.score + sum(e.score for e in ev), 6),
+                                            spec_rules=ev)
+        scan.cands = cands
     if scan.truncated:
         notes.append(f"the cross-talk search found {scan.n_pairs} pairs; the best "
                      f"{int(tab['max_records'])} by mismatches were kept as records")
@@ -756,6 +773,8 @@ class _CrossScan:
         self.lengths = np.array([len(q) for q in self.queries], dtype=np.int64)
         self.n_pairs = 0
         self.truncated = False
+        self.site_mm = np.zeros(len(self.queries) * _MM_BINS, np.int64)
+        self.combo_mm = np.zeros(len(combos) * _MM_BINS, np.int64)
         self.rec: dict[str, NDArray[Any]] = {}
 
     def run(self, backend: str, progress: ProgressCallback | None) -> None:
@@ -773,9 +792,17 @@ class _CrossScan:
                                 self.scaffold.spacer_max_bp, backend=backend,  # type: ignore[arg-type]
                                 progress=prog if progress is not None else None):
             pix = blk.pairs
+            h = blk.table.hits
+            rows = np.flatnonzero(blk.new)
+            if rows.size:  # every half-site hit, by query and mismatches (exact counts)
+                key = h.query[rows].astype(np.int64) * _MM_BINS + np.minimum(
+                    h.mismatches[rows].astype(np.int64), _MM_BINS - 1)
+                self.site_mm += np.bincount(key, minlength=self.site_mm.size)
             if not len(pix):
                 continue
-            h = blk.table.hits
+            tot = (h.mismatches[pix.up].astype(np.int64) + h.mismatches[pix.down]).astype(np.int64)
+            key = pix.combo.astype(np.int64) * _MM_BINS + np.minimum(tot, _MM_BINS - 1)
+            self.combo_mm += np.bincount(key, minlength=self.combo_mm.size)
             self.n_pairs += len(pix)
             parts["combo"].append(pix.combo.astype(np.int64))
             parts["gu"].append(h.gpos[pix.up])
@@ -865,6 +892,42 @@ class _CrossScan:
         right = HalfSite(Interval(contig, rs, rs + len(rrv), "-"), rseq.upper(),
                          rs + len(rrv), p0r.upper(), rrv)
         return TalenPair(left, right, Interval(contig, ls + len(lrv), rs, "+"))
+
+    def specificity(self, i: int, j: int) -> SpecificitySummary:
+        """Genome-wide specificity of candidate ``j`` of locus ``i`` from this one pass, as the
+        specificity service defines it: its own off-target pairs (L/R, R/L, L/L, R/R) and
+        single half-sites passing the model, by mismatches, on-target excluded."""
+        c = self.cands[i][j]
+        ql, qr = self.qindex[c.left_rvds], self.qindex[c.right_rvds]
+        own = [k for k, at in enumerate(self.attrib)
+               if any(oa[:2] == ob[:2] == (i, j) for oa, ob in at)]
+        pair = np.zeros(_MM_BINS, np.int64)
+        for k in own:
+            pair += self.combo_mm[k * _MM_BINS : (k + 1) * _MM_BINS]
+        left = self.site_mm[ql * _MM_BINS : (ql + 1) * _MM_BINS].copy()
+        right = left if qr == ql else self.site_mm[qr * _MM_BINS : (qr + 1) * _MM_BINS].copy()
+        on = self._on_site(c)
+        r = self.rec
+        found = False
+        if on is not None:
+            hit = np.flatnonzero((r["gu"] == on[1]) & (r["gd"] == on[3]))
+            for row in hit.tolist():
+                if (int(r["combo"][row]) in own and self.combos[int(r["combo"][row])]
+                        == (ql, qr)[:: -1 if c.flipped else 1]):
+                    mu, md = int(r["mu"][row]), int(r["md"][row])
+                    pair[min(mu + md, _MM_BINS - 1)] -= 1
+                    left[min(md if c.flipped else mu, _MM_BINS - 1)] -= 1
+                    right[min(mu if c.flipped else md, _MM_BINS - 1)] -= 1
+                    found = True
+                    break
+
+        def trim(a: NDArray[np.int64]) -> tuple[int, ...]:
+            nz = np.flatnonzero(a)
+            return tuple(int(x) for x in a[: int(nz[-1]) + 1]) if nz.size else (0,)
+
+        pid = c.pair.pair_id() if c.pair is not None else c.label
+        return SpecificitySummary(pid, c.left_rvds, c.right_rvds, None, trim(pair), trim(left),
+                                  trim(right), (), found)
 
     def attributions(self) -> list[tuple[int, tuple[int, int, int], tuple[int, int, int]]]:
         """(record row, upstream owner, downstream owner) for every record, on-targets
@@ -1012,8 +1075,10 @@ def _joint_choice(cands: list[list[Candidate]], scan: _CrossScan, fok: Fok1Arch,
         rules: list[RuleEval] = []
         for i, c in enumerate(picks):
             cd = cands[i][c]
-            what = (f"design #{cd.rank} {cd.pair.pair_id() if cd.pair else ''}: its knockout "
-                    "score (on-target rules + its own genome-wide specificity)"
+            spec = "; ".join(f"{e.rule} {e.score:+.3f} ({e.value})" for e in cd.spec_rules)
+            what = (f"design #{cd.rank} {cd.pair.pair_id() if cd.pair else ''}: knockout "
+                    "on-target score" + (f" + its own genome-wide specificity: {spec}"
+                                         if spec else "")
                     if cd.design is not None else "fixed pair (not ranked): 0")
             rules.append(RuleEval(f"locus_{cd.locus}", "score", True, cd.rank, cd.score, what))
         nc, ncl, nb = int(nn[s]), int(cc[s]), int(bb[s])
