@@ -123,8 +123,15 @@ def order_csv(res: AssemblyResult) -> str:
 
 
 def result_json(res: AssemblyResult, *, command: str, version: str) -> str:
+    from taleforge.design.result import json_header, make_provenance
+
+    design_prov = (res.provenance or {}).get("provenance") or {}
+    record = make_provenance(genome=design_prov.get("genome"),
+                             annotation=None, tables=("assembly_parts", "assembly_orf"))
     out: dict[str, Any] = {
-        "job": "assemble",
+        # the one provenance header of every taleforge JSON (schema_version, job, provenance);
+        # the genome is the design's, when the arrays came from a design JSON
+        **json_header("assembly", record, command),
         "command": command,
         "taleforge_version": version,
         "name": res.name,
