@@ -24,7 +24,7 @@ __all__ = [
 
 _LAZY = {
     "design_knockout": "taleforge.design.knockout",
-    "design_base_edit": "taleforge.design.base_editor",
+    "design_base_edit": "taleforge.design.base_edit",
     "design_correction": "taleforge.design.donor",
     "design_knockin": "taleforge.design.donor",
     "design_offtarget": "taleforge.design.offtarget_job",

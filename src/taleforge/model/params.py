@@ -120,7 +120,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "taleforge.design.knockout",
     "taleforge.design.offtarget",
     "taleforge.design.specificity",
-    "taleforge.design.base_editor",
+    "taleforge.design.base_edit.params",
     "taleforge.design.donor.common",
     "taleforge.design.cargo",
     "taleforge.design.ssodn",
