@@ -1,6 +1,7 @@
 """Determinism across processes: the same design run in fresh interpreters with different
 ``PYTHONHASHSEED`` (set and dict iteration orders differ between them) gives byte-identical
-TSV/JSON/BED/GFF3, equal to the goldens (specificity on)."""
+TSV/JSON/BED/GFF3, equal to the goldens (specificity on); the off-target job's outputs on
+the best pair too."""
 
 from __future__ import annotations
 
@@ -32,6 +33,15 @@ for tag, gene, kw, params in jobs:
     res = design_knockout(gene, params=params, **kw)
     for fmt in ("tsv", "json", "bed", "gff3"):
         (out / f"{tag}.{fmt}").write_text(render("knockout", fmt, res, command="fixed"))
+    if tag == "mt":  # the off-target job on the best pair's arrays (score mode, every hit)
+        from taleforge.design.offtarget import find_offtargets
+        from taleforge.genome.index import open_genome
+
+        pr = res.designs[0].pair
+        ot = find_offtargets(open_genome("builtin:hg38-chrM"), list(pr.left.rvds),
+                             list(pr.right.rvds), annotation="builtin:hg38-chrM")
+        for fmt in ("tsv", "json", "bed"):
+            (out / f"mt_offtarget.{fmt}").write_text(render("offtarget", fmt, ot, command="fixed"))
 """
 
 
