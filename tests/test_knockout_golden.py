@@ -11,9 +11,27 @@ import pytest
 
 from taleforge.design.knockout import KnockoutParams, KnockoutResult, design_knockout
 from taleforge.io import knockout_out as ko
-from taleforge.io.tables import read_bed12_pairs
 
 from .conftest import shared
+
+
+def read_bed12_pairs(text: str) -> list[tuple[str, int, int, int, int, int, int]]:
+    """Parse our BED12 back: (contig, left_fp_start, left_fp_end, right_fp_start,
+    right_fp_end, spacer_start, spacer_end) 0-based half-open. For round-trip tests."""
+    out = []
+    for line in text.splitlines():
+        if not line or line.startswith(("track", "#")):
+            continue
+        f = line.split("\t")
+        start = int(f[1])
+        sizes = [int(x) for x in f[10].strip(",").split(",")]
+        starts = [int(x) for x in f[11].strip(",").split(",")]
+        out.append(
+            (f[0], start + starts[0], start + starts[0] + sizes[0], start + starts[1],
+             start + starts[1] + sizes[1], int(f[6]), int(f[7]))
+        )
+    return out
+
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -68,12 +68,6 @@ def route_outputs(
     return outs
 
 
-def _format_of(path: Path, renderers: Mapping[str, Callable[[], str]]) -> str:
-    from taleforge.io.registry import format_of_path
-
-    return format_of_path("", path, renderers)
-
-
 def slug(text: str) -> str:
     """A file-name-safe form of a label (``chr11:5227002:T>A`` -> ``chr11-5227002-T-A``)."""
     return re.sub(r"[^A-Za-z0-9._]+", "-", text).strip("-.") or "run"

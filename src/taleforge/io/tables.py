@@ -1,4 +1,5 @@
-"""Text writers shared by the designers: TSV, JSON, BED and GFF3.
+"""Text writers shared by the designers: TSV, JSON, BED and GFF3 (writers only; the BED
+round-trip reader the tests use lives in tests/test_knockout_golden.py).
 
 Coordinates: TSV/JSON/GFF3 are 1-based inclusive; BED is 0-based half-open (as the BED
 format defines). Every writer returns a string; callers write it atomically
@@ -155,21 +156,3 @@ def pair_gff3(
             )
         )
     return "\n".join(lines) + "\n"
-
-
-def read_bed12_pairs(text: str) -> list[tuple[str, int, int, int, int, int, int]]:
-    """Parse our BED12 back: (contig, left_fp_start, left_fp_end, right_fp_start,
-    right_fp_end, spacer_start, spacer_end) 0-based half-open. For round-trip tests."""
-    out = []
-    for line in text.splitlines():
-        if not line or line.startswith(("track", "#")):
-            continue
-        f = line.split("\t")
-        start = int(f[1])
-        sizes = [int(x) for x in f[10].strip(",").split(",")]
-        starts = [int(x) for x in f[11].strip(",").split(",")]
-        out.append(
-            (f[0], start + starts[0], start + starts[0] + sizes[0], start + starts[1],
-             start + starts[1] + sizes[1], int(f[6]), int(f[7]))
-        )
-    return out
