@@ -72,7 +72,7 @@ def test_donor_jsons_have_the_same_provenance(locus, tmp_path: Path,  # type: ig
     _run(["correct", "--genome", str(fa), "--annotation", str(gff), "--variant",
           f"{tx.contig}:{pos + 1}:{ref}>{alt}", "--model", "tale-nt", "--no-specificity",
           "-o", str(tmp_path / "corr")], capsys)
-    doc = json.loads((tmp_path / "corr.json").read_text())
+    doc = json.loads((tmp_path / "corr" / "correction.json").read_text())
     _check(doc, "correction")
     assert doc["provenance"]["annotation"]["name"] == "syn.gff3"
     names = {t["name"] for t in doc["provenance"]["parameter_tables"]}
@@ -82,7 +82,7 @@ def test_donor_jsons_have_the_same_provenance(locus, tmp_path: Path,  # type: ig
     _run(["knockin", "--genome", str(fa), "--annotation", str(gff), "--gene", "SYN1",
           "--exon", "2", "--in-frame", "--cargo", str(cargo), "--arm", "300",
           "--model", "tale-nt", "--no-specificity", "-o", str(tmp_path / "ki")], capsys)
-    _check(json.loads((tmp_path / "ki.json").read_text()), "knockin")
+    _check(json.loads((tmp_path / "ki" / "knockin.json").read_text()), "knockin")
 
 
 def _source_files() -> list[Path]:

@@ -54,15 +54,15 @@ def test_correct_variant_cli(locus, tmp_path: Path, capsys: pytest.CaptureFixtur
     err = capsys.readouterr().err
     assert rc == 0, err
     assert "silent_blocking: pass" in err and "edit_in_spacer: rank key 1" in err
-    data = json.loads(out.with_name("corr.json").read_text())
+    data = json.loads((out / "correction.json").read_text())
     assert {r["rule"] for r in data["designs"][0]["rules"]} >= {"cut_distance", "pair_quality"}
     assert data["position"] == pos + 1
     assert f"the cells' {alt} allele is corrected toward {ref}" in data["correction"]
     assert data["transcripts"] == ["TX1"]
     d = data["designs"][0]
     assert any(c["kind"] == "edit" and c["to"] == ref for c in d["changes"])
-    assert out.with_name("corr.gb").read_text().startswith("LOCUS")
-    assert out.with_name("corr.fa").read_text().count(">") == 2 * len(data["designs"])
+    assert (out / "correction.gb").read_text().startswith("LOCUS")
+    assert (out / "correction.fa").read_text().count(">") == 2 * len(data["designs"])
     # REF that does not match the reference: error with exit code 2 and a hint
     with pytest.raises(SystemExit) as ei:
         main(["correct", "--genome", str(fa), "--variant", f"{CONTIG}:{pos + 1}:{alt}>{ref}",
@@ -84,9 +84,9 @@ def test_knockin_cli(locus, tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     except SystemExit as exc:
         rc = int(exc.code or 0)
     assert rc == 0, capsys.readouterr().err
-    gb = out.with_name("ki.gb").read_text()
+    gb = (out / "knockin.gb").read_text()
     assert "EGRGSLLTCGDVEENPGP" in gb.replace("\n", "").replace(" ", "")
-    data = json.loads(out.with_name("ki.json").read_text())
+    data = json.loads((out / "knockin.json").read_text())
     assert data["strand"] == tx.strand and data["designs"][0]["blocking"]["cleavable_sites_after"] == 0
     # intron out of range: message says how many introns there are
     with pytest.raises(SystemExit) as ei:

@@ -9,18 +9,22 @@ sequence to B.
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from taleforge.cli.app import app, out_console
-from taleforge.cli.common import GENOME_HELP, command_line, info, report_tail
+from taleforge.cli.common import (
+    GENOME_HELP,
+    command_line,
+    info,
+    output_folder,
+    report_tail,
+    route_folder,
+)
 from taleforge.cli.progress import cli_progress
 from taleforge.errors import InputError, ParameterError
-from taleforge.io.atomic import OutputSet
 from taleforge.model.interval import Interval
 
 EXONS_HELP = (
@@ -71,34 +75,11 @@ def _local_transcript(contig: str, exons: str | None, cds: str | None) -> list[A
     ]
 
 
-EXTS = (".json", ".fa", ".gb")
 OUT_HELP = (
-    "Output prefix: writes PREFIX.json, PREFIX.fa, PREFIX.gb (default: a new folder named "
-    "after the job, e.g. correction-chr11-5227002-T-A/correction.*)"
+    "Output folder for <job>.json, <job>.fa and <job>.gb (default: a new folder named after "
+    "the job, e.g. correction-chr11-5227002-T-A); an existing folder is refused unless --force"
 )
-FORCE_HELP = "Replace output files left by an earlier run"
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._]+", "-", text).strip("-.") or "run"
-
-
-def _prefix(out: Path | None, job: str, label: str, force: bool) -> Path:
-    """Where to write: ``--out PREFIX``, else ``<job>-<label>/<job>`` in the current folder.
-    Checked before any work: an existing output is refused unless ``force``."""
-    prefix = out if out is not None else Path(f"{job}-{_slug(label)}") / job
-    outs = OutputSet(overwrite=force)
-    for ext in EXTS:
-        outs.add(prefix.with_name(prefix.name + ext), "")
-    outs.check()
-    return prefix
-
-
-def _write(prefix: Path, files: dict[str, str], force: bool) -> list[Path]:
-    outs = OutputSet(overwrite=force)
-    for ext, text in files.items():
-        outs.add(prefix.with_name(prefix.name + ext), text)
-    return outs.commit()
+FORCE_HELP = "Write into an existing output folder (replacing files of an earlier run)"
 
 
 @app.command("correct")
@@ -132,12 +113,10 @@ def correct_cmd(
     from taleforge.design.donor import (
         CorrectionParams,
         SequenceEdit,
-        correction_genbank,
         design_correction,
     )
     from taleforge.design.ssodn import SSODN_PARAMS
     from taleforge.genome.index import open_genome
-    from taleforge.io.genbank_out import fasta_text
 
     sp = SSODN_PARAMS.override({
         "arm_min_nt": ssodn_arm_min, "arm_max_nt": ssodn_arm_max,
@@ -150,7 +129,7 @@ def correct_cmd(
             raise ParameterError(f"bad --ssodn-arms {ssodn_arms!r}", hint="write LEFT,RIGHT, e.g. 36,91")
         arms = (int(a), int(b))
     label = variant if variant is not None else f"{Path(sequence or 'sequence').stem}-{position}{to}"
-    prefix = _prefix(out, "correction", label, force)
+    folder = output_folder(out, "correction", label, force=force)
     params = CorrectionParams(
         scaffold=scaffold, model=model, max_cut_distance_bp=max_cut_distance, n_designs=designs,
         min_blocking=min_blocking, max_blocking=max_blocking, ssodn_arms_nt=arms, ssodn_params=sp,
@@ -177,18 +156,7 @@ def correct_cmd(
         else:
             raise ParameterError("give --variant (with --genome) or --sequence",
                                  hint="see taleforge correct --help")
-    fa = []
-    for d in res.designs:
-        for o in d.ssodns:
-            fa.append((f"design{d.rank}_{o.name} {o.note}".strip(), o.seq))
-    written = _write(prefix, {
-        ".json": json.dumps(res.as_dict(command_line()), indent=2, sort_keys=False) + "\n",
-        ".fa": fasta_text(fa),
-        ".gb": "".join(
-            correction_genbank(res, d, name=f"ssODN{d.rank}_{res.position + 1}")
-            for d in res.designs
-        ),
-    }, force)
+    written = route_folder(folder, "correction", res, command=command_line()).commit()
     info(f"correcting {res.contig}:{res.position + 1}: the cells' {res.current_base} (+ strand) "
          f"-> {res.corrected_base}")
     for d in res.designs:
@@ -246,10 +214,8 @@ def knockin_cmd(
         KnockinParams,
         LocusSequence,
         design_knockin,
-        knockin_genbank,
     )
     from taleforge.genome.index import open_genome
-    from taleforge.io.genbank_out import fasta_text
 
     if exon is not None and not in_frame:
         raise ParameterError("--exon insertion needs --in-frame",
@@ -263,7 +229,8 @@ def knockin_cmd(
             raise ParameterError(f"bad --arms {arms!r}", hint="write 5',3' lengths, e.g. 400,800")
         arms_t = (int(a), int(b))
     where = f"exon{exon}" if exon is not None else f"intron{intron}"
-    prefix = _prefix(out, "knockin", f"{gene or Path(sequence or 'locus').stem}-{where}", force)
+    folder = output_folder(out, "knockin", f"{gene or Path(sequence or 'locus').stem}-{where}",
+                           force=force)
     cg = read_cargo(cargo)
     params = KnockinParams(
         cargo=cg, exon=exon, intron=intron, transcript=transcript, two_a=two_a,
@@ -288,16 +255,7 @@ def knockin_cmd(
             g = open_genome(genome, progress=prog)
             res = design_knockin(gene, params, genome=g,
                                  annotation=_annotation_for(g, annotation), progress=prog)
-    from taleforge.model.interval import reverse_complement
-
-    fa = [(f"{res.gene or 'donor'}_KI{d.rank} {d.pair.pair_id()}",
-           reverse_complement(d.donor_plus) if res.strand == "-" else d.donor_plus)
-          for d in res.designs]
-    written = _write(prefix, {
-        ".json": json.dumps(res.as_dict(command_line()), indent=2) + "\n",
-        ".fa": fasta_text(fa),
-        ".gb": "".join(knockin_genbank(res, d) for d in res.designs),
-    }, force)
+    written = route_folder(folder, "knockin", res, command=command_line()).commit()
     for d in res.designs:
         out_console.print(
             f"#{d.rank} {d.pair.pair_id()} insertion after {res.contig}:{d.insertion} "
