@@ -1,4 +1,4 @@
-"""TALEN half-site and pair rules (TALE-NT 2.0 filters, DOMAIN.md §4) as
+"""TALEN half-site and pair rules (TALE-NT 2.0 filters, Doyle 2012 Nucleic Acids Res) as
 :class:`~taleforge.model.rules.Rule` objects (:func:`talen_filters`), evaluated column-wise
 on the table of :class:`~taleforge.design.pairs.PairCandidates` (:func:`pair_table`).
 
@@ -250,7 +250,7 @@ def evaluate_rules(
 
 
 def strong_rvd_fraction(mat: NDArray[np.uint8], lens: NDArray[np.int64]) -> NDArray[np.float64]:
-    """Fraction of C and G positions (HD and NN/NH: the strong RVDs, DOMAIN.md §3)."""
+    """Fraction of C and G positions (HD and NN/NH: the strong RVDs, Streubel 2012 Nat Biotechnol)."""
     strong = ((mat == 1) | (mat == 2)).sum(axis=1).astype(np.float64)
     return strong / lens.astype(np.float64)
 

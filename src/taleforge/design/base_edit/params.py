@@ -28,9 +28,9 @@ RANKING = register_table(
         version="1",
         params=(
             Param("w_halfsite_hit", 0.02, "score per hit", "placeholder; single TALE binding "
-                  "drives off-target editing (Lei 2022, Wei 2022; DOMAIN §6)", "U",
+                  "drives off-target editing (Lei 2022 Nature; Wei 2022 Cell Discov)", "U",
                   "penalty per genome-wide half-site hit (either TALE, <= max mismatches)"),
-            Param("w_pair_hit", 0.15, "score per hit", "placeholder (DOMAIN §5.2, §6)", "U",
+            Param("w_pair_hit", 0.15, "score per hit", "placeholder; pairs as in the off-target search", "U",
                   "penalty per tail-to-tail pairing of the design's TALEs off target"),
             Param("w_nuclear_halfsite_hit", 0.01, "score per hit", "placeholder; mito DdCBEs "
                   "edit the nuclear genome (Lei 2022, Wei 2022)", "U",
@@ -38,13 +38,13 @@ RANKING = register_table(
             Param("w_nuclear_pair_hit", 0.1, "score per hit", "placeholder", "U",
                   "penalty per pairing in the user nuclear genome"),
             Param("w_cds_fraction", 0.2, "score per unit", "earlier stops truncate more "
-                  "protein (DOMAIN §4, knockout practice)", "K",
+                  "protein (knockout practice: CHOPCHOP, Labun 2019)", "K",
                   "knockout mode: penalty times fraction of the CDS before the edit"),
             Param("w_noncanonical_stop", 0.15, "score", "Temperley 2010 Science 327:301: "
                   "mitochondrial AGA/AGG terminate via -1 frameshift", "U",
                   "knockout mode: penalty for a created AGA/AGG stop (prefer TAA/TAG)"),
             Param("w_pos0_c", 0.05, "score per TALE", "Lamb 2013: without position-0 T "
-                  "activity drops up to 10-fold (DOMAIN §3)", "U",
+                  "activity drops up to 10-fold", "U",
                   "penalty per TALE whose position 0 is not T (allowed only as a fallback "
                   "or when asked)"),
             Param("default_max_mismatches", 3, "mismatches", "placeholder; Juillerat 2014: "

@@ -30,11 +30,11 @@ DONOR_PARAMS = register_table(
         params=(
             Param("max_cut_distance_bp", 10, "bp", "Paquet 2016 (edit within ~10 bp of cut)",
                   "K", "largest distance between the edited base and the TALEN cut"),
-            Param("arm_nt", 500, "bp", "DOMAIN.md §7 (300-1000 bp typical)", "K",
+            Param("arm_nt", 500, "bp", "usual dsDNA/AAV donor arms 300-1000 bp (docs/science.md §5)", "K",
                   "default homology-arm length for dsDNA/AAV donors"),
-            Param("arm_min_nt", 300, "bp", "DOMAIN.md §7", "K"),
-            Param("arm_max_nt", 1000, "bp", "DOMAIN.md §7", "K"),
-            Param("aav_capacity_bp", 4400, "bp", "AAV6 packaging between ITRs (DOMAIN.md §7)",
+            Param("arm_min_nt", 300, "bp", "usual arm range (docs/science.md §5)", "K"),
+            Param("arm_max_nt", 1000, "bp", "usual arm range (docs/science.md §5)", "K"),
+            Param("aav_capacity_bp", 4400, "bp", "AAV packaging limit between the ITRs (Wu 2010 Mol Ther)",
                   "K", "warn when arms + cargo + polyA exceed this"),
             Param("intron_donor_exclusion_bp", 50, "bp", "placeholder", "U",
                   "no cut within this distance of the intron's splice donor (5' end)"),
@@ -61,7 +61,7 @@ Layout = Literal["2a-cargo-polya", "2a-cargo-2a"]
 
 def _pair_quality(c: PairCandidates) -> np.ndarray:
     """Pair quality in [0, 1]: mean fraction of strong RVDs (HD, NN) over both half-sites
-    (DOMAIN.md §3), used when the knockout designer's ``pair_quality`` is absent."""
+    (Streubel 2012 Nat Biotechnol), used when the knockout designer's ``pair_quality`` is absent."""
     left, right = half_site_matrices(c)
     return (strong_rvd_fraction(left, c.left_len) + strong_rvd_fraction(right, c.right_len)) / 2.0
 
