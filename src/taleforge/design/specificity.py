@@ -258,9 +258,15 @@ def _pairings(batch: Sequence[TalenPair], qindex: dict[tuple[str, ...], int], cr
 
 
 def _renamed_progress(progress: ProgressCallback | None, task: str) -> ProgressCallback | None:
+    """Scan progress under this batch's name (engine notices such as the one-off kernel
+    compilation keep their own text)."""
     if progress is None:
         return None
-    return lambda _t, done, total: progress(task, done, total)
+
+    def cb(t: str, done: int, total: int | None) -> None:
+        progress(t if t.startswith("compiling") else task, done, total)
+
+    return cb
 
 
 class _SpecAccumulator:
