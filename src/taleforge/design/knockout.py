@@ -14,7 +14,7 @@ spacer length and right length ascending.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
@@ -36,7 +36,7 @@ from taleforge.design.talen_rules import (
 from taleforge.errors import InputError, ParameterError
 from taleforge.model.interval import Interval
 from taleforge.model.params import Param, ParamTable, register_table
-from taleforge.model.rules import RuleEval
+from taleforge.model.rules import CandidateTable, RuleColumn, RuleEval, RuleKind
 from taleforge.model.scaffold import Scaffold, custom_scaffold, get_scaffold
 from taleforge.model.talen import TalenPair
 from taleforge.progress import ProgressCallback, report
@@ -310,10 +310,122 @@ def _candidates_for_window(genome: Genome, win: Interval, scaffold: Scaffold) ->
 @dataclass
 class _Scored:
     cand: PairCandidates
-    rules: RuleColumns
+    rules: RuleColumns  # the TALE-NT filters, on every candidate of the window
     keep: NDArray[np.bool_]
-    terms: dict[str, NDArray[np.float64]]
-    flags: dict[str, NDArray[np.float64]]
+    terms: dict[str, NDArray[np.float64]]  # rank-score terms of the passing candidates
+    columns: dict[str, tuple[ScoreTerm, RuleColumn]]  # the same terms as rule evaluations
+
+
+@dataclass(frozen=True)
+class ScoreTerm:
+    """A knockout rank-score term as a :class:`~taleforge.model.rules.Rule`: ``score(table)``
+    is the term's contribution (weights from ``knockout_ranking``), ``value(table)`` the raw
+    value reported (default: the score), ``fmt`` how one value is shown (``round4``,
+    ``pct2`` = a fraction as a percentage with 2 decimals, None for NaN; ``int``)."""
+
+    name: str
+    reason: str
+    score: Callable[[CandidateTable], NDArray[np.float64]]
+    value: Callable[[CandidateTable], NDArray[np.float64]] | None = None
+    fmt: Literal["round4", "pct2", "int"] = "round4"
+    kind: RuleKind = "score"
+
+    def evaluate(self, table: CandidateTable) -> RuleColumn:
+        sc = np.asarray(self.score(table), dtype=np.float64)
+        v = sc if self.value is None else np.asarray(self.value(table), dtype=np.float64)
+        return RuleColumn(self.name, "score", np.ones(sc.shape[0], dtype=np.bool_), v, sc,
+                          self.reason)
+
+    def shown(self, v: float) -> float | int | None:
+        if self.fmt == "pct2":
+            return None if np.isnan(v) else round(v * 100, 2)
+        if self.fmt == "int":
+            return int(v)
+        return round(v, 4)
+
+
+def knockout_terms(table: CandidateTable, rk: ParamTable, scaffold: Scaffold) -> list[ScoreTerm]:
+    """The rank-score terms that apply to a knockout candidate table (columns from
+    :func:`_knockout_table`), in summation order."""
+    out: list[ScoreTerm] = []
+    if "cds_fraction" in table:
+        def early(t: CandidateTable) -> NDArray[np.float64]:
+            f = t["cds_fraction"]
+            return rk["w_early_cds"] * np.where(
+                np.isnan(f), 0.0, np.where(f >= rk["min_cds_fraction"], 1.0 - f, 0.0))
+
+        out.append(ScoreTerm("early_cds", "cut position in the CDS: earlier is better (after "
+                             "the first 5 %)", early, lambda t: t["cds_fraction"], "pct2"))
+    if "all_isoforms" in table:
+        out.append(ScoreTerm("all_isoforms", "cut lies in the CDS of every coding isoform",
+                             lambda t: rk["w_all_isoforms"] * t["all_isoforms"]))
+    out.append(ScoreTerm("strong_rvds", "mean fraction of strong RVDs (HD, NN) in the two arrays",
+                         lambda t: rk["w_strong_rvd"] * t["strong_fraction"]))
+    out.append(ScoreTerm("array_length", "longer arrays are more specific (RVDs above the "
+                         "scaffold minimum)", lambda t: rk["w_array_length"] * t["array_excess"]))
+    if "spacer_delta" in table:
+        out.append(ScoreTerm("spacer_preference", "distance from the scaffold's preferred spacer",
+                             lambda t: -rk["w_spacer_pref"] * t["spacer_delta"]))
+    out.append(ScoreTerm("repeat_overlap", "soft-masked (repeat) fraction of the site",
+                         lambda t: -rk["w_repeat"] * t["repeat_fraction"],
+                         lambda t: t["repeat_fraction"]))
+    out.append(ScoreTerm("cpg", "CpGs in the half-sites (HD blocked by 5-methyl-C)",
+                         lambda t: -rk["w_cpg"] * (t["cpg_left"] + t["cpg_right"]),
+                         lambda t: t["cpg_left"] + t["cpg_right"], "int"))
+    if "variants" in table:
+        out.append(ScoreTerm("variants", "user-supplied variants in half-sites",
+                             lambda t: -rk["w_variant"] * t["variants"],
+                             lambda t: t["variants"], "int"))
+    return out
+
+
+def _knockout_table(
+    sub: PairCandidates, target: Target, variants: Sequence[Variant], scaffold: Scaffold,
+) -> dict[str, NDArray[Any]]:
+    """Columns the knockout score terms read, for the passing candidates ``sub``."""
+    n = len(sub)
+    t: dict[str, NDArray[Any]] = {}
+    cut_g = sub.cut_local + sub.offset
+    t["cut"] = cut_g
+    tx = target.transcript
+    if tx is not None and tx.cds:
+        frac = np.full(n, np.nan)
+        for i, c in enumerate(cut_g.tolist()):
+            off = tx.cds_offset(int(c))
+            if off is not None:
+                frac[i] = off / tx.cds_length
+        t["cds_fraction"] = frac
+        coding = [x for x in (target.gene.transcripts if target.gene else ()) if x.cds]
+        if coding:
+            t["all_isoforms"] = np.array(
+                [all(x.cds_offset(int(c)) is not None for x in coding) for c in cut_g.tolist()],
+                dtype=np.float64,
+            )
+    lm, rm = half_site_matrices(sub)
+    t["strong_fraction"] = 0.5 * (strong_rvd_fraction(lm, sub.left_len)
+                                  + strong_rvd_fraction(rm, sub.right_len))
+    t["array_excess"] = (sub.left_len + sub.right_len - 2 * scaffold.arm_min_rvds).astype(
+        np.float64)
+    if scaffold.spacer_preferred_bp is not None:
+        t["spacer_delta"] = np.abs(sub.spacer_len - scaffold.spacer_preferred_bp).astype(
+            np.float64)
+    # repeats: soft-masked fraction of the whole site (lower case in the fetched seq)
+    low = np.frombuffer(sub.seq.encode(), dtype=np.uint8) >= ord("a")
+    lcum = np.concatenate(([0], np.cumsum(low)))
+    site_len = sub.left_len + sub.spacer_len + sub.right_len + 2
+    t["repeat_fraction"] = (lcum[sub.p + site_len] - lcum[sub.p]) / site_len
+    t["cpg_left"] = cpg_count(sub, "left").astype(np.float64)
+    t["cpg_right"] = cpg_count(sub, "right").astype(np.float64)
+    if variants:
+        vpos = np.array(
+            sorted(v.pos - sub.offset for v in variants if v.contig == sub.contig), dtype=np.int64
+        )
+        # left footprint [p, p+1+L), right footprint [q, q+R+1)
+        q = sub.p + 1 + sub.left_len + sub.spacer_len
+        nl = np.searchsorted(vpos, sub.p + 1 + sub.left_len) - np.searchsorted(vpos, sub.p)
+        nr = np.searchsorted(vpos, q + sub.right_len + 1) - np.searchsorted(vpos, q)
+        t["variants"] = (nl + nr).astype(np.float64)
+    return t
 
 
 def _score_window(
@@ -325,68 +437,15 @@ def _score_window(
     p: KnockoutParams,
     scaffold: Scaffold,
 ) -> _Scored:
+    """TALE-NT filters on every candidate, then the rank-score terms (rules over the table
+    of the passing candidates): filters, scores and explanations read the same evaluations."""
     rules = evaluate_rules(cand, streubel=p.streubel, cermak=p.cermak, composition=p.composition)
     keep = rules.all_pass(len(cand))
     sub = cand.subset(keep)
-    rk = p.ranking
-    n = len(sub)
-    terms: dict[str, NDArray[np.float64]] = {}
-    flags: dict[str, NDArray[np.float64]] = {}
-    cut_g = sub.cut_local + sub.offset
-    # CDS position
-    tx = target.transcript
-    if tx is not None and tx.cds:
-        frac = np.full(n, np.nan)
-        for i, c in enumerate(cut_g.tolist()):
-            off = tx.cds_offset(int(c))
-            if off is not None:
-                frac[i] = off / tx.cds_length
-        early = np.where(
-            np.isnan(frac), 0.0, np.where(frac >= rk["min_cds_fraction"], 1.0 - frac, 0.0)
-        )
-        terms["early_cds"] = rk["w_early_cds"] * early
-        flags["cds_fraction"] = frac
-        coding = [t for t in (target.gene.transcripts if target.gene else ()) if t.cds]
-        if coding:
-            shared = np.array(
-                [all(t.cds_offset(int(c)) is not None for t in coding) for c in cut_g.tolist()],
-                dtype=np.float64,
-            )
-            terms["all_isoforms"] = rk["w_all_isoforms"] * shared
-    # binding strength proxy
-    lm, rm = half_site_matrices(sub)
-    strong = 0.5 * (strong_rvd_fraction(lm, sub.left_len) + strong_rvd_fraction(rm, sub.right_len))
-    terms["strong_rvds"] = rk["w_strong_rvd"] * strong
-    terms["array_length"] = rk["w_array_length"] * (
-        sub.left_len + sub.right_len - 2 * scaffold.arm_min_rvds
-    ).astype(np.float64)
-    if scaffold.spacer_preferred_bp is not None:
-        terms["spacer_preference"] = -rk["w_spacer_pref"] * np.abs(
-            sub.spacer_len - scaffold.spacer_preferred_bp
-        ).astype(np.float64)
-    # repeats: soft-masked fraction of the whole site (lower case in the fetched seq)
-    low = np.frombuffer(sub.seq.encode(), dtype=np.uint8) >= ord("a")
-    lcum = np.concatenate(([0], np.cumsum(low)))
-    site_len = sub.left_len + sub.spacer_len + sub.right_len + 2
-    rep = (lcum[sub.p + site_len] - lcum[sub.p]) / site_len
-    terms["repeat_overlap"] = -rk["w_repeat"] * rep
-    flags["repeat_fraction"] = rep
-    cl = cpg_count(sub, "left")
-    cr = cpg_count(sub, "right")
-    terms["cpg"] = -rk["w_cpg"] * (cl + cr).astype(np.float64)
-    flags["cpg_left"] = cl.astype(np.float64)
-    flags["cpg_right"] = cr.astype(np.float64)
-    if variants:
-        vpos = np.array(
-            sorted(v.pos - sub.offset for v in variants if v.contig == sub.contig), dtype=np.int64
-        )
-        # left footprint [p, p+1+L), right footprint [q, q+R+1)
-        q = sub.p + 1 + sub.left_len + sub.spacer_len
-        nl = np.searchsorted(vpos, sub.p + 1 + sub.left_len) - np.searchsorted(vpos, sub.p)
-        nr = np.searchsorted(vpos, q + sub.right_len + 1) - np.searchsorted(vpos, q)
-        terms["variants"] = -rk["w_variant"] * (nl + nr).astype(np.float64)
-        flags["variants"] = (nl + nr).astype(np.float64)
-    return _Scored(cand, rules, keep, terms, flags)
+    table = _knockout_table(sub, target, variants, scaffold)
+    cols = {r.name: (r, r.evaluate(table)) for r in knockout_terms(table, p.ranking, scaffold)}
+    terms = {name: col.score for name, (_, col) in cols.items()}
+    return _Scored(cand, rules, keep, terms, cols)
 
 
 # --------------------------------------------------------------------------- main
@@ -611,33 +670,13 @@ def _materialize(scored: list[_Scored], it: _Pick, scaffold: Scaffold) -> TalenP
 
 
 def _evals_for(sc: _Scored, j: int, p: KnockoutParams) -> list[RuleEval]:
+    """Every rule evaluation of passing candidate ``j``: the filters, then the score terms."""
     idx = int(np.flatnonzero(sc.keep)[j])
     evals = sc.rules.evals_for(idx)
-    reasons = {
-        "early_cds": "cut position in the CDS: earlier is better (after the first 5 %)",
-        "all_isoforms": "cut lies in the CDS of every coding isoform",
-        "strong_rvds": "mean fraction of strong RVDs (HD, NN) in the two arrays",
-        "array_length": "longer arrays are more specific (RVDs above the scaffold minimum)",
-        "spacer_preference": "distance from the scaffold's preferred spacer",
-        "repeat_overlap": "soft-masked (repeat) fraction of the site",
-        "cpg": "CpGs in the half-sites (HD blocked by 5-methyl-C)",
-        "variants": "user-supplied variants in half-sites",
-    }
-    for name in sorted(sc.terms):
-        v = float(sc.terms[name][j])
-        raw = None
-        if name == "early_cds":
-            f = sc.flags["cds_fraction"][j]
-            raw = None if np.isnan(f) else round(float(f) * 100, 2)
-        elif name == "repeat_overlap":
-            raw = round(float(sc.flags["repeat_fraction"][j]), 4)
-        elif name == "cpg":
-            raw = int(sc.flags["cpg_left"][j] + sc.flags["cpg_right"][j])
-        elif name == "variants":
-            raw = int(sc.flags["variants"][j])
-        else:
-            raw = round(v, 4)
-        evals.append(RuleEval(name, "score", True, raw, v, reasons.get(name, name)))
+    for name in sorted(sc.columns):
+        term, col = sc.columns[name]
+        evals.append(RuleEval(name, "score", True, term.shown(float(col.value[j])),
+                              float(col.score[j]), col.reason))
     return evals
 
 
