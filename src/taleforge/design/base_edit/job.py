@@ -10,9 +10,9 @@ from taleforge.design.base_edit.consequences import knockout_edits
 from taleforge.design.base_edit.model import (
     BaseEditDesign,
     BaseEditResult,
+    Candidate,
     EditorRejection,
     EditRequest,
-    OffTargetSummary,
 )
 from taleforge.design.base_edit.offtarget import _offtarget
 from taleforge.design.base_edit.params import RANKING, BaseEditParams, BaseEditTarget, Mode
@@ -143,7 +143,7 @@ def design_base_edit(
     ctx = _Ctx(genome, table, eds, params, caller, ko_names)
     rejections: list[EditorRejection] = []
     counts: dict[str, int] = {}
-    raw: list[dict[str, Any]] = []
+    raw: list[Candidate] = []
     used_edits: list[EditRequest] = []
     cache: dict[tuple[int, str], tuple[Consequence, ...]] = {}
     total = len(edits)
@@ -170,8 +170,6 @@ def design_base_edit(
         for k_, v_ in cnt.items():
             counts[k_] = counts.get(k_, 0) + v_
         if ds:
-            for d in ds:
-                d["edit"] = ed
             raw.extend(ds)
             used_edits.append(ed)
             if mode == "knockout" and len(used_edits) >= params.knockout_max_edits:
@@ -194,40 +192,40 @@ def design_base_edit(
         )
     # materialise and evaluate
     for d in raw:
-        e: EditorSpec = d["editor"]
-        d["pair"] = make_pair(d["seq"], d["p"], d["L"], d["S"], d["R"],
-                              contig=d["edit"].contig, offset=d["lo"], g_rvd=g_rvd)
-        d["spacers"] = table.spacers(e)
-        bys = _bystanders(ctx, d, d["edit"], cache)
-        d["bys"] = bys
+        e: EditorSpec = d.editor
+        d.pair = make_pair(d.seq, d.p, d.L, d.S, d.R,
+                              contig=d.edit.contig, offset=d.lo, g_rvd=g_rvd)
+        d.spacers = table.spacers(e)
+        bys = _bystanders(ctx, d, d.edit, cache)
+        d.bys = bys
         p_ok = 1.0
         for b in bys:
             if b.harmful:
                 p_ok *= 1.0 - b.probability
-        d["p_harm"] = 1.0 - p_ok
-        d["eff"] = float(d["row"].efficiency)
-        d["p_clean"] = d["eff"] * p_ok
+        d.p_harm = 1.0 - p_ok
+        d.eff = float(d.row.efficiency)
+        d.p_clean = d.eff * p_ok
     order_idx = {name: i for i, name in enumerate(EDITORS)}
 
-    def pre_score(d: dict[str, Any]) -> float:
-        ed: EditRequest = d["edit"]
+    def pre_score(d: Candidate) -> float:
+        ed: EditRequest = d.edit
         frac = ed.cds_fraction or 0.0
         pen = (RANKING["w_cds_fraction"] * frac
                + (RANKING["w_noncanonical_stop"] if ed.noncanonical_stop else 0.0)
                if mode == "knockout" else 0.0)
-        return float(d["p_clean"] - pen)
+        return float(d.p_clean - pen)
 
     # on-target order (design.ranking.rank): P(clean) less knockout penalties, efficiency,
     # fewer bystanders, editor order, edit position and base, pair position and lengths
     pre = rank({
         "score": [pre_score(d) for d in raw],
-        "eff": [d["eff"] for d in raw],
-        "n_bystanders": [len(d["bys"]) for d in raw],
-        "editor": [order_idx[d["editor"].name] for d in raw],
-        "pos": [d["edit"].pos for d in raw],
-        "alt": [d["edit"].alt for d in raw],
-        "p": [d["p"] for d in raw], "L": [d["L"] for d in raw],
-        "S": [d["S"] for d in raw], "R": [d["R"] for d in raw],
+        "eff": [d.eff for d in raw],
+        "n_bystanders": [len(d.bys) for d in raw],
+        "editor": [order_idx[d.editor.name] for d in raw],
+        "pos": [d.edit.pos for d in raw],
+        "alt": [d.edit.alt for d in raw],
+        "p": [d.p for d in raw], "L": [d.L for d in raw],
+        "S": [d.S for d in raw], "R": [d.R for d in raw],
     }, PRE_RANK_KEYS)
     raw = [raw[i] for i in pre]
     n_ot = int(RANKING["offtarget_max_designs"])
@@ -240,37 +238,34 @@ def design_base_edit(
                          "designs (by on-target score)")
     else:
         notes.append("off-target scan disabled")
-    for d in raw:
-        if "ot" not in d:
-            d["ot"] = OffTargetSummary(False, note="not checked")
     scored = [_finish(d, mode, genome) for d in raw]
     # final order: the full score, then P(clean), efficiency, bystanders, editor, edit,
     # longer arms (Guilinger 2014), position and lengths; with collapse_arms one design per
     # (editor, edit, spacer interval): the best-scoring arm lengths
     final = rank({
         "score": [round(t[2], 9) for t in scored],
-        "p_clean": [round(t[0]["p_clean"], 9) for t in scored],
-        "eff": [t[0]["eff"] for t in scored],
-        "n_bystanders": [len(t[0]["bys"]) for t in scored],
-        "editor": [order_idx[t[0]["editor"].name] for t in scored],
-        "pos": [t[0]["edit"].pos for t in scored],
-        "alt": [t[0]["edit"].alt for t in scored],
-        "arms": [t[0]["L"] + t[0]["R"] for t in scored],
-        "start": [t[0]["p"] + t[0]["lo"] for t in scored],
-        "L": [t[0]["L"] for t in scored], "S": [t[0]["S"] for t in scored],
-        "R": [t[0]["R"] for t in scored],
-        "spacer_start": [t[0]["pair"].spacer.start for t in scored],
+        "p_clean": [round(t[0].p_clean, 9) for t in scored],
+        "eff": [t[0].eff for t in scored],
+        "n_bystanders": [len(t[0].bys) for t in scored],
+        "editor": [order_idx[t[0].editor.name] for t in scored],
+        "pos": [t[0].edit.pos for t in scored],
+        "alt": [t[0].edit.alt for t in scored],
+        "arms": [t[0].L + t[0].R for t in scored],
+        "start": [t[0].p + t[0].lo for t in scored],
+        "L": [t[0].L for t in scored], "S": [t[0].S for t in scored],
+        "R": [t[0].R for t in scored],
+        "spacer_start": [t[0].pair.spacer.start for t in scored],
     }, FINAL_RANK_KEYS, limit=params.max_designs,
         unique=("editor", "pos", "alt", "spacer_start", "S") if params.collapse_arms else ())
     designs = []
     for rank_, (d, rules, score) in enumerate((scored[i] for i in final), start=1):
         designs.append(BaseEditDesign(
-            rank_, d["editor"], d["pair"], d["edit"], d["strand"],
-            int(d["edit"].pos - d["pair"].spacer.start + 1), d["label"], d["eff"],
-            f"{table.name}: {d['row'].source}", tuple(d["bys"]), d["p_harm"], d["p_clean"],
-            d["ot"], score, rules,
-            tuple(table.positions(d["editor"], d["S"], "top")),
-            tuple(table.positions(d["editor"], d["S"], "bottom")),
+            rank_, d.editor, d.pair, d.edit, d.strand,
+            int(d.edit.pos - d.pair.spacer.start + 1), d.label, d.eff,
+            f"{table.name}: {d.row.source}", tuple(d.bys), d.p_harm, d.p_clean,
+            d.ot, score, rules,
+            tuple(table.positions(d.editor, d.S, "top")),
+            tuple(table.positions(d.editor, d.S, "bottom")),
         ))
     prov: dict[str, Any] = {
         "genome": genome.provenance(),

@@ -118,6 +118,33 @@ class OffTargetSummary:
         }
 
 
+@dataclass(slots=True)
+class Candidate:
+    """One base-edit design in the making: the editor, strand and context of the target, the
+    window-table row and the pair geometry (``p``, ``L``, ``S``, ``R`` in the fetched window
+    ``seq`` starting at genome position ``lo``); the job fills the rest in stages (pair,
+    bystanders, probabilities, off-target) and :func:`~.ranking._finish` scores it."""
+
+    editor: EditorSpec
+    strand: str  # edited strand, '+' (top) or '-'
+    label: str  # context label of the target
+    row: Any  # the window-table row (efficiency, source, evidence)
+    p: int
+    L: int
+    S: int
+    R: int
+    seq: str
+    lo: int
+    edit: EditRequest
+    pair: TalenPair = field(init=False)
+    spacers: list[int] = field(default_factory=list)
+    bys: list[Bystander] = field(default_factory=list)
+    p_harm: float = 0.0
+    eff: float = 0.0
+    p_clean: float = 0.0
+    ot: OffTargetSummary = field(default_factory=lambda: OffTargetSummary(False, note="not checked"))
+
+
 @dataclass(frozen=True)
 class BaseEditDesign:
     rank: int

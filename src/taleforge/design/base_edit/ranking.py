@@ -3,9 +3,9 @@ and the :func:`taleforge.design.ranking.rank` keys."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from taleforge.design.base_edit.model import EditRequest, OffTargetSummary
+from taleforge.design.base_edit.model import Candidate, EditRequest, OffTargetSummary
 from taleforge.design.base_edit.params import RANKING, Mode
 from taleforge.model.editors import (
     EditorSpec,
@@ -17,35 +17,35 @@ if TYPE_CHECKING:
     from taleforge.genome.index import Genome
 
 
-def _finish(d: dict[str, Any], mode: Mode, genome: Genome
-            ) -> tuple[dict[str, Any], tuple[RuleEval, ...], float]:
-    e: EditorSpec = d["editor"]
-    ed: EditRequest = d["edit"]
-    pr: TalenPair = d["pair"]
-    ot: OffTargetSummary = d["ot"]
-    S = d["S"]
+def _finish(d: Candidate, mode: Mode, genome: Genome
+            ) -> tuple[Candidate, tuple[RuleEval, ...], float]:
+    e: EditorSpec = d.editor
+    ed: EditRequest = d.edit
+    pr: TalenPair = d.pair
+    ot: OffTargetSummary = d.ot
+    S = d.S
     wp = ed.pos - pr.spacer.start + 1
-    strand_name = "top" if d["strand"] == "+" else "bottom"
-    from5 = wp if d["strand"] == "+" else S - wp + 1
+    strand_name = "top" if d.strand == "+" else "bottom"
+    from5 = wp if d.strand == "+" else S - wp + 1
     rules: list[RuleEval] = [
         RuleEval("target_in_window", "filter", True, wp,
                  0.0, f"target {e.ref_base} on the {strand_name} strand at spacer position "
                  f"{wp}/{S} from the left TALE ({from5} from the 5' end of its strand), "
-                 f"context {d['label']}, in the {e.name} window"),
-        RuleEval("target_efficiency", "flag", True, round(d["eff"], 4), 0.0,
-                 f"predicted editing {d['eff']:.3f} from window table ({d['row'].source}; "
-                 f"evidence {d['row'].evidence})"),
+                 f"context {d.label}, in the {e.name} window"),
+        RuleEval("target_efficiency", "flag", True, round(d.eff, 4), 0.0,
+                 f"predicted editing {d.eff:.3f} from window table ({d.row.source}; "
+                 f"evidence {d.row.evidence})"),
     ]
-    harmful = [b for b in d["bys"] if b.harmful]
+    harmful = [b for b in d.bys if b.harmful]
     rules.append(RuleEval(
-        "bystanders", "flag", not harmful, len(d["bys"]), 0.0,
-        (f"{len(d['bys'])} bystander(s), {len(harmful)} harmful: "
-         + ", ".join(b.summary() for b in d["bys"])) if d["bys"] else "no bystanders in window"))
+        "bystanders", "flag", not harmful, len(d.bys), 0.0,
+        (f"{len(d.bys)} bystander(s), {len(harmful)} harmful: "
+         + ", ".join(b.summary() for b in d.bys)) if d.bys else "no bystanders in window"))
     rules.append(RuleEval(
-        "clean_edit", "score", True, round(d["p_clean"], 4), d["p_clean"],
-        f"P(target edited) {d['eff']:.3f} x P(no harmful bystander) {1 - d['p_harm']:.3f} = "
-        f"{d['p_clean']:.3f} (independent edits assumed [U])"))
-    score = d["p_clean"]
+        "clean_edit", "score", True, round(d.p_clean, 4), d.p_clean,
+        f"P(target edited) {d.eff:.3f} x P(no harmful bystander) {1 - d.p_harm:.3f} = "
+        f"{d.p_clean:.3f} (independent edits assumed [U])"))
+    score = d.p_clean
     if mode == "knockout":
         frac = ed.cds_fraction or 0.0
         pen = RANKING["w_cds_fraction"] * frac

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from taleforge.design.base_edit.model import Bystander, EditorRejection, EditRequest, _comp
+from taleforge.design.base_edit.model import Bystander, Candidate, EditorRejection, EditRequest, _comp
 from taleforge.design.base_edit.params import BaseEditParams
 from taleforge.design.consequence import (
     Consequence,
@@ -103,7 +103,7 @@ def _is_harmful(cs: Sequence[Consequence], knockout_gene: frozenset[str] | None)
 
 def _designs_for_edit(
     ctx: _Ctx, edit: EditRequest, rejections: list[EditorRejection], counts: dict[str, int]
-) -> list[dict[str, Any]]:
+) -> list[Candidate]:
     """Raw (unranked) designs for one edit, as dicts of fields."""
     g = ctx.genome
     n = g.contig_length(edit.contig)
@@ -156,7 +156,7 @@ def _designs_for_edit(
     inside = (jpos >= 0) & (jpos < cands.spacer_len)
     cands = cands.subset(inside)
     jpos = jpos[inside]
-    out: list[dict[str, Any]] = []
+    out: list[Candidate] = []
     for e, strand, label in usable:
         wstrand = "top" if strand == "+" else "bottom"
         keep: list[int] = []
@@ -180,29 +180,27 @@ def _designs_for_edit(
             counts["no_tale_site_in_window"] = counts.get("no_tale_site_in_window", 0) + 1
             continue
         for i, row in zip(keep, rows, strict=True):
-            out.append({
-                "editor": e, "strand": strand, "label": label, "row": row,
-                "p": int(cands.p[i]), "L": int(cands.left_len[i]),
-                "S": int(cands.spacer_len[i]), "R": int(cands.right_len[i]),
-                "seq": seq, "lo": lo,
-            })
+            out.append(Candidate(
+                e, strand, label, row, int(cands.p[i]), int(cands.left_len[i]),
+                int(cands.spacer_len[i]), int(cands.right_len[i]), seq, lo, edit,
+            ))
     return out
 
 
-def _bystanders(ctx: _Ctx, d: dict[str, Any], edit: EditRequest,
+def _bystanders(ctx: _Ctx, d: Candidate, edit: EditRequest,
                 cache: dict[tuple[int, str], tuple[Consequence, ...]]) -> list[Bystander]:
-    e: EditorSpec = d["editor"]
-    seq: str = d["seq"]
-    lo: int = d["lo"]
-    S: int = d["S"]
-    ss_local = d["p"] + 1 + d["L"]
+    e: EditorSpec = d.editor
+    seq: str = d.seq
+    lo: int = d.lo
+    S: int = d.S
+    ss_local = d.p + 1 + d.L
     out: list[Bystander] = []
     for wstrand, strand in (("top", "+"), ("bottom", "-")):
         for wp in ctx.table.positions(e, S, wstrand):  # type: ignore[arg-type]
             i = ss_local + wp - 1
             gpos = lo + i
             base, five, three, five2 = _strand_view(seq, i, strand)
-            if gpos == edit.pos and strand == d["strand"]:
+            if gpos == edit.pos and strand == d.strand:
                 continue
             label = e.context_label(five, base, three, five2)
             if label is None:
