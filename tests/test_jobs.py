@@ -42,8 +42,10 @@ def test_every_job_has_the_same_shape() -> None:
         assert [p.name for p in ps[:2]] == ["target", "params"], name
         kw = {p.name for p in ps if p.kind is inspect.Parameter.KEYWORD_ONLY}
         assert {"genome", "annotation", "progress", "backend"} <= kw, name
-    for cls in (BaseEditParams, CorrectionParams, KnockinParams, OffTargetParams):
-        assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
+    for name in ("KnockoutParams", "BaseEditParams", "CorrectionParams", "KnockinParams",
+                 "OffTargetParams"):
+        cls = getattr(taleforge, name)
+        assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen, name
 
 
 def _gene_genome(seed: int):  # type: ignore[no-untyped-def]

@@ -1,7 +1,11 @@
 """taleforge: design TALE-based genome edits and prove they are specific.
 
-Public API (keyword-only, typed): :func:`design_knockout` and friends. Coordinates are
-0-based half-open internally and 1-based inclusive in every user-facing text.
+Public API: one function per job, all of one shape,
+``design_<job>(target, params: <Job>Params, *, genome, annotation, progress, backend)``
+(:func:`design_knockout`, :func:`design_base_edit`, :func:`design_correction`,
+:func:`design_knockin`, :func:`design_offtarget`), with the frozen params dataclasses
+exported beside them. Coordinates are 0-based half-open internally and 1-based inclusive in
+every user-facing text.
 """
 
 from __future__ import annotations
@@ -11,6 +15,12 @@ from typing import Any
 __version__ = "0.1.0"
 
 __all__ = [
+    "BaseEditParams",
+    "BaseEditTarget",
+    "CorrectionParams",
+    "KnockinParams",
+    "KnockoutParams",
+    "OffTargetParams",
     "__version__",
     "design_base_edit",
     "design_correction",
@@ -23,6 +33,12 @@ __all__ = [
 ]
 
 _LAZY = {
+    "KnockoutParams": "taleforge.design.knockout",
+    "BaseEditParams": "taleforge.design.base_edit",
+    "BaseEditTarget": "taleforge.design.base_edit",
+    "CorrectionParams": "taleforge.design.donor",
+    "KnockinParams": "taleforge.design.donor",
+    "OffTargetParams": "taleforge.design.offtarget_job",
     "design_knockout": "taleforge.design.knockout",
     "design_base_edit": "taleforge.design.base_edit",
     "design_correction": "taleforge.design.donor",
