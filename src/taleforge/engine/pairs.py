@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from taleforge.engine.scan import HitTable
+from taleforge.engine.hits import HitTable
 from taleforge.errors import ParameterError
 from taleforge.genome.packed import WORD_BITS, PackedGenome
 

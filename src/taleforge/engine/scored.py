@@ -49,7 +49,9 @@ from taleforge.model.costs import ScoreQuery
 from taleforge.model.params import Param, ParamTable, register_table
 from taleforge.progress import ProgressCallback, report
 
-from .scan import SCAN_PARAMS, HitTable, _renamed
+from .hits import HitTable
+from .kernel_util import _NUMBA_ERROR, _renamed, numba
+from .scan import SCAN_PARAMS
 from .scored_reference import reference_scored_scan
 
 __all__ = [
@@ -243,14 +245,8 @@ def _plan(queries: Sequence[ScoreQuery], pairs: Sequence[tuple[int, int]]) -> _P
 
 # --------------------------------------------------------------------------- numba kernel
 
-try:
-    import numba
+if numba is not None:
     from numba import njit, prange
-
-    _NUMBA_ERROR: str | None = None
-except ImportError as _exc:  # pragma: no cover - numba is a hard dependency
-    numba = None  # type: ignore[assignment]
-    _NUMBA_ERROR = str(_exc)
 
 
 if numba is not None:
