@@ -118,7 +118,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "taleforge.engine.scored",
     "taleforge.design.talen_rules",
     "taleforge.design.knockout",
-    "taleforge.design.offtarget",
+    "taleforge.design.offtarget.records",
     "taleforge.design.specificity",
     "taleforge.design.base_edit.params",
     "taleforge.design.donor.common",
