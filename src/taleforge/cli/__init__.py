@@ -20,7 +20,8 @@ from types import FrameType
 from taleforge.cli.app import app, err_console
 from taleforge.errors import TaleforgeError
 
-_COMMAND_MODULES = ("design", "offtarget", "base_edit", "donor", "info", "assemble", "multiplex")
+_COMMAND_MODULES = ("design", "offtarget", "base_edit", "donor", "info", "assemble", "multiplex",
+                    "genome_cmd", "campaign")
 
 
 def _register() -> None:

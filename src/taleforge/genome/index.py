@@ -546,8 +546,9 @@ def open_genome(
     cache_dir: Path | None = None,
     progress: ProgressCallback | None = None,
 ) -> Genome:
-    """Open a reference: ``builtin:hg38-chrM`` (and aliases), a FASTA (plain/gzip/bgzip) or
-    2bit file (indexed on first use), or an explicit ``.tfidx`` index folder.
+    """Open a reference: ``builtin:hg38-chrM`` (and aliases), a name registered with
+    ``taleforge genome add`` (:mod:`taleforge.genome.registry`), a FASTA (plain/gzip/bgzip)
+    or 2bit file (indexed on first use), or an explicit ``.tfidx`` index folder.
 
     ``rebuild``: ``"auto"`` rebuilds a stale index, ``"never"`` raises
     :class:`IndexMismatchError` instead (a missing index is still built), ``"always"`` rebuilds.
@@ -556,6 +557,10 @@ def open_genome(
         raise InputError(f"rebuild must be 'auto', 'never' or 'always', not {rebuild!r}")
     if isinstance(spec, str) and _is_builtin_spec(spec):
         return _open_builtin(resolve_builtin(spec).name)
+    from taleforge.genome import registry  # a name from `taleforge genome add`
+
+    if isinstance(spec, str) and registry.lookup(spec):
+        return registry.open_registered(spec, rebuild=rebuild, progress=progress)  # type: ignore[no-any-return]
     path = Path(spec).expanduser()
     if path.is_dir():
         if (path / "meta.json").exists() or path.name.endswith(INDEX_SUFFIX):
