@@ -560,7 +560,7 @@ def open_genome(
     from taleforge.genome import registry  # a name from `taleforge genome add`
 
     if isinstance(spec, str) and registry.lookup(spec):
-        return registry.open_registered(spec, rebuild=rebuild, progress=progress)  # type: ignore[no-any-return]
+        return registry.open_registered(spec, rebuild=rebuild, progress=progress)
     path = Path(spec).expanduser()
     if path.is_dir():
         if (path / "meta.json").exists() or path.name.endswith(INDEX_SUFFIX):
