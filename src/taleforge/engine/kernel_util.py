@@ -67,3 +67,47 @@ def _select(
     shift = np.arange(keep.size, dtype=np.int64) * cap - (ends - keep)
     idx = np.arange(int(ends[-1]) if keep.size else 0, dtype=np.int64) + np.repeat(shift, keep)
     return (out_q[idx], out_p[idx], out_s[idx], out_m[idx]), over
+
+
+if numba is not None:
+
+    @numba.njit(nogil=True, cache=True, inline="always")
+    def fill_mask_planes(  # pragma: no cover - compiled
+        lo: Any, hi: Any, nm: Any, w0: int, nw: int, used: Any, P: Any, negate: bool
+    ) -> None:
+        """Row ``m`` of ``P`` (for each ``m`` in ``used``), word ``t`` = chunk word
+        ``w0 - 1 + t``: "the base here is in the 5-bit mask ``m``" (bits A, C, G, T, N; N
+        includes contig padding and words outside the genome). ``negate``: rows of base-only
+        masks (< 16) hold the complement ("mismatch" planes of the mismatch kernel)."""
+        ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
+        ZERO = np.uint64(0)
+        nwords = lo.size
+        for t in range(nw + 2):
+            w = w0 - 1 + t
+            if w >= 0 and w < nwords:
+                lw = lo[w]
+                hw = hi[w]
+                nn = nm[w]
+            else:
+                lw = ZERO
+                hw = ZERO
+                nn = ONES
+            good = ~nn
+            ba = ~lw & ~hw & good
+            bc = lw & ~hw & good
+            bg = ~lw & hw & good
+            bt = lw & hw & good
+            for ui in range(used.size):
+                m = used[ui]
+                v = ZERO
+                if m & 1:
+                    v |= ba
+                if m & 2:
+                    v |= bc
+                if m & 4:
+                    v |= bg
+                if m & 8:
+                    v |= bt
+                if m & 16:
+                    v |= nn
+                P[m, t] = ~v if (negate and m < 16) else v

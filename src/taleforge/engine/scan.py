@@ -40,7 +40,15 @@ from taleforge.model.rvd import RVD_MATCHES, check_array_length, parse_rvds
 from taleforge.progress import ProgressCallback, report
 
 from .hits import HitTable
-from .kernel_util import _NUMBA_ERROR, _raw_concat, _renamed, _select, numba, numba_available
+from .kernel_util import (
+    _NUMBA_ERROR,
+    _raw_concat,
+    _renamed,
+    _select,
+    fill_mask_planes,
+    numba,
+    numba_available,
+)
 from .scan_reference import COMP_MASK, RawHits, reference_scan
 from .seedtable import _pigeon_plan, _pigeon_run
 
@@ -526,41 +534,14 @@ if numba is not None:
         (1 = the base is not in the mask, or N, or outside the genome); row 16 the N mask."""
         ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
         ZERO = np.uint64(0)
-        nwords = lo.size
         nchunks = chunk_w0.size
         noq = oq_off.size
         for ci in prange(nchunks):
             w0 = chunk_w0[ci]
             nw = chunk_nw[ci]
             P = np.empty((NMASK_ROW + 1, nw + 2), dtype=np.uint64)
-            for t in range(nw + 2):
-                w = w0 - 1 + t
-                if w >= 0 and w < nwords:
-                    lw = lo[w]
-                    hw = hi[w]
-                    nw_ = nm[w]
-                else:
-                    lw = ZERO
-                    hw = ZERO
-                    nw_ = ONES
-                good = ~nw_
-                ba = ~lw & ~hw & good
-                bc = lw & ~hw & good
-                bg = ~lw & hw & good
-                bt = lw & hw & good
-                for ui in range(used_masks.size):
-                    m = used_masks[ui]
-                    v = ZERO
-                    if m & 1:
-                        v |= ba
-                    if m & 2:
-                        v |= bc
-                    if m & 4:
-                        v |= bg
-                    if m & 8:
-                        v |= bt
-                    P[m, t] = ~v
-                P[NMASK_ROW, t] = nw_
+            # rows 1..15: mismatch planes (negated base masks); row 16: the N mask
+            fill_mask_planes(lo, hi, nm, w0, nw, used_masks, P, True)
             cnt = 0
             base = ci * cap
             for o in range(noq):
@@ -706,7 +687,7 @@ def _oriented_queries(
     out = {k: np.asarray(v, dtype=np.int64) for k, v in rows.items()}
     out["pj"] = np.asarray(pj, dtype=np.int64)
     out["pm"] = np.asarray(pm, dtype=np.int64)
-    used = sorted(set(pm) | ({int(x) for x in out["p0m"]} - {0}))
+    used = sorted(set(pm) | ({int(x) for x in out["p0m"]} - {0}) | {NMASK_ROW})
     out["used"] = np.asarray(used, dtype=np.int64)
     return out
 

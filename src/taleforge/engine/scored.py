@@ -50,7 +50,7 @@ from taleforge.model.params import Param, ParamTable, register_table
 from taleforge.progress import ProgressCallback, report
 
 from .hits import HitTable
-from .kernel_util import _NUMBA_ERROR, _renamed, numba
+from .kernel_util import _NUMBA_ERROR, _renamed, fill_mask_planes, numba
 from .scan import SCAN_PARAMS
 from .scored_reference import reference_scored_scan
 
@@ -395,7 +395,6 @@ if numba is not None:
         ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
         ZERO = np.uint64(0)
         one = np.uint64(1)
-        nwords = lo.size
         nchunks = chunk_w0.size
         noq = oq_q.size
         for ci in prange(nchunks):
@@ -403,35 +402,7 @@ if numba is not None:
             nw = chunk_nw[ci]
             # planes: row m = "the base here is in 5-bit mask m" (bit 4 = N / padding)
             P = np.zeros((32, nw + 2), dtype=np.uint64)
-            for t in range(nw + 2):
-                w = w0 - 1 + t
-                if w >= 0 and w < nwords:
-                    lw = lo[w]
-                    hw = hi[w]
-                    nn = nm[w]
-                else:
-                    lw = ZERO
-                    hw = ZERO
-                    nn = ONES
-                good = ~nn
-                ba = ~lw & ~hw & good
-                bc = lw & ~hw & good
-                bg = ~lw & hw & good
-                bt = lw & hw & good
-                for ui in range(used.size):
-                    m = used[ui]
-                    v = ZERO
-                    if m & 1:
-                        v |= ba
-                    if m & 2:
-                        v |= bc
-                    if m & 4:
-                        v |= bg
-                    if m & 8:
-                        v |= bt
-                    if m & 16:
-                        v |= nn
-                    P[m, t] = v
+            fill_mask_planes(lo, hi, nm, w0, nw, used, P, False)
             # N-window planes: bit = "the window of length L starting here holds an N" for
             # each distinct array length (N and contig padding never bind)
             NW = np.zeros((lens.size, nw), dtype=np.uint64)
