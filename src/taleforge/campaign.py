@@ -1,0 +1,745 @@
+"""Campaigns: a list of targets designed as one resumable run (serial or on Dask).
+
+Target file (TSV, ``#`` lines and blank lines ignored, a header row)::
+
+    id      job        target               options
+    nd4     knockout   MT-ND4               --scaffold cellectis-like --no-specificity
+    m3243   base-edit  chrM:3243:A>G        --editor DdCBE --candidates 3
+
+``job``: ``knockout`` (``target`` = gene, or a region ``contig:start-end``) or ``base-edit``
+(``target`` = ``contig:pos:REF>ALT``, or a gene to knock out by a base edit). ``options`` are
+the job's CLI options (``taleforge design`` / ``taleforge base-edit``), shell-quoted, parsed by
+the same click command definitions, so a row accepts exactly what the command accepts;
+``--genome`` and output options are campaign-wide and refused per row. ``--candidates N``
+(default: the campaign's ``--candidates``, 10) is the number of ranked designs kept.
+
+Folder (``--out``)::
+
+    manifest.json          taleforge version, genome name/sha256, annotation sha256, the rows
+                           and each row's resolved parameters and inputs hash
+    targets/<id>/          the job's normal outputs (designs.tsv/.json/.bed/.gff3), written
+                           atomically, and .done.json (inputs hash, file sha256s, summary)
+    summary.tsv/.json      one row per target: id, job, target, status (done, failed,
+                           pending), error, n_designs, best designs, warnings
+    campaign.log           timings (kept out of the results so they stay byte-identical)
+    .lock                  while a run is active (a second run on the folder is refused)
+
+Resume: a target whose ``.done.json`` has the same inputs hash (row, resolved parameters,
+genome and annotation sha256, taleforge version) and whose files are intact is skipped; a
+changed row is recomputed alone. Targets run as tasks (:func:`compute_target`, pure: inputs
+in, file texts out), in this process or on Dask workers (``workers=N`` starts a
+``LocalCluster``, ``scheduler=`` connects to a running one; workers open the genome by its
+name or path); the main process writes every file, so the folder is the same either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import shlex
+import time
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from taleforge.errors import InputError, OutputError, ParameterError, TaleforgeError
+from taleforge.progress import ProgressCallback, report
+
+CAMPAIGN_FORMAT = "taleforge-campaign"
+CAMPAIGN_FORMAT_VERSION = 1
+JOBS: dict[str, str] = {"knockout": "design", "base-edit": "base-edit"}  # job -> CLI command
+REQUIRED_COLUMNS = ("id", "job", "target")
+DEFAULT_CANDIDATES = 10
+FORMATS = ("tsv", "json", "bed", "gff3")
+DONE_FILE = ".done.json"
+LOCK_FILE = ".lock"
+#: options a row may not give (campaign-wide or output options)
+_WIDE = "campaign-wide (campaign run --genome)"
+_OUTS = "the campaign writes each target's outputs"
+FORBIDDEN = {
+    "--genome": _WIDE, "-g": _WIDE, "--out": _OUTS, "-o": _OUTS, "--json": _OUTS, "--bed": _OUTS,
+    "--gff3": _OUTS, "--view": _OUTS, "--html": _OUTS, "--dump-window-table": _OUTS,
+    "--sequence": "a campaign designs on its genome",
+    "--help": "a row designs, it cannot ask for help",
+}
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_VARIANT = re.compile(r"^[^:\s]+:\d[\d,]*:[ACGTacgt]+>[ACGTacgt]+$")
+_REGION = re.compile(r"^[^:\s]+:\d[\d,]*-\d[\d,]*$")
+
+
+# --------------------------------------------------------------------------------------
+# The target file
+# --------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One target of the campaign, with its resolved parameters (JSON-able)."""
+
+    line: int
+    id: str
+    job: str
+    target: str
+    options: str
+    resolved: dict[str, Any]
+
+
+def _row_error(line: int, rid: str, msg: str, hint: str) -> ParameterError:
+    who = f"row {line}" + (f" ({rid})" if rid else "")
+    return ParameterError(f"{who}: {msg}", hint=hint)
+
+
+def read_targets(path: Path, *, candidates: int = DEFAULT_CANDIDATES) -> list[Row]:
+    """Parse and resolve the target file; every problem is a one-line error naming the row."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"target file not found: {path}", hint="check the path") from None
+    lines = [(i + 1, ln.rstrip("\r\n")) for i, ln in enumerate(text.splitlines())]
+    lines = [(i, ln) for i, ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        raise InputError(f"{path} has no header row", hint="columns: id, job, target, options")
+    header = [c.strip().lower() for c in lines[0][1].split("\t")]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise InputError(
+            f"{path}: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+            hint="the header row names tab-separated columns id, job, target, options",
+        )
+    rows: list[Row] = []
+    seen: dict[str, int] = {}
+    for line, ln in lines[1:]:
+        cells = ln.split("\t")
+        if len(cells) > len(header):
+            raise _row_error(line, "", f"{len(cells)} cells for {len(header)} columns",
+                             "separate the columns by single tabs; quote options with spaces")
+        rec = dict(zip(header, (c.strip() for c in cells), strict=False))
+        rid, job, target = rec.get("id", ""), rec.get("job", "").lower(), rec.get("target", "")
+        if not _ID.match(rid):
+            raise _row_error(line, rid, f"invalid id {rid!r}",
+                             "ids are letters, digits, '.', '_' or '-' (they name folders)")
+        if rid in seen:
+            raise _row_error(line, rid, f"duplicate id {rid!r} (also row {seen[rid]})",
+                             "give each target its own id")
+        seen[rid] = line
+        if job not in JOBS:
+            raise _row_error(line, rid, f"unknown job {job!r}", "jobs: " + ", ".join(JOBS))
+        options = rec.get("options", "")
+        resolved = resolve_row(line, rid, job, target, options, candidates)
+        rows.append(Row(line, rid, job, target, options, resolved))
+    if not rows:
+        raise InputError(f"{path} lists no targets", hint="add one row per target below the header")
+    return rows
+
+
+def _click_command(name: str) -> Any:
+    import typer.main
+
+    from taleforge.cli import _register
+    from taleforge.cli.app import app
+
+    _register()
+    group = typer.main.get_command(app)
+    return group.commands[name]  # type: ignore[attr-defined]
+
+
+def _parse_options(line: int, rid: str, job: str, args: list[str]) -> tuple[dict[str, Any], Any]:
+    cmd = _click_command(JOBS[job])
+    try:
+        ctx = cmd.make_context(JOBS[job], list(args), resilient_parsing=False)
+    except Exception as exc:  # click's (typer may vendor click: match by interface)
+        if not hasattr(exc, "format_message"):
+            raise _row_error(line, rid, "options ask for help, not a design", "remove --help") from None
+        raise _row_error(line, rid, exc.format_message(),
+                         f"see taleforge {JOBS[job]} --help for the options") from None
+    return dict(ctx.params), ctx
+
+
+def resolve_row(line: int, rid: str, job: str, target: str, options: str, candidates: int) -> dict[str, Any]:
+    """The row's job inputs as a JSON-able dict (what :func:`compute_target` runs)."""
+    try:
+        tokens = shlex.split(options)
+    except ValueError as exc:
+        raise _row_error(line, rid, f"cannot split the options ({exc})", "check the quoting") from None
+    for t in tokens:
+        key = t.split("=", 1)[0]
+        if key in FORBIDDEN:
+            raise _row_error(line, rid, f"{key} is not allowed in a row's options ({FORBIDDEN[key]})",
+                             f"remove {key} from row {line}")
+    n = candidates
+    if "--candidates" in [t.split("=", 1)[0] for t in tokens]:
+        rest: list[str] = []
+        it = iter(tokens)
+        for t in it:
+            if t == "--candidates" or t.startswith("--candidates="):
+                v = t.split("=", 1)[1] if "=" in t else next(it, "")
+                if not v.isdigit() or int(v) < 1:
+                    raise _row_error(line, rid, f"--candidates {v!r} is not a positive integer",
+                                     "use --candidates 1 or more")
+                n = int(v)
+            else:
+                rest.append(t)
+        tokens = rest
+    if job == "knockout":
+        return _resolve_knockout(line, rid, target, tokens, n)
+    return _resolve_base_edit(line, rid, target, tokens, n)
+
+
+def _path_or_none(v: Any) -> str | None:
+    return None if v is None else str(Path(v).expanduser().resolve())
+
+
+def _resolve_knockout(line: int, rid: str, target: str, tokens: list[str], n: int) -> dict[str, Any]:
+    from taleforge.design.knockout import KnockoutParams
+
+    args = (["--region", target] if _REGION.match(target) else [target]) if target else []
+    p, ctx = _parse_options(line, rid, "knockout", args + tokens)
+    if not target:
+        if p.get("region") is None:
+            raise _row_error(line, rid, "no target", "give a gene or a region in the target column")
+    src = ctx.get_parameter_source("top")
+    top_given = src is not None and src.name == "COMMANDLINE"
+    g_rvd = p["g_rvd"].upper() if p["g_rvd"] else None
+    params = {
+        "scaffold": p["scaffold"], "arm_min_rvds": p["arm_min"], "arm_max_rvds": p["arm_max"],
+        "spacer_min_bp": p["spacer_min"], "spacer_max_bp": p["spacer_max"], "pos0_bases": p["pos0"],
+        "g_rvd": g_rvd, "streubel": p["streubel"], "cermak": p["cermak"], "flank_bp": p["flank"],
+        "transcript": p["transcript"], "include_utr": p["include_utr"],
+        "top": p["top"] if top_given else n, "min_cut_spacing_bp": p["min_cut_spacing"],
+        "enzymes": p["enzymes"], "specificity": p["specificity"],
+        "specificity_candidates": p["specificity_candidates"], "max_mismatches": p["max_mismatches"],
+        "model": p["model"],
+    }
+    if p["enzymes"] not in ("commercial", "all", "none"):
+        raise _row_error(line, rid, f"unknown enzyme set {p['enzymes']!r}", "use commercial, all or none")
+    if g_rvd is not None and g_rvd not in ("NN", "NH", "NK"):
+        raise _row_error(line, rid, f"G RVD {p['g_rvd']!r} invalid", "use NN, NH or NK")
+    try:
+        KnockoutParams(**params).resolved_scaffold()
+    except TaleforgeError as exc:
+        raise _row_error(line, rid, exc.message, exc.hint or "check the options") from None
+    return {
+        "gene": p["gene"], "region": p["region"], "params": params,
+        "annotation": _path_or_none(p["annotation"]), "variants": _path_or_none(p["variants"]),
+        "offtarget_genome": p["offtarget_genome"],
+    }
+
+
+def _resolve_base_edit(line: int, rid: str, target: str, tokens: list[str], n: int) -> dict[str, Any]:
+    args: list[str] = []
+    if target:
+        args = ["--variant", target] if _VARIANT.match(target) else ["--knockout", target]
+    p, ctx = _parse_options(line, rid, "base-edit", args + tokens)
+    src = ctx.get_parameter_source("top")
+    top_given = src is not None and src.name == "COMMANDLINE"
+    if (p["g_rvd"] or "").upper() not in ("NN", "NH", "NK"):
+        raise _row_error(line, rid, f"G RVD {p['g_rvd']!r} invalid", "use NN, NH or NK")
+    wt = p["window_table"]
+    if Path(wt).expanduser().is_file():
+        wt = str(Path(wt).expanduser().resolve())
+    params = {
+        "editors": list(p["editor"]) if p["editor"] else None, "window_table": wt,
+        "arm_min_rvds": p["arm_min"], "arm_max_rvds": p["arm_max"], "pos0_bases": p["pos0"],
+        "g_rvd": p["g_rvd"].upper(), "max_designs": p["top"] if top_given else n,
+        "offtarget": p["offtarget"], "max_mismatches": p["max_mismatches"],
+        "collapse_arms": not p["all_arms"],
+    }
+    tgt = {"position": p["position"], "to": p["to"], "contig": p["contig"],
+           "variant": p["variant"], "knockout_gene": p["knockout"]}
+    if not any(v is not None for k, v in tgt.items() if k != "contig"):
+        raise _row_error(line, rid, "no target", "give contig:pos:REF>ALT or a gene in the target column")
+    return {"target": tgt, "params": params, "annotation": _path_or_none(p["annotation"]),
+            "nuclear_genome": p["nuclear_genome"]}
+
+
+# --------------------------------------------------------------------------------------
+# One target: a pure task (inputs in, file texts out)
+# --------------------------------------------------------------------------------------
+_GENOMES: dict[str, Any] = {}
+_ANNOTATIONS: dict[str, Any] = {}
+
+
+def _genome(spec: Any) -> Any:
+    from taleforge.genome.index import Genome, open_genome
+
+    if isinstance(spec, Genome):
+        return spec
+    g = _GENOMES.get(spec)
+    if g is None:
+        try:
+            g = open_genome(spec, rebuild="never")
+        except TaleforgeError as exc:
+            raise InputError(f"this worker cannot open the genome {spec!r}: {exc.message}",
+                             hint="every worker must see the genome (and its index) at the same path"
+                             ) from None
+        _GENOMES[spec] = g
+    return g
+
+
+def _annotation(path: str | Path | None) -> Any:
+    if path is None:
+        return None
+    key = str(path)
+    ann = _ANNOTATIONS.get(key)
+    if ann is None:
+        from taleforge.genome.annotation import load_annotation
+
+        ann = _ANNOTATIONS[key] = load_annotation(key)
+    return ann
+
+
+def _design(job: str, r: Mapping[str, Any], g: Any, variants: str | None,
+            progress: ProgressCallback | None) -> Any:
+    ann_path = r.get("annotation") or g.default_annotation
+    ann = _annotation(ann_path)
+    if job == "knockout":
+        from taleforge.design.knockout import KnockoutParams, design_knockout
+
+        return design_knockout(
+            r["gene"], KnockoutParams(**r["params"]), genome=g, annotation=ann,
+            region=r["region"], variants=r.get("variants") or variants,
+            offtarget_genome=r.get("offtarget_genome"), progress=progress,
+        )
+    from taleforge.design.base_editor import BaseEditParams, BaseEditTarget, design_base_edit
+    from taleforge.model.editors import load_window_table
+
+    p = dict(r["params"])
+    p["editors"] = tuple(p["editors"]) if p["editors"] else None
+    p["window_table"] = load_window_table(p["window_table"])
+    ng = _genome(r["nuclear_genome"]) if r.get("nuclear_genome") else None
+    return design_base_edit(BaseEditTarget(**r["target"]), BaseEditParams(**p), genome=g,
+                            annotation=ann, nuclear_genome=ng, progress=progress)
+
+
+def _best(job: str, res: Any, k: int = 3) -> list[dict[str, Any]]:
+    if job == "knockout":
+        from taleforge.io.knockout_out import design_row
+    else:
+        from taleforge.io.window_view import design_row  # type: ignore[assignment]
+    out = []
+    for d in list(res.designs)[:k]:
+        row = design_row(d)
+        out.append({key: v for key, v in row.items()
+                    if isinstance(v, (str, int, float, bool)) or v is None})
+    return out
+
+
+def compute_target(task: Mapping[str, Any], genome: Any, variants: str | None = None,
+                   progress: ProgressCallback | None = None) -> dict[str, Any]:
+    """Design one target: ``{"status": "done", "files": {name: text}, "summary": {...}}`` or
+    ``{"status": "failed", "error": one line}``. Pure: runs the same in-process or on a
+    Dask worker (``genome``: a :class:`Genome`, or a name/path the worker opens)."""
+    from taleforge.io.registry import render, writers
+
+    job, rid = task["job"], task["id"]
+    try:
+        g = _genome(genome)
+        res = _design(job, task["resolved"], g, variants, progress)
+        cmd = f"taleforge campaign run (target {rid}: {job} {task['target']} {task['options']})".rstrip()
+        files = {f"designs.{fmt}": render(job, fmt, res, command=cmd, genome=g)
+                 for fmt in FORMATS if any(w.fmt == fmt for w in writers(job))}
+        warnings = [f"{w.code}: {w.message}" for w in res.typed_warnings()]
+        summary = {"n_designs": len(res.designs), "best": _best(job, res), "warnings": warnings}
+        return {"status": "done", "files": files, "summary": summary}
+    except TaleforgeError as exc:
+        return {"status": "failed", "error": exc.one_line()}
+    except Exception as exc:  # a bug in one target must not stop the others
+        return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+
+
+# --------------------------------------------------------------------------------------
+# The folder
+# --------------------------------------------------------------------------------------
+def _canon(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _sha_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_FILE_SHA: dict[tuple[str, int, int], str] = {}
+
+
+def _file_sha(path: str | Path | None) -> str | None:
+    if path is None:
+        return None
+    from taleforge.genome.fasta import file_sha256
+
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError:
+        return None
+    key = (str(p), st.st_size, st.st_mtime_ns)
+    if key not in _FILE_SHA:
+        _FILE_SHA[key] = file_sha256(p)
+    return _FILE_SHA[key]
+
+
+def _genome_facts(g: Any, spec: str) -> dict[str, Any]:
+    from taleforge.genome import registry
+
+    entry = registry.read_entry(spec) if registry.lookup(spec) else None
+    ann = g.default_annotation
+    ann_sha = (entry["annotation"]["sha256"] if entry and entry.get("annotation") else _file_sha(ann))
+    var = entry.get("variants") if entry else None
+    return {
+        "spec": spec, "name": g.name, "sha256": g.checksum,
+        "annotation": Path(ann).name if ann else None, "annotation_sha256": ann_sha,
+        "variants": Path(var["path"]).name if var else None,
+        "variants_sha256": var["sha256"] if var else None,
+    }
+
+
+def row_hash(row: Row, facts: Mapping[str, Any], version: str) -> str:
+    r = row.resolved
+    inputs = {k: _file_sha(r.get(k)) for k in ("annotation", "variants")}
+    wt = r.get("params", {}).get("window_table")
+    if isinstance(wt, str) and Path(wt).is_file():
+        inputs["window_table"] = _file_sha(wt)
+    return _sha_text(_canon({
+        "version": version, "genome": facts["sha256"], "annotation": facts["annotation_sha256"],
+        "variants": facts["variants_sha256"] if row.job == "knockout" else None,
+        "job": row.job, "target": row.target, "resolved": r, "inputs": inputs,
+    }))
+
+
+def target_dir(out: Path, rid: str) -> Path:
+    return out / "targets" / rid
+
+
+def read_done(folder: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((folder / DONE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def is_done(folder: Path, h: str) -> dict[str, Any] | None:
+    """The done-marker when the target is finished with inputs hash ``h`` and its files
+    are intact, else None."""
+    done = read_done(folder)
+    if done is None or done.get("inputs_sha256") != h:
+        return None
+    for name, sha in done.get("files", {}).items():
+        try:
+            if _sha_text((folder / name).read_text(encoding="utf-8")) != sha:
+                return None
+        except OSError:
+            return None
+    return done
+
+
+def _write_target(folder: Path, h: str, outcome: Mapping[str, Any]) -> dict[str, Any]:
+    from taleforge.io.atomic import OutputSet, atomic_write_text
+
+    folder.mkdir(parents=True, exist_ok=True)
+    old = read_done(folder)
+    with contextlib.suppress(FileNotFoundError):
+        (folder / DONE_FILE).unlink()
+    outs = OutputSet(overwrite=True)
+    for name, text in outcome["files"].items():
+        outs.add(folder / name, text)
+    outs.commit()
+    for name in (old or {}).get("files", {}):
+        if name not in outcome["files"]:
+            with contextlib.suppress(FileNotFoundError):
+                (folder / name).unlink()
+    done = {"inputs_sha256": h,
+            "files": {n: _sha_text(t) for n, t in sorted(outcome["files"].items())},
+            "summary": json.loads(json.dumps(outcome["summary"], sort_keys=True))}
+    atomic_write_text(folder / DONE_FILE, json.dumps(done, indent=2, sort_keys=True) + "\n")
+    return done
+
+
+@contextlib.contextmanager
+def folder_lock(out: Path) -> Iterator[None]:
+    """Refuse a second run on ``out`` while one is active (a lock left by a dead process
+    is taken over)."""
+    out.mkdir(parents=True, exist_ok=True)
+    lock = out / LOCK_FILE
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().strip() or "0")
+            except (OSError, ValueError):
+                pid = 0
+            if pid and pid != os.getpid() and _alive(pid):
+                raise OutputError(f"{out} is in use by another campaign run (pid {pid})",
+                                  hint=f"wait for it to finish, or remove {lock} if it is gone") from None
+            if pid == os.getpid():
+                raise OutputError(f"{out} is already being run by this process",
+                                  hint="run one campaign per folder at a time") from None
+            with contextlib.suppress(FileNotFoundError):
+                lock.unlink()
+            continue
+        with os.fdopen(fd, "w") as fh:
+            fh.write(f"{os.getpid()}\n")
+        break
+    else:  # pragma: no cover - lost a race twice
+        raise OutputError(f"{out} is in use by another campaign run", hint="try again")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            lock.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+SUMMARY_COLUMNS = ("id", "job", "target", "status", "error", "n_designs", "best_score", "best",
+                   "warnings")
+
+
+def _best_label(b: Mapping[str, Any]) -> str:
+    where = b.get("cut") if b.get("cut") is not None else b.get("edit", b.get("left_start", ""))
+    return f"#{b.get('rank', '')} score {b.get('score', '')} at {where}"
+
+
+def summary_rows(rows: list[Row], state: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for r in rows:
+        s = state.get(r.id, {"status": "pending"})
+        summ = s.get("summary") or {}
+        best = summ.get("best") or []
+        out.append({
+            "id": r.id, "job": r.job, "target": r.target, "status": s["status"],
+            "error": s.get("error"), "n_designs": summ.get("n_designs"),
+            "best_score": best[0].get("score") if best else None, "best": best,
+            "warnings": summ.get("warnings", []),
+        })
+    return out
+
+
+def summary_tsv(srows: list[dict[str, Any]]) -> str:
+    def cell(v: Any) -> str:
+        if v is None:
+            return ""
+        return " ".join(str(v).split())
+
+    lines = ["\t".join(SUMMARY_COLUMNS)]
+    for s in srows:
+        vals = dict(s)
+        vals["best"] = "; ".join(_best_label(b) for b in s["best"])
+        vals["warnings"] = " | ".join(s["warnings"])
+        lines.append("\t".join(cell(vals[c]) for c in SUMMARY_COLUMNS))
+    return "\n".join(lines) + "\n"
+
+
+def write_summary(out: Path, rows: list[Row], state: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    from taleforge.io.atomic import atomic_write_text
+
+    srows = summary_rows(rows, state)
+    counts = {k: sum(1 for s in srows if s["status"] == k) for k in ("done", "failed", "pending")}
+    atomic_write_text(out / "summary.tsv", summary_tsv(srows))
+    atomic_write_text(out / "summary.json", json.dumps(
+        {"format": CAMPAIGN_FORMAT, "counts": counts, "targets": srows}, indent=2, sort_keys=True) + "\n")
+    return srows
+
+
+def _log(out: Path, text: str) -> None:
+    with open(out / "campaign.log", "a", encoding="utf-8") as fh:
+        fh.write(time.strftime("%Y-%m-%dT%H:%M:%S") + "\t" + text + "\n")
+
+
+@dataclasses.dataclass
+class CampaignReport:
+    folder: Path
+    done: int
+    failed: int
+    skipped: int
+    rows: list[dict[str, Any]]
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and all(r["status"] == "done" for r in self.rows)
+
+
+def run_campaign(
+    targets: Path,
+    *,
+    genome: str,
+    out: Path,
+    candidates: int = DEFAULT_CANDIDATES,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    processes: bool = True,
+    progress: ProgressCallback | None = None,
+    on_target: Callable[[str, str], None] | None = None,
+    timeout_s: float = 10.0,
+) -> CampaignReport:
+    """Run (or resume) the campaign of ``targets`` into ``out``; see the module docstring.
+    ``workers``/``scheduler`` run the targets as Dask tasks (``processes=False`` keeps a
+    LocalCluster's workers in this process). ``on_target(id, status)`` is called as each
+    target finishes (status ``done``, ``failed`` or ``skipped``); an unreachable
+    ``scheduler`` raises :class:`~taleforge.errors.BackendError` after ``timeout_s``."""
+    from taleforge import __version__
+    from taleforge.genome import registry
+    from taleforge.genome.index import open_genome
+    from taleforge.io.atomic import atomic_write_text
+
+    if candidates < 1:
+        raise ParameterError("--candidates must be >= 1", hint="use --candidates 1 or more")
+    if workers is not None and workers < 1:
+        raise ParameterError(f"--workers must be >= 1, got {workers}", hint="use 1 or more")
+    if workers is not None and scheduler is not None:
+        raise ParameterError("--workers and --scheduler together",
+                             hint="--workers starts a local cluster; --scheduler uses a running one")
+    rows = read_targets(targets, candidates=candidates)
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out} is a file, not a folder", hint="choose a folder name for --out")
+    g = open_genome(genome, progress=progress)
+    facts = _genome_facts(g, genome)
+    variants = registry.registered_variants(genome) if registry.lookup(genome) else None
+    hashes = {r.id: row_hash(r, facts, __version__) for r in rows}
+    manifest = {
+        "format": CAMPAIGN_FORMAT, "format_version": CAMPAIGN_FORMAT_VERSION,
+        "taleforge_version": __version__, "genome": facts, "candidates": candidates,
+        "targets_file": Path(targets).name,
+        "rows": [{"id": r.id, "line": r.line, "job": r.job, "target": r.target,
+                  "options": r.options, "resolved": r.resolved, "inputs_sha256": hashes[r.id]}
+                 for r in rows],
+    }
+    state: dict[str, dict[str, Any]] = {}
+    n_done = n_failed = n_skipped = 0
+    with folder_lock(out):
+        atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
+        todo: list[Row] = []
+        for r in rows:
+            done = is_done(target_dir(out, r.id), hashes[r.id])
+            if done is not None:
+                state[r.id] = {"status": "done", "summary": done["summary"]}
+                n_skipped += 1
+                if on_target:
+                    on_target(r.id, "skipped")
+            else:
+                todo.append(r)
+        total = len(rows)
+        report(progress, "campaign targets", n_skipped, total)
+        _log(out, f"run\t{len(todo)} to design, {n_skipped} finished before")
+
+        def finish(r: Row, outcome: Mapping[str, Any], seconds: float) -> None:
+            nonlocal n_done, n_failed
+            if outcome["status"] == "done":
+                done = _write_target(target_dir(out, r.id), hashes[r.id], outcome)
+                state[r.id] = {"status": "done", "summary": done["summary"]}
+                n_done += 1
+            else:
+                state[r.id] = {"status": "failed", "error": outcome["error"]}
+                n_failed += 1
+            _log(out, f"{r.id}\t{outcome['status']}\t{seconds:.2f} s")
+            report(progress, "campaign targets", n_skipped + n_done + n_failed, total)
+            if on_target:
+                on_target(r.id, outcome["status"])
+
+        try:
+            if workers is None and scheduler is None:
+                for r in todo:
+                    t0 = time.perf_counter()
+                    finish(r, compute_target(_task(r), g, _str(variants), progress), time.perf_counter() - t0)
+            elif todo:
+                _run_dask(todo, genome, _str(variants), workers, scheduler, processes, finish,
+                          timeout_s)
+        finally:
+            srows = write_summary(out, rows, state)
+    return CampaignReport(out, n_done, n_failed, n_skipped, srows)
+
+
+def _str(p: Path | None) -> str | None:
+    return None if p is None else str(p)
+
+
+def _task(r: Row) -> dict[str, Any]:
+    return {"id": r.id, "job": r.job, "target": r.target, "options": r.options, "resolved": r.resolved}
+
+
+def _timed_compute(task: Mapping[str, Any], genome: str,
+                   variants: str | None) -> tuple[dict[str, Any], float]:
+    t0 = time.perf_counter()
+    res = compute_target(task, genome, variants)
+    return res, time.perf_counter() - t0
+
+
+def _run_dask(todo: list[Row], genome: str, variants: str | None, workers: int | None,
+              scheduler: str | None, processes: bool,
+              finish: Callable[[Row, Mapping[str, Any], float], None],
+              timeout_s: float = 10.0) -> None:
+    from taleforge.errors import BackendError
+
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise BackendError("dask.distributed is not installed",
+                           hint="pip install 'taleforge[dask]'") from None
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=processes,
+                               dashboard_address=None)
+        client = Client(cluster)
+    else:
+        from taleforge.engine.distributed import _connect
+
+        client = _connect(scheduler, timeout_s)
+    try:
+        by_key = {}
+        for r in todo:
+            fut = client.submit(_timed_compute, _task(r), genome, variants, pure=False,
+                                key=f"taleforge-target-{r.id}-{os.getpid()}-{time.monotonic_ns()}")
+            by_key[fut.key] = (r, fut)
+        for fut in as_completed([f for _, f in by_key.values()]):
+            r, _ = by_key[fut.key]
+            try:
+                outcome, seconds = fut.result()
+            except Exception as exc:  # a killed worker, a lost task
+                outcome = {"status": "failed", "error": f"task lost: {type(exc).__name__}: {exc}"}
+                seconds = 0.0
+            finish(r, outcome, seconds)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# --------------------------------------------------------------------------------------
+# Status
+# --------------------------------------------------------------------------------------
+def campaign_status(out: Path) -> list[dict[str, Any]]:
+    """One dict per target of the campaign in ``out`` (id, job, target, status, error,
+    n_designs): ``done`` when its done-marker matches the manifest, ``failed`` as the last
+    run reported, else ``pending``."""
+    out = Path(out)
+    try:
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{out} is not a campaign folder (no manifest.json)",
+                         hint="give the --out folder of taleforge campaign run") from None
+    except ValueError:
+        raise InputError(f"{out}/manifest.json is not valid JSON", hint="rerun the campaign") from None
+    failed: dict[str, str] = {}
+    with contextlib.suppress(OSError, ValueError):
+        summ = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        failed = {t["id"]: t.get("error") or "" for t in summ.get("targets", [])
+                  if t.get("status") == "failed"}
+    result = []
+    for r in manifest.get("rows", []):
+        done = is_done(target_dir(out, r["id"]), r["inputs_sha256"])
+        status = "done" if done else ("failed" if r["id"] in failed else "pending")
+        result.append({"id": r["id"], "job": r["job"], "target": r["target"], "status": status,
+                       "error": failed.get(r["id"]) if status == "failed" else None,
+                       "n_designs": (done or {}).get("summary", {}).get("n_designs")})
+    return result

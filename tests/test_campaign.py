@@ -1,0 +1,201 @@
+"""`taleforge campaign run/status`: target file, folder, resume, failures (serial)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from taleforge.campaign import campaign_status, read_targets, run_campaign
+from taleforge.cli import main
+from taleforge.errors import InputError, OutputError, ParameterError
+
+GENOME = "builtin:hg38-chrM"
+HEADER = "id\tjob\ttarget\toptions\n"
+ROWS = (
+    "nd4\tknockout\tMT-ND4\t--no-specificity\n"
+    "co1\tknockout\tMT-CO1\t--no-specificity --scaffold cellectis-like --candidates 4\n"
+    "m3243\tbase-edit\tchrM:3243:A>G\t--no-offtarget --editor TALED\n"
+)
+
+
+def write_targets(path: Path, rows: str = ROWS, header: str = HEADER) -> Path:
+    path.write_text("# a campaign\n" + header + rows)
+    return path
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file of a campaign folder except the timing log."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != "campaign.log"}
+
+
+def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = 0
+    try:
+        main(argv)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+def test_campaign_folder_and_rerun_is_byte_identical(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    t = write_targets(tmp_path / "targets.tsv")
+    out = tmp_path / "camp"
+    code, _, err = run_cli(["campaign", "run", str(t), "--genome", GENOME, "--out", str(out)], capsys)
+    assert code == 0, err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["genome"]["sha256"] and manifest["genome"]["annotation_sha256"]
+    assert manifest["taleforge_version"]
+    assert [r["id"] for r in manifest["rows"]] == ["nd4", "co1", "m3243"]
+    co1 = manifest["rows"][1]["resolved"]["params"]
+    assert co1["scaffold"] == "cellectis-like" and co1["top"] == 4 and co1["specificity"] is False
+    assert manifest["rows"][0]["resolved"]["params"]["top"] == 10  # campaign --candidates default
+    assert manifest["rows"][2]["resolved"]["target"]["variant"] == "chrM:3243:A>G"
+    for rid in ("nd4", "co1", "m3243"):
+        for ext in ("tsv", "json", "bed", "gff3"):
+            assert (out / "targets" / rid / f"designs.{ext}").stat().st_size > 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["counts"] == {"done": 3, "failed": 0, "pending": 0}
+    assert summary["targets"][1]["n_designs"] == 4
+    assert (out / "summary.tsv").read_text().splitlines()[0].startswith("id\tjob\ttarget\tstatus")
+    assert (out / "campaign.log").exists() and not (out / ".lock").exists()
+    # the knockout outputs equal `taleforge design`'s
+    single = tmp_path / "nd4.tsv"
+    code, _, err = run_cli(["design", "MT-ND4", "--no-specificity", "--top", "10", "--out", str(single)],
+                           capsys)
+    assert code == 0, err
+    body = [ln for ln in single.read_text().splitlines() if not ln.startswith("#")]
+    assert body == [ln for ln in (out / "targets/nd4/designs.tsv").read_text().splitlines()
+                    if not ln.startswith("#")]
+
+    before = tree(out)
+    rep = run_campaign(t, genome=GENOME, out=out)
+    assert (rep.done, rep.skipped, rep.failed) == (0, 3, 0)
+    assert tree(out) == before
+
+    code, status, _ = run_cli(["campaign", "status", str(out)], capsys)
+    assert code == 0
+    assert [ln.split("\t")[3] for ln in status.splitlines()[1:]] == ["done"] * 3
+
+
+def test_changed_row_recomputes_only_itself(tmp_path: Path) -> None:
+    t = write_targets(tmp_path / "targets.tsv")
+    out = tmp_path / "camp"
+    run_campaign(t, genome=GENOME, out=out)
+    before = tree(out)
+    seen: list[tuple[str, str]] = []
+    write_targets(t, ROWS.replace("--candidates 4", "--candidates 3"))
+    rep = run_campaign(t, genome=GENOME, out=out, on_target=lambda i, s: seen.append((i, s)))
+    assert sorted(seen) == [("co1", "done"), ("m3243", "skipped"), ("nd4", "skipped")]
+    assert (rep.done, rep.skipped) == (1, 2)
+    after = tree(out)
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    assert changed and all(k.startswith("targets/co1/") or k in
+                           ("manifest.json", "summary.json", "summary.tsv") for k in changed)
+    # a tampered output is redone
+    (out / "targets/nd4/designs.bed").write_text("x\n")
+    rep = run_campaign(t, genome=GENOME, out=out)
+    assert (rep.done, rep.skipped) == (1, 2)
+    assert tree(out) == after
+
+
+def test_a_failing_row_fails_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    t = write_targets(tmp_path / "targets.tsv", ROWS + "bad\tknockout\tMT-ND44\t--no-specificity\n")
+    out = tmp_path / "camp"
+    code, _, err = run_cli(["campaign", "run", str(t), "--genome", GENOME, "--out", str(out)], capsys)
+    assert code == 1
+    assert "bad: unknown gene 'MT-ND44'" in err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["counts"] == {"done": 3, "failed": 1, "pending": 0}
+    bad = summary["targets"][3]
+    assert bad["status"] == "failed" and "MT-ND4" in bad["error"]
+    st = {r["id"]: r["status"] for r in campaign_status(out)}
+    assert st == {"nd4": "done", "co1": "done", "m3243": "done", "bad": "failed"}
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "needles"),
+    [
+        ("id\tjob\toptions\n", "a\tknockout\t\n", ["missing column", "target"]),
+        (HEADER, "a\tknockout\tMT-ND4\t\na\tknockout\tMT-CO1\t\n", ["row 4", "duplicate id"]),
+        (HEADER, "a\tprimers\tMT-ND4\t\n", ["row 3", "unknown job", "knockout"]),
+        (HEADER, "a\tknockout\tMT-ND4\t--genome hg38.fa\n", ["row 3", "--genome is not allowed"]),
+        (HEADER, "a\tknockout\tMT-ND4\t--out=x.tsv\n", ["row 3", "--out is not allowed"]),
+        (HEADER, "a\tknockout\tMT-ND4\t--no-such-option\n", ["row 3", "no such option"]),
+        (HEADER, "a\tknockout\tMT-ND4\t--scaffold nope\n", ["row 3", "scaffold"]),
+        (HEADER, "a\tknockout\tMT-ND4\t--top 'x\n", ["row 3", "quoting"]),
+        (HEADER, "a/b\tknockout\tMT-ND4\t\n", ["row 3", "invalid id"]),
+        (HEADER, "", ["no targets"]),
+    ],
+)
+def test_bad_target_files_get_one_line_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], header: str, rows: str, needles: list[str]
+) -> None:
+    t = write_targets(tmp_path / "targets.tsv", rows, header)
+    out = tmp_path / "camp"
+    code, _, err = run_cli(["campaign", "run", str(t), "--genome", GENOME, "--out", str(out)], capsys)
+    assert code == 2, err
+    lines = [ln for ln in err.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    for n in needles:
+        assert n.lower() in err.lower(), (n, err)
+    assert not out.exists()
+    with pytest.raises((InputError, ParameterError)):
+        read_targets(t)
+
+
+def test_lock_refuses_a_second_run(tmp_path: Path) -> None:
+    t = write_targets(tmp_path / "targets.tsv", "nd4\tknockout\tMT-ND4\t--no-specificity\n")
+    out = tmp_path / "camp"
+    out.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (out / ".lock").write_text(f"{holder.pid}\n")
+        with pytest.raises(OutputError, match="in use"):
+            run_campaign(t, genome=GENOME, out=out)
+    finally:
+        holder.kill()
+        holder.wait()
+    run_campaign(t, genome=GENOME, out=out)  # a lock of a dead process is taken over
+    assert not (out / ".lock").exists()
+
+
+SIGINT_SCRIPT = """
+import os, signal, sys
+from pathlib import Path
+from taleforge.campaign import run_campaign
+
+def on_target(rid, status):
+    if status == "done":
+        os.kill(os.getpid(), signal.SIGINT)
+
+run_campaign(Path(sys.argv[1]), genome="builtin:hg38-chrM", out=Path(sys.argv[2]),
+             on_target=on_target)
+"""
+
+
+def test_resume_after_sigint_gives_the_uninterrupted_folder(tmp_path: Path) -> None:
+    t = write_targets(tmp_path / "targets.tsv")
+    ref, out = tmp_path / "ref", tmp_path / "camp"
+    run_campaign(t, genome=GENOME, out=ref)
+    proc = subprocess.run([sys.executable, "-c", SIGINT_SCRIPT, str(t), str(out)],
+                          capture_output=True, text=True, env=dict(os.environ), timeout=120)
+    assert proc.returncode != 0 and "KeyboardInterrupt" in proc.stderr
+    assert not (out / ".lock").exists()
+    st = {r["id"]: r["status"] for r in campaign_status(out)}
+    assert st == {"nd4": "done", "co1": "pending", "m3243": "pending"}
+    rep = run_campaign(t, genome=GENOME, out=out)
+    assert (rep.done, rep.skipped) == (2, 1)
+    assert tree(out) == tree(ref)
+
+
+def test_status_of_a_non_campaign_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["campaign", "status", str(tmp_path)], capsys)
+    assert code == 2 and "not a campaign folder" in err
