@@ -12,12 +12,12 @@ from taleforge.io import registry
 
 
 def test_every_job_has_its_writers() -> None:
-    assert set(registry.formats("knockout")) == {"tsv", "json", "bed", "gff3"}
-    assert {"tsv", "json", "bed", "gff3", "html"} <= set(registry.formats("base-edit"))
-    assert set(registry.formats("offtarget")) == {"tsv", "json", "bed"}
+    assert set(registry.formats("knockout")) == {"tsv", "json", "bed", "gff3", "html"}
+    assert {"tsv", "json", "bed", "gff3", "html", "report"} <= set(registry.formats("base-edit"))
+    assert set(registry.formats("offtarget")) == {"tsv", "json", "bed", "html"}
     for job in ("correction", "knockin"):
-        assert set(registry.formats(job)) == {"json", "fasta", "genbank"}
-        names = {w.filename for w in registry.writers(job)}
+        assert set(registry.formats(job)) == {"json", "fasta", "genbank", "html"}
+        names = {w.filename for w in registry.writers(job) if w.filename}
         assert names == {f"{job}.json", f"{job}.fa", f"{job}.gb"}
     assert "files" in registry.formats("multiplex")
     assert "files" in registry.formats("assembly")
@@ -26,7 +26,7 @@ def test_every_job_has_its_writers() -> None:
         assert {"tsv", "json"} <= set(registry.formats(job)), job
     for w in registry.writers():
         assert w.description, (w.job, w.fmt)
-        if w.job in registry.FOLDER_JOBS and w.fmt != "json":
+        if w.job in registry.FOLDER_JOBS and w.fmt not in ("json", "html"):  # --json, --html FILE
             assert w.filename is not None, (w.job, w.fmt)
 
 
@@ -43,7 +43,7 @@ def test_unknown_extension_is_refused_with_the_known_ones() -> None:
         registry.format_of_path("offtarget", Path("x.gff3"))
     assert ".tsv" in (ei.value.hint or "") and ".bed" in (ei.value.hint or "")
     with pytest.raises(ParameterError):
-        registry.writer("knockout", "html")
+        registry.writer("knockout", "fasta")
 
 
 def test_duplicate_registration_is_an_error() -> None:

@@ -46,7 +46,7 @@ def base_edit_cmd(
     bed_out: Annotated[Path | None, typer.Option("--bed", help="Also write a BED12 track here")] = None,
     gff3_out: Annotated[Path | None, typer.Option("--gff3", help="Also write GFF3 (pairs, target, bystanders) here")] = None,
     view_out: Annotated[Path | None, typer.Option("--view", help="Also write the text window view here")] = None,
-    html_out: Annotated[Path | None, typer.Option("--html", help="Also write the HTML window view here")] = None,
+    html_out: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report here (locus, window, rules, provenance)")] = None,
     dump_window_table: Annotated[Path | None, typer.Option(help="Write the window table in use as TSV (a template for measured tables)")] = None,
     explain: Annotated[int, typer.Option(help="Print the window view and rule-by-rule explanation of the top N designs")] = 1,
     rebuild_index: Annotated[str, typer.Option(help="Genome index: auto, never or always")] = "auto",
@@ -61,6 +61,7 @@ def base_edit_cmd(
     from taleforge.genome.annotation import load_annotation
     from taleforge.genome.index import open_genome
     from taleforge.io import window_view as wv
+    from taleforge.io.registry import render
     from taleforge.model.editors import load_window_table
 
     if g_rvd.upper() not in ("NN", "NH", "NK"):
@@ -101,7 +102,7 @@ def base_edit_cmd(
     outs = route_outputs(
         out,
         {"json": json_out, "bed": bed_out, "gff3": gff3_out, "text": view_out,
-         "html": html_out, "windows": dump_window_table},
+         "report": html_out, "windows": dump_window_table},
         {
             "tsv": lambda: wv.to_tsv_text(res, g),
             "json": lambda: wv.to_json_text(res, genome=g, command=cmd),
@@ -109,6 +110,7 @@ def base_edit_cmd(
             "gff3": lambda: wv.to_gff3_text(res),
             "text": lambda: wv.to_text_view(res, g),
             "html": lambda: wv.to_html_view(res, g),
+            "report": lambda: render("base-edit", "report", res, genome=g, command=cmd),
             "windows": lambda: res.window_table.to_tsv(),
         },
     )

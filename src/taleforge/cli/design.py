@@ -53,6 +53,7 @@ def design_cmd(
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write JSON here")] = None,
     bed_out: Annotated[Path | None, typer.Option("--bed", help="Also write a BED12 track here")] = None,
     gff3_out: Annotated[Path | None, typer.Option("--gff3", help="Also write a GFF3 track here")] = None,
+    html_out: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report here")] = None,
     rebuild_index: Annotated[str, typer.Option(help="Genome index: auto (rebuild when stale), never (refuse a stale index), always")] = "auto",
     explain: Annotated[int, typer.Option(help="Print the rule-by-rule explanation of the top N designs")] = 0,
 ) -> None:
@@ -60,6 +61,7 @@ def design_cmd(
     from taleforge.design.knockout import KnockoutParams, design_knockout
     from taleforge.errors import ParameterError
     from taleforge.io import knockout_out as ko
+    from taleforge.io.registry import render
 
     if enzymes not in ("commercial", "all", "none"):
         raise ParameterError(f"unknown enzyme set {enzymes!r}", hint="use commercial, all or none")
@@ -111,8 +113,9 @@ def design_cmd(
     cmd = command_line()
     outs = route_outputs(
         out,
-        {"json": json_out, "bed": bed_out, "gff3": gff3_out},
+        {"json": json_out, "bed": bed_out, "gff3": gff3_out, "html": html_out},
         {
+            "html": lambda: render("knockout", "html", res, command=cmd, genome=g),
             "tsv": lambda: ko.to_tsv_text(res),
             "json": lambda: ko.to_json_text(res, command=cmd),
             "bed": lambda: ko.to_bed_text(res),

@@ -108,6 +108,7 @@ def correct_cmd(
     explain: Annotated[int, typer.Option(help="Print the rule-by-rule explanation of the top N designs")] = 0,
     out: Annotated[Path | None, typer.Option("--out", "-o", help=OUT_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+    html_out: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report here")] = None,
 ) -> None:
     """Correct a point mutation with a TALEN pair and an ssODN carrying silent blocking mutations."""
     from taleforge.design.donor import (
@@ -156,7 +157,12 @@ def correct_cmd(
         else:
             raise ParameterError("give --variant (with --genome) or --sequence",
                                  hint="see taleforge correct --help")
-    written = route_folder(folder, "correction", res, command=command_line()).commit()
+    outs = route_folder(folder, "correction", res, command=command_line())
+    if html_out is not None:
+        from taleforge.io.registry import render
+
+        outs.add(html_out, render("correction", "html", res, command=command_line()))
+    written = outs.commit()
     info(f"correcting {res.contig}:{res.position + 1}: the cells' {res.current_base} (+ strand) "
          f"-> {res.corrected_base}")
     for d in res.designs:
@@ -206,6 +212,7 @@ def knockin_cmd(
     explain: Annotated[int, typer.Option(help="Print the rule-by-rule explanation of the top N designs")] = 0,
     out: Annotated[Path | None, typer.Option("--out", "-o", help=OUT_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+    html_out: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report here")] = None,
 ) -> None:
     """Design a knock-in donor (dsDNA/AAV6): 2A in-frame in an exon, or a splice-acceptor cassette in an intron."""
     from taleforge.design.cargo import read_cargo
@@ -255,7 +262,12 @@ def knockin_cmd(
             g = open_genome(genome, progress=prog)
             res = design_knockin(gene, params, genome=g,
                                  annotation=_annotation_for(g, annotation), progress=prog)
-    written = route_folder(folder, "knockin", res, command=command_line()).commit()
+    outs = route_folder(folder, "knockin", res, command=command_line())
+    if html_out is not None:
+        from taleforge.io.registry import render
+
+        outs.add(html_out, render("knockin", "html", res, command=command_line()))
+    written = outs.commit()
     for d in res.designs:
         out_console.print(
             f"#{d.rank} {d.pair.pair_id()} insertion after {res.contig}:{d.insertion} "

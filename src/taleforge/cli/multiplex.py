@@ -48,6 +48,7 @@ def multiplex_cmd(
     primer_check: Annotated[bool, typer.Option("--primer-check/--no-primer-check", help="Check every assay primer for other genome sites")] = True,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default multiplex-LOCI; refused if it exists, unless --force)")] = None,
     force: Annotated[bool, typer.Option("--force", help="Write into an existing --out folder, replacing its files")] = False,
+    html_out: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report here")] = None,
     rebuild_index: Annotated[str, typer.Option(help="Genome index: auto, never or always")] = "auto",
     explain: Annotated[int, typer.Option(help="Print the term-by-term explanation of the best N sets")] = 1,
 ) -> None:
@@ -90,7 +91,12 @@ def multiplex_cmd(
     with cli_progress() as progress:
         g = open_genome(genome, rebuild=rebuild_index, progress=progress)  # type: ignore[arg-type]
         res = design_multiplex(loci, params, genome=g, annotation=annotation, progress=progress)
-    written = route_folder(folder, "multiplex", res, command=command_line()).commit()
+    outs = route_folder(folder, "multiplex", res, command=command_line())
+    if html_out is not None:
+        from taleforge.io.registry import render
+
+        outs.add(html_out, render("multiplex", "html", res, command=command_line()))
+    written = outs.commit()
     _summary(res)
     for s in (res.chosen, *res.runners_up)[: max(0, explain)]:
         info(s.explain(res.candidates))

@@ -11,6 +11,7 @@ import typer
 from taleforge.cli.app import app, out_console
 from taleforge.cli.common import GENOME_HELP, command_line, info, print_table, rich_table, route_outputs
 from taleforge.cli.progress import cli_progress
+from taleforge.io.registry import render
 
 
 @app.command("offtarget")
@@ -104,6 +105,10 @@ def offtarget_cmd(
         Path | None,
         typer.Option("--bed", help="Also write BED here"),
     ] = None,
+    html_out: Annotated[
+        Path | None,
+        typer.Option("--html", help="Also write a self-contained HTML report here"),
+    ] = None,
     top: Annotated[
         int,
         typer.Option(help="Rows shown on the terminal"),
@@ -193,8 +198,9 @@ def offtarget_cmd(
         )
     outs = route_outputs(
         out,
-        {"json": json_out, "bed": bed_out},
-        {"tsv": res.to_tsv, "json": lambda: res.to_json(command_line()), "bed": res.to_bed},
+        {"json": json_out, "bed": bed_out, "html": html_out},
+        {"tsv": res.to_tsv, "json": lambda: res.to_json(command_line()), "bed": res.to_bed,
+         "html": lambda: render("offtarget", "html", res, command=command_line())},
     )
     written = outs.commit()
     if out_console.is_terminal:

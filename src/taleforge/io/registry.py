@@ -62,6 +62,7 @@ WRITER_MODULES: tuple[str, ...] = (
     "taleforge.io.donor_out",
     "taleforge.io.multiplex_out",
     "taleforge.io.assembly_out",
+    "taleforge.io.html.writers",
 )
 
 
