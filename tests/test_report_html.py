@@ -245,3 +245,6 @@ def test_multiplex_report(tmp_path: Path) -> None:
     assert text == render("multiplex", "html", res, command="taleforge multiplex")
     assert text.count('class="arm left"') >= 2 and "Cross-talk pairs" in text
     assert 'id="provenance"' in text and "taleforge multiplex" in text
+    assert "Set score, rule by rule" in text
+    for r in res.chosen.rules:
+        assert f'data-rule="{r.rule}"' in text

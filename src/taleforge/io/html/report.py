@@ -278,6 +278,8 @@ def summary_block(job: str, doc: Mapping[str, Any]) -> str:
 
 def report_html(job: str, result: Any, doc: Mapping[str, Any], *, genome: Any = None) -> str:
     designs = [d for d in doc.get("designs") or () if isinstance(d, Mapping)]
+    if job == "multiplex":
+        designs = _multiplex_designs(designs, result)
     title = f"taleforge {job}"
     label = ""
     tgt = doc.get("target")
@@ -395,12 +397,27 @@ def _offtarget_job(doc: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
+def _multiplex_designs(rows: Sequence[Mapping[str, Any]], result: Any) -> list[Mapping[str, Any]]:
+    """The JSON rows of a multiplex set with each locus design's rules (its knockout rules
+    and its specificity terms from the set's search), taken from the result."""
+    cands = list(getattr(result, "designs", ()))
+    out: list[Mapping[str, Any]] = []
+    for i, row in enumerate(rows):
+        c = cands[i] if i < len(cands) else None
+        rules = [*(getattr(getattr(c, "design", None), "rules", None) or ()),
+                 *(getattr(c, "spec_rules", None) or ())]
+        out.append({**row, "rules": [r.as_dict() for r in rules]} if rules else row)
+    return out
+
+
 def _multiplex_extra(doc: Mapping[str, Any]) -> str:
     out = ['<section id="set"><h2>The set</h2>']
     ch = doc.get("chosen")
     if isinstance(ch, Mapping):
         out.append(table(["", ""], [[k, v] for k, v in ch.items() if not isinstance(v, (Mapping, list))],
                          headers=["field", "value"]))
+        if ch.get("rules"):
+            out.append("<h3>Set score, rule by rule</h3>" + rules_table(list(ch["rules"])))
     if doc.get("tales"):
         out.append("<h3>TALEs</h3>" + dict_table(list(doc["tales"])))
     cp = doc.get("cross_pairs") or []
