@@ -199,3 +199,18 @@ def test_resume_after_sigint_gives_the_uninterrupted_folder(tmp_path: Path) -> N
 def test_status_of_a_non_campaign_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(["campaign", "status", str(tmp_path)], capsys)
     assert code == 2 and "not a campaign folder" in err
+
+
+def test_correct_rows_write_the_correction_folder_files(tmp_path: Path) -> None:
+    t = write_targets(tmp_path / "targets.tsv",
+                      "fix\tcorrect\tchrM:10950:C>T\t--no-specificity --candidates 2\n")
+    out = tmp_path / "camp"
+    rep = run_campaign(t, genome=GENOME, out=out)
+    assert rep.ok
+    files = sorted(p.name for p in (out / "targets/fix").iterdir())
+    assert files == [".done.json", "correction.fa", "correction.gb", "correction.json"]
+    summary = json.loads((out / "summary.json").read_text())["targets"][0]
+    assert summary["n_designs"] == 2 and summary["best"][0]["pair_id"].startswith("chrM:")
+    bad = write_targets(tmp_path / "bad.tsv", "x\tcorrect\tMT-ND4\t\n")
+    with pytest.raises(ParameterError, match="not a variant"):
+        read_targets(bad)

@@ -46,3 +46,17 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(BackendError, match="cannot reach the dask scheduler"):
         run_campaign(t, genome=GENOME, out=tmp_path / "c", scheduler="tcp://127.0.0.1:1",
                      timeout_s=2.0)
+
+
+def test_cli_workers_uses_worker_processes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from taleforge.cli import main
+
+    t = tmp_path / "targets.tsv"
+    t.write_text(TARGETS.replace("bad\tknockout\tMT-ND44\t--no-specificity\n", ""))
+    serial = tmp_path / "serial"
+    run_campaign(t, genome=GENOME, out=serial)
+    out = tmp_path / "cli"
+    with pytest.raises(SystemExit) as exc:
+        main(["campaign", "run", str(t), "--genome", GENOME, "--out", str(out), "--workers", "2"])
+    assert exc.value.code in (0, None), capsys.readouterr().err
+    assert tree(out) == tree(serial)

@@ -6,9 +6,10 @@ Target file (TSV, ``#`` lines and blank lines ignored, a header row)::
     nd4     knockout   MT-ND4               --scaffold cellectis-like --no-specificity
     m3243   base-edit  chrM:3243:A>G        --editor DdCBE --candidates 3
 
-``job``: ``knockout`` (``target`` = gene, or a region ``contig:start-end``) or ``base-edit``
-(``target`` = ``contig:pos:REF>ALT``, or a gene to knock out by a base edit). ``options`` are
-the job's CLI options (``taleforge design`` / ``taleforge base-edit``), shell-quoted, parsed by
+``job``: ``knockout`` (``target`` = gene, or a region ``contig:start-end``), ``base-edit``
+(``target`` = ``contig:pos:REF>ALT``, or a gene to knock out by a base edit) or ``correct``
+(``target`` = ``contig:pos:REF>ALT``, the cells carry ALT). ``options`` are the job's CLI
+options (``taleforge design`` / ``base-edit`` / ``correct``), shell-quoted, parsed by
 the same click command definitions, so a row accepts exactly what the command accepts;
 ``--genome`` and output options are campaign-wide and refused per row. ``--candidates N``
 (default: the campaign's ``--candidates``, 10) is the number of ranked designs kept.
@@ -17,8 +18,9 @@ Folder (``--out``)::
 
     manifest.json          taleforge version, genome name/sha256, annotation sha256, the rows
                            and each row's resolved parameters and inputs hash
-    targets/<id>/          the job's normal outputs (designs.tsv/.json/.bed/.gff3), written
-                           atomically, and .done.json (inputs hash, file sha256s, summary)
+    targets/<id>/          the job's normal outputs (designs.tsv/.json/.bed/.gff3; correct:
+                           correction.json/.fa/.gb), written atomically, and .done.json
+                           (inputs hash, file sha256s, summary)
     summary.tsv/.json      one row per target: id, job, target, status (done, failed,
                            pending), error, n_designs, best designs, warnings
     campaign.log           timings (kept out of the results so they stay byte-identical)
@@ -51,7 +53,9 @@ from taleforge.progress import ProgressCallback, report
 
 CAMPAIGN_FORMAT = "taleforge-campaign"
 CAMPAIGN_FORMAT_VERSION = 1
-JOBS: dict[str, str] = {"knockout": "design", "base-edit": "base-edit"}  # job -> CLI command
+JOBS: dict[str, str] = {"knockout": "design", "base-edit": "base-edit", "correct": "correct"}  # -> CLI
+#: job -> writers-registry job (folder jobs write folder_files, file jobs designs.<fmt>)
+REGISTRY_JOB: dict[str, str] = {"knockout": "knockout", "base-edit": "base-edit", "correct": "correction"}
 REQUIRED_COLUMNS = ("id", "job", "target")
 DEFAULT_CANDIDATES = 10
 FORMATS = ("tsv", "json", "bed", "gff3")
@@ -184,7 +188,35 @@ def resolve_row(line: int, rid: str, job: str, target: str, options: str, candid
         tokens = rest
     if job == "knockout":
         return _resolve_knockout(line, rid, target, tokens, n)
+    if job == "correct":
+        return _resolve_correct(line, rid, target, tokens, n)
     return _resolve_base_edit(line, rid, target, tokens, n)
+
+
+def _resolve_correct(line: int, rid: str, target: str, tokens: list[str], n: int) -> dict[str, Any]:
+    if not _VARIANT.match(target):
+        raise _row_error(line, rid, f"target {target!r} is not a variant",
+                         "a correct row's target is CONTIG:POS:REF>ALT (the cells carry ALT)")
+    p, ctx = _parse_options(line, rid, "correct", ["--variant", target, *tokens])
+    src = ctx.get_parameter_source("designs")
+    arms = None
+    if p["ssodn_arms"]:
+        a, _, b = p["ssodn_arms"].partition(",")
+        if not a.isdigit() or not b.isdigit():
+            raise _row_error(line, rid, f"bad --ssodn-arms {p['ssodn_arms']!r}",
+                             "write LEFT,RIGHT, e.g. 36,91")
+        arms = [int(a), int(b)]
+    params = {
+        "scaffold": p["scaffold"], "model": p["model"], "max_cut_distance_bp": p["max_cut_distance"],
+        "n_designs": p["designs"] if src is not None and src.name == "COMMANDLINE" else n,
+        "min_blocking": p["min_blocking"], "max_blocking": p["max_blocking"], "ssodn_arms_nt": arms,
+        "specificity": p["specificity"],
+    }
+    ssodn = {"arm_min_nt": p["ssodn_arm_min"], "arm_max_nt": p["ssodn_arm_max"],
+             "total_min_nt": p["ssodn_total_min"], "total_max_nt": p["ssodn_total_max"],
+             "ps_bonds": p["ps_bonds"]}
+    return {"variant": target, "params": params, "ssodn": ssodn,
+            "annotation": _path_or_none(p["annotation"])}
 
 
 def _path_or_none(v: Any) -> str | None:
@@ -302,6 +334,14 @@ def _design(job: str, r: Mapping[str, Any], g: Any, variants: str | None,
             region=r["region"], variants=r.get("variants") or variants,
             offtarget_genome=r.get("offtarget_genome"), progress=progress,
         )
+    if job == "correct":
+        from taleforge.design.donor import CorrectionParams, design_correction
+        from taleforge.design.ssodn import SSODN_PARAMS
+
+        cp = dict(r["params"])
+        cp["ssodn_arms_nt"] = tuple(cp["ssodn_arms_nt"]) if cp["ssodn_arms_nt"] else None
+        params = CorrectionParams(**cp, ssodn_params=SSODN_PARAMS.override(r["ssodn"]))
+        return design_correction(r["variant"], params, genome=g, annotation=ann, progress=progress)
     from taleforge.design.base_editor import BaseEditParams, BaseEditTarget, design_base_edit
     from taleforge.model.editors import load_window_table
 
@@ -314,6 +354,9 @@ def _design(job: str, r: Mapping[str, Any], g: Any, variants: str | None,
 
 
 def _best(job: str, res: Any, k: int = 3) -> list[dict[str, Any]]:
+    if job == "correct":
+        return [{"rank": d.rank, "pair_id": d.pair.pair_id(), "score": round(float(d.quality), 4),
+                 "cut_distance_bp": d.distance_bp} for d in list(res.designs)[:k]]
     if job == "knockout":
         from taleforge.io.knockout_out import design_row
     else:
@@ -331,15 +374,19 @@ def compute_target(task: Mapping[str, Any], genome: Any, variants: str | None = 
     """Design one target: ``{"status": "done", "files": {name: text}, "summary": {...}}`` or
     ``{"status": "failed", "error": one line}``. Pure: runs the same in-process or on a
     Dask worker (``genome``: a :class:`Genome`, or a name/path the worker opens)."""
-    from taleforge.io.registry import render, writers
+    from taleforge.io.registry import FOLDER_JOBS, folder_files, render, writers
 
     job, rid = task["job"], task["id"]
     try:
         g = _genome(genome)
         res = _design(job, task["resolved"], g, variants, progress)
         cmd = f"taleforge campaign run (target {rid}: {job} {task['target']} {task['options']})".rstrip()
-        files = {f"designs.{fmt}": render(job, fmt, res, command=cmd, genome=g)
-                 for fmt in FORMATS if any(w.fmt == fmt for w in writers(job))}
+        wjob = REGISTRY_JOB[job]
+        if wjob in FOLDER_JOBS:
+            files = dict(sorted(folder_files(wjob, res, command=cmd).items()))
+        else:
+            files = {f"designs.{fmt}": render(wjob, fmt, res, command=cmd, genome=g)
+                     for fmt in FORMATS if any(w.fmt == fmt for w in writers(wjob))}
         warnings = [f"{w.code}: {w.message}" for w in res.typed_warnings()]
         summary = {"n_designs": len(res.designs), "best": _best(job, res), "warnings": warnings}
         return {"status": "done", "files": files, "summary": summary}
@@ -506,7 +553,7 @@ SUMMARY_COLUMNS = ("id", "job", "target", "status", "error", "n_designs", "best_
 
 
 def _best_label(b: Mapping[str, Any]) -> str:
-    where = b.get("cut") if b.get("cut") is not None else b.get("edit", b.get("left_start", ""))
+    where = b.get("cut") if b.get("cut") is not None else b.get("pair_id", b.get("left_start", ""))
     return f"#{b.get('rank', '')} score {b.get('score', '')} at {where}"
 
 
