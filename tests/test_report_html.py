@@ -170,6 +170,8 @@ def test_offtarget_and_base_edit_reports(knockout, tmp_path: Path) -> None:  # t
     bd = json.loads(be_js.read_text())
     _check_designs_and_provenance(text, bd)
     assert 'class="mk target"' in text and "Editing window" in text and re.search(r'class="[^"]*\btgt\b', text)
+    # the gene model from the built-in annotation: the tRNA the target lies in
+    assert 'class="exon"' in text and "MT-TL1 MT-TL1 (+ strand" in text
     if any(d["bystanders"] for d in bd["designs"]):
         assert 'class="mk bystander"' in text
 
@@ -201,6 +203,7 @@ def test_correction_report_shows_blocking_and_ssodn(syn_locus, tmp_path: Path) -
     _check_designs_and_provenance(text, doc)
     assert 'class="mk blocking"' in text and 'class="mk edit"' in text and "ssODN_top" in text
     assert 'class="mk primer"' in text and "Restriction sites" in text
+    assert 'class="cds"' in text and "SYN1 TX1 (+ strand" in text  # gene model from --annotation
     assert doc["designs"][0]["ssodn"][0]["idt"] in text
     first = text
     _run([*argv[:-4], "-o", str(tmp_path / "corr2"), "--html", str(tmp_path / "c2.html")])
@@ -222,7 +225,7 @@ def test_knockin_report_draws_the_donor_map(syn_locus, tmp_path: Path) -> None: 
     doc = json.loads((tmp_path / "ki" / "knockin.json").read_text())
     _check_designs_and_provenance(text, doc)
     assert text.count('class="donor"') == len(doc["designs"])
-    for kind in ("homology_arm", "cargo", "polya", "2a"):
+    for kind in ("homology_arm", "cargo", "polya", "twoa", "tale_site"):
         assert f'class="mk {kind}"' in text, kind
 
 

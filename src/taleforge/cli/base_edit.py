@@ -110,7 +110,8 @@ def base_edit_cmd(
             "gff3": lambda: wv.to_gff3_text(res),
             "text": lambda: wv.to_text_view(res, g),
             "html": lambda: wv.to_html_view(res, g),
-            "report": lambda: render("base-edit", "report", res, genome=g, command=cmd),
+            "report": lambda: render("base-edit", "report", res, genome=g, command=cmd,
+                                     annotation=ann),
             "windows": lambda: res.window_table.to_tsv(),
         },
     )

@@ -161,7 +161,8 @@ def correct_cmd(
     if html_out is not None:
         from taleforge.io.registry import render
 
-        outs.add(html_out, render("correction", "html", res, command=command_line()))
+        outs.add(html_out, render("correction", "html", res, command=command_line(),
+                                  annotation=annotation))
     written = outs.commit()
     info(f"correcting {res.contig}:{res.position + 1}: the cells' {res.current_base} (+ strand) "
          f"-> {res.corrected_base}")
@@ -266,7 +267,8 @@ def knockin_cmd(
     if html_out is not None:
         from taleforge.io.registry import render
 
-        outs.add(html_out, render("knockin", "html", res, command=command_line()))
+        outs.add(html_out, render("knockin", "html", res, command=command_line(),
+                                  annotation=annotation))
     written = outs.commit()
     for d in res.designs:
         out_console.print(

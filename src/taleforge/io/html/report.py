@@ -43,10 +43,14 @@ _TABLE_SKIP = {"rules", "explanation", "row", "left", "right", "offtarget", "bys
 
 
 # ------------------------------------------------------------------ marks per job
-def gene_marks(result: Any) -> list[Mark]:
-    """Exons and CDS (1-based inclusive) of the result's transcript, when it has one."""
+def gene_marks(result: Any, annotation: Any = None, g: PairGeometry | None = None,
+               names: Sequence[str] = ()) -> list[Mark]:
+    """Exons and CDS (1-based inclusive) of the result's transcript, else of the
+    annotation's transcript at the pair (one named in ``names`` first, then a coding one)."""
     target = getattr(result, "target", None)
     tx = getattr(target, "transcript", None) or getattr(result, "transcript", None)
+    if not getattr(tx, "exons", None):
+        tx = _annotated_transcript(annotation, g, names)
     exons = getattr(tx, "exons", None)
     if not exons:
         return []
@@ -56,6 +60,40 @@ def gene_marks(result: Any) -> list[Mark]:
            for i, e in enumerate(exons)]
     out += [Mark("cds", c.start + 1, c.end, f"{label} CDS", strand) for c in getattr(tx, "cds", ())]
     return out
+
+
+def _annotated_transcript(annotation: Any, g: PairGeometry | None, names: Sequence[str]) -> Any:
+    find = getattr(annotation, "transcripts_overlapping", None)
+    if find is None or g is None:
+        return None
+    txs = find(g.contig, g.left_start - 1, g.right_end)
+    mid = g.cut if g.cut is not None else (g.left_end + g.right_start) // 2
+    at_cut = [t for t in txs if t.start < mid <= t.end]
+    for pick in ([t for t in txs if t.id in names], [t for t in at_cut if t.cds], at_cut,
+                 [t for t in txs if t.cds], txs):
+        if pick:
+            return pick[0]
+    return None
+
+
+def load_report_annotation(annotation: Any, doc: Mapping[str, Any]) -> Any:
+    """The annotation to draw gene models from: an Annotation, a path, else the built-in
+    genome's packaged one when the provenance names it; None when there is none."""
+    if hasattr(annotation, "transcripts_overlapping"):
+        return annotation
+    from taleforge.genome.annotation import load_annotation
+
+    if annotation is not None:
+        return load_annotation(annotation)
+    rec = (doc.get("provenance") or {}).get("annotation") or {}
+    name = rec.get("name") if isinstance(rec, Mapping) else None
+    if isinstance(name, str) and name.startswith("builtin:"):
+        from taleforge.genome.index import BUILTIN_GENOMES
+
+        b = BUILTIN_GENOMES.get(name)
+        if b is not None and b.annotation.is_file():
+            return load_annotation(b.annotation)
+    return None
 
 
 def _variant_marks(d: Mapping[str, Any]) -> list[Mark]:
@@ -128,7 +166,7 @@ def _edit_pos(label: str) -> int | None:
 # ------------------------------------------------------------------ donor map / ssODN
 def donor_map_svg(features: Sequence[Mapping[str, Any]], total: int, title: str) -> str:
     """The donor as written: arms, TALE sites, 2A, cargo, polyA, primers; one row per kind."""
-    width, margin = 900.0, 40.0
+    width, margin = 900.0, 90.0
     total = max(total, max([int(f.get("end", 0)) for f in features] + [1]))
     scale = (width - 2 * margin) / total
     kinds: list[str] = []
@@ -143,7 +181,8 @@ def donor_map_svg(features: Sequence[Mapping[str, Any]], total: int, title: str)
         i = kinds.index(str(f.get("kind")))
         s, e = int(f.get("start", 1)), int(f.get("end", 1))
         y = 36 + 18 * i
-        cls = "mk " + str(f.get("kind")).lower().replace(" ", "_")
+        kind = str(f.get("kind")).lower().replace(" ", "_")
+        cls = "mk " + ("twoa" if kind == "2a" else kind)
         b.append(rect(margin + (s - 1) * scale, y, (e - s + 1) * scale, 12, cls=cls,
                       title=f"{f.get('label')} {s}-{e} {f.get('note') or ''}".strip()))
     for i, k in enumerate(kinds):
@@ -180,7 +219,7 @@ def _table_columns(designs: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def design_section(job: str, i: int, d: Mapping[str, Any], result: Any, doc: Mapping[str, Any],
-                   *, genome: Any = None,
+                   *, genome: Any = None, annotation: Any = None,
                    extra: Callable[[int, Mapping[str, Any]], str] | None = None) -> str:
     rank = d.get("rank", d.get("design", i + 1))
     parts = [f'<section class="design" id="design-{i + 1}"><h3>#{esc(rank)} {esc(design_label(d))}</h3>']
@@ -188,7 +227,8 @@ def design_section(job: str, i: int, d: Mapping[str, Any], result: Any, doc: Map
         parts.append(f'<p class="meta">{esc(d["why"])}</p>')
     g = pair_geometry(d)
     if g is not None:
-        g = with_marks(g, [*gene_marks(result), *marks_for(job, d)], _top_seq(g, d, genome))
+        genes = gene_marks(result, annotation, g, _tx_names(doc))
+        g = with_marks(g, [*genes, *marks_for(job, d)], _top_seq(g, d, genome))
         parts.append(locus_svg(g, title=f"{g.contig}:{g.left_start:,}-{g.right_end:,}"))
         parts.append(_legend())
         z = zoom_html(g)
@@ -206,6 +246,12 @@ def design_section(job: str, i: int, d: Mapping[str, Any], result: Any, doc: Map
         parts.append(extra(i, d))
     parts.append("</section>")
     return "".join(parts)
+
+
+def _tx_names(doc: Mapping[str, Any]) -> tuple[str, ...]:
+    names = doc.get("transcripts") or ()
+    one = doc.get("transcript")
+    return (*(str(n) for n in names), *((str(one),) if isinstance(one, str) else ()))
 
 
 def _top_seq(g: PairGeometry, d: Mapping[str, Any], genome: Any) -> str:
@@ -233,17 +279,18 @@ def _legend() -> str:
             '<span class="zcut">| cut</span><span class="zm">marked base (hover for details)</span></p>')
 
 
-def overview_svg(job: str, designs: Sequence[Mapping[str, Any]], result: Any) -> str:
+def overview_svg(job: str, designs: Sequence[Mapping[str, Any]], result: Any,
+                 annotation: Any = None, names: Sequence[str] = ()) -> str:
     """The gene (or the span of all designs) with every design on it; #1 drawn as arms."""
     geoms = [(d, pair_geometry(d)) for d in designs]
     geoms = [(d, g) for d, g in geoms if g is not None]
-    if len(geoms) < 2 and not gene_marks(result):
-        return ""
     if not geoms:
         return ""
-    genes = gene_marks(result)
     first = geoms[0][1]
     assert first is not None
+    genes = gene_marks(result, annotation, first, names)
+    if len(geoms) < 2 and not genes:
+        return ""
     same = [(d, g) for d, g in geoms if g is not None and g.contig == first.contig]
     marks = [Mark("design", g.left_start, g.right_end, f"#{d.get('rank', '')} {design_label(d)}")
              for d, g in same if g is not None]
@@ -276,7 +323,8 @@ def summary_block(job: str, doc: Mapping[str, Any]) -> str:
     return f'<section id="summary"><h2>Summary</h2>{out}</section>'
 
 
-def report_html(job: str, result: Any, doc: Mapping[str, Any], *, genome: Any = None) -> str:
+def report_html(job: str, result: Any, doc: Mapping[str, Any], *, genome: Any = None,
+                annotation: Any = None) -> str:
     designs = [d for d in doc.get("designs") or () if isinstance(d, Mapping)]
     if job == "multiplex":
         designs = _multiplex_designs(designs, result)
@@ -300,7 +348,8 @@ def report_html(job: str, result: Any, doc: Mapping[str, Any], *, genome: Any = 
         extra = _correction_extra
     elif job == "knockin":
         extra = _knockin_extra
-    ov = overview_svg(job, designs, result)
+    ann = load_report_annotation(annotation, doc)
+    ov = overview_svg(job, designs, result, ann, _tx_names(doc))
     if ov:
         body.append(f'<section id="overview"><h2>Locus overview</h2>{ov}</section>')
     if designs:
@@ -309,7 +358,7 @@ def report_html(job: str, result: Any, doc: Mapping[str, Any], *, genome: Any = 
         body.append(f'<section id="designs"><h2>Ranked designs ({len(designs)})</h2>'
                     + table(cols, links) + "</section>")
         body.append('<section id="details"><h2>Each design</h2>')
-        body += [design_section(job, i, d, result, doc, genome=genome, extra=extra)
+        body += [design_section(job, i, d, result, doc, genome=genome, annotation=ann, extra=extra)
                  for i, d in enumerate(designs[:MAX_DRAWN])]
         if len(designs) > MAX_DRAWN:
             body.append(f'<p class="meta">{len(designs) - MAX_DRAWN} more designs in the table '

@@ -23,7 +23,8 @@ def _doc(job: str, res: Any, context: dict[str, Any]) -> dict[str, Any]:
 
 def job_report(job: str, res: Any, **context: Any) -> str:
     """The HTML report of ``res`` (a result of ``job``)."""
-    return report_html(job, res, _doc(job, res, context), genome=context.get("genome"))
+    return report_html(job, res, _doc(job, res, context), genome=context.get("genome"),
+                       annotation=context.get("annotation"))
 
 
 @register("knockout", "html", ext=(".html", ".htm"))
