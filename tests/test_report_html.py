@@ -100,6 +100,8 @@ def test_knockout_report_is_self_contained_deterministic_and_complete(knockout) 
     _check_designs_and_provenance(text, doc)
     # the gene model (exons/CDS from the built-in annotation), arms, cut, off-target chart
     assert 'class="cds"' in text and 'class="exon"' in text and "+ strand" in text
+    if doc["designs"][0]["enzymes"]:  # restriction sites drawn where they are
+        assert 'class="mk enzyme"' in text and doc["designs"][0]["enzymes"][0] in text
     assert 'class="cut"' in text and 'class="bars"' in text and 'id="designs"' in text
     # the arms of each design at the JSON's coordinates (position 0 included)
     arms = [(a_["class"], int(a_["data-start"] or 0), int(a_["data-end"] or 0))

@@ -153,6 +153,27 @@ def marks_for(job: str, d: Mapping[str, Any]) -> list[Mark]:
     return m
 
 
+def enzyme_marks(d: Mapping[str, Any], g: PairGeometry, limit: int = 8) -> list[Mark]:
+    """Where the design's genotyping enzymes (knockout ``enzymes``, correction
+    ``restriction_sites``) recognise the drawn sequence (left position 0 .. right position 0)."""
+    names = [str(e) for e in d.get("enzymes") or () if isinstance(e, str)]
+    names += [str(r.get("enzyme")) for r in d.get("restriction_sites") or () if isinstance(r, Mapping)]
+    if not names or not g.top_seq:
+        return []
+    from taleforge.design.restriction import _enzymes, _overlapping
+
+    known = {n: (pat, size) for n, pat, size in _enzymes("all")}
+    out: list[Mark] = []
+    for name in dict.fromkeys(names):
+        if name not in known or len(out) >= limit:
+            continue
+        pat, size = known[name]
+        for m in _overlapping(pat, g.top_seq):
+            s = g.left_start + m.start()
+            out.append(Mark("enzyme", s, s + size - 1, name))
+    return out
+
+
 def _edit_pos(label: str) -> int | None:
     # chrM:3243A>G
     try:
@@ -229,6 +250,7 @@ def design_section(job: str, i: int, d: Mapping[str, Any], result: Any, doc: Map
     if g is not None:
         genes = gene_marks(result, annotation, g, _tx_names(doc))
         g = with_marks(g, [*genes, *marks_for(job, d)], _top_seq(g, d, genome))
+        g = with_marks(g, enzyme_marks(d, g))
         parts.append(locus_svg(g, title=f"{g.contig}:{g.left_start:,}-{g.right_end:,}"))
         parts.append(_legend())
         z = zoom_html(g)
