@@ -23,7 +23,7 @@ app.add_typer(campaign_app, name="campaign")
 @campaign_app.command("run")
 def campaign_run(
     targets: Annotated[Path, typer.Argument(help="Target file: TSV with columns id, job, target, options")],
-    genome: Annotated[str, typer.Option("--genome", "-g", help=GENOME_HELP + " Or a name from taleforge genome add.")],
+    genome: Annotated[str, typer.Option("--genome", "-g", help=GENOME_HELP)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Campaign folder (created; a rerun resumes it)")],
     candidates: Annotated[int, typer.Option(help="Ranked designs kept per target (a row's --candidates overrides)")] = 10,
     workers: Annotated[int | None, typer.Option(help="Run the targets on a local Dask cluster of N workers")] = None,

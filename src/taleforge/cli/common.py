@@ -17,7 +17,8 @@ from taleforge.io.atomic import OutputSet
 
 GENOME_HELP = (
     "Genome: FASTA (.fa/.fa.gz/bgzip), 2bit, or a built-in name "
-    "(builtin:hg38-chrM, alias builtin-mito). An index is built beside it on first use."
+    "(builtin:hg38-chrM, alias builtin-mito), or a name from `taleforge genome add`. "
+    "An index is built beside it on first use."
 )
 
 
