@@ -171,6 +171,7 @@ def test_offtarget_and_base_edit_reports(knockout, tmp_path: Path) -> None:  # t
     check_page(text)
     bd = json.loads(be_js.read_text())
     _check_designs_and_provenance(text, bd)
+    assert 'class="profile"' in text and 'class="col tgt"' in text  # efficiency profile
     assert 'class="mk target"' in text and "Editing window" in text and re.search(r'class="[^"]*\btgt\b', text)
     # the gene model from the built-in annotation: the tRNA the target lies in
     assert 'class="exon"' in text and "MT-TL1 MT-TL1 (+ strand" in text

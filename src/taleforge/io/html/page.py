@@ -40,7 +40,8 @@ svg .mk{fill:#57606a}svg .mk.variant{fill:#bf8700}svg .mk.target,svg .mk.edit{fi
 svg .mk.bystander{fill:#fb8500}svg .mk.blocking{fill:#1f6feb}svg .mk.enzyme{fill:#6e7781}
 svg .mk.primer{fill:#1a7f37}svg .mk.amplicon{fill:#aceebb}
 svg .mk.homology_arm{fill:#54aeff}svg .mk.cargo{fill:#2da44e}svg .mk.twoa{fill:#bf8700}
-svg .mk.tale_site{fill:#1a7f37}svg .mk.polya{fill:#8250df}
+svg .mk.tale_site{fill:#1a7f37}svg .col{fill:#8c959f}svg .col.tgt{fill:#cf222e}
+svg .col.bys{fill:#fb8500}svg .mk.polya{fill:#8250df}
 .zoom pre{line-height:1.5}.zl{background:#aceebb}.zl0,.zr0{background:#ffd8b5;font-weight:700}
 .zr{background:#d8b9ff}.zs{color:#57606a}.zcut{color:#cf222e;font-weight:700}
 .zm{text-decoration:underline 2px #cf222e}

@@ -26,7 +26,7 @@ from taleforge.io.html.page import (
     rules_table,
     table,
 )
-from taleforge.io.html.svg import esc, rect, svg, text
+from taleforge.io.html.svg import column_chart, esc, rect, svg, text
 
 #: designs drawn in full (locus, zoom, rules, off-targets); the table lists them all
 MAX_DRAWN = 20
@@ -406,13 +406,39 @@ def _base_edit_extra(result: Any, genome: Any) -> tuple[Callable[[int, Mapping[s
             return ""
         eff = d.get("efficiency")
         return ("<h4>Editing window (target and bystanders)</h4>"
-                f'<p class="meta">efficiency {esc(eff)} ({esc(d.get("efficiency_source"))}); '
+                + efficiency_profile(ds[i], getattr(result, "window_table", None), d)
+                + f'<p class="meta">efficiency {esc(eff)} ({esc(d.get("efficiency_source"))}); '
                 f"P(clean) {esc(d.get('p_clean'))}; "
                 f"P(harmful bystander) {esc(d.get('p_harmful_bystander'))}</p>"
                 + wv.design_html(ds[i], genome)
                 + (dict_table(list(d.get("bystanders") or ())) if d.get("bystanders") else ""))
 
     return extra, ""
+
+
+def efficiency_profile(design: Any, table: Any, d: Mapping[str, Any]) -> str:
+    """The editor's window on the edited strand as a column chart (efficiency per spacer
+    position, from the run's window table; the target red, bystanders orange)."""
+    rows = getattr(table, "rows", None)
+    e = getattr(design, "editor", None)
+    if not rows or e is None:
+        return ""
+    strand = "top" if getattr(design, "edited_strand", "+") == "+" else "bottom"
+    spacer = len(design.pair.spacer)
+    best: dict[int, float] = {}
+    for r in rows:
+        if (r.family, r.split, r.spacer_bp, r.strand) == (e.family, e.split, spacer, strand) \
+                and r.orientation in (e.orientation, "*") and r.context in (design.context, "*"):
+            best[r.position] = max(best.get(r.position, 0.0), float(r.efficiency))
+    if not best:
+        return ""
+    byst = {int(b.get("window_position") or 0) for b in d.get("bystanders") or ()
+            if b.get("edited_strand") == design.edited_strand}
+    cols = [(p, best.get(p, 0.0),
+             "tgt" if p == design.window_position else "bys" if p in byst else "")
+            for p in range(1, spacer + 1)]
+    return column_chart(f"{e.name} efficiency by spacer position ({strand} strand, "
+                        f"{spacer}-bp spacer)", cols, width=520)
 
 
 def _correction_extra(i: int, d: Mapping[str, Any]) -> str:

@@ -91,3 +91,22 @@ def bar_chart(title: str, bars: Sequence[tuple[str, float]], *, width: float = 2
         body.append(rect(lw, y, w if v else 0.5, bh, cls="bar", title=f"{lab}: {v:g}"))
         body.append(text(lw + w + 4, y + bh - 3, f"{v:g}", cls="cval"))
     return svg(width, h, body, cls=cls, label=title)
+
+
+def column_chart(title: str, cols: Sequence[tuple[int, float, str]], *, width: float = 420,
+                 height: float = 120, cls: str = "profile") -> str:
+    """A small column chart: one column per (x label, value 0..1, extra class)."""
+    n = max(len(cols), 1)
+    left, bottom, top = 30.0, 18.0, 18.0
+    cw = (width - left - 4) / n
+    ph = height - bottom - top
+    body = [text(0, 12, title, cls="ctitle"), line(left, top + ph, width - 4, top + ph, cls="ruler"),
+            text(left - 3, top + 8, "1", anchor="end", cls="tick"),
+            text(left - 3, top + ph, "0", anchor="end", cls="tick")]
+    for i, (lab, v, extra) in enumerate(cols):
+        h = ph * max(0.0, min(1.0, v))
+        x = left + i * cw
+        body.append(rect(x + 1, top + ph - h, cw - 2, h, cls=("col " + extra).strip(),
+                         title=f"position {lab}: {v:.3g}"))
+        body.append(text(x + cw / 2, height - 5, lab, anchor="middle", cls="tick"))
+    return svg(width, height, body, cls=cls, label=title)
