@@ -214,3 +214,22 @@ def test_correct_rows_write_the_correction_folder_files(tmp_path: Path) -> None:
     bad = write_targets(tmp_path / "bad.tsv", "x\tcorrect\tMT-ND4\t\n")
     with pytest.raises(ParameterError, match="not a variant"):
         read_targets(bad)
+
+
+def test_knockin_rows(tmp_path: Path) -> None:
+    cargo = tmp_path / "cargo.fa"
+    cargo.write_text(">cargo\nATG" + "GCCGAAGGT" * 30 + "TAA\n")
+    t = write_targets(tmp_path / "targets.tsv",
+                      f"ki\tknockin\tMT-ND4\t--cargo {cargo} --exon 1 --in-frame --no-specificity\n")
+    out = tmp_path / "camp"
+    rep = run_campaign(t, genome=GENOME, out=out)
+    assert rep.ok, rep.rows
+    files = sorted(p.name for p in (out / "targets/ki").iterdir())
+    assert files == [".done.json", "knockin.fa", "knockin.gb", "knockin.json"]
+    before = tree(out)
+    cargo.write_text(">cargo\nATG" + "GCCGAAGGT" * 31 + "TAA\n")  # a changed cargo redoes the row
+    rep = run_campaign(t, genome=GENOME, out=out)
+    assert (rep.done, rep.skipped) == (1, 0) and tree(out) != before
+    bad = write_targets(tmp_path / "bad.tsv", f"x\tknockin\tMT-ND4\t--cargo {cargo} --exon 1\n")
+    with pytest.raises(ParameterError, match="in-frame"):
+        read_targets(bad)

@@ -7,8 +7,9 @@ Target file (TSV, ``#`` lines and blank lines ignored, a header row)::
     m3243   base-edit  chrM:3243:A>G        --editor DdCBE --candidates 3
 
 ``job``: ``knockout`` (``target`` = gene, or a region ``contig:start-end``), ``base-edit``
-(``target`` = ``contig:pos:REF>ALT``, or a gene to knock out by a base edit) or ``correct``
-(``target`` = ``contig:pos:REF>ALT``, the cells carry ALT). ``options`` are the job's CLI
+(``target`` = ``contig:pos:REF>ALT``, or a gene to knock out by a base edit), ``correct``
+(``target`` = ``contig:pos:REF>ALT``, the cells carry ALT) or ``knockin`` (``target`` = a gene,
+``--cargo FILE`` and ``--exon N --in-frame`` or ``--intron N`` in the options). ``options`` are the job's CLI
 options (``taleforge design`` / ``base-edit`` / ``correct``), shell-quoted, parsed by
 the same click command definitions, so a row accepts exactly what the command accepts;
 ``--genome`` and output options are campaign-wide and refused per row. ``--candidates N``
@@ -18,8 +19,8 @@ Folder (``--out``)::
 
     manifest.json          taleforge version, genome name/sha256, annotation sha256, the rows
                            and each row's resolved parameters and inputs hash
-    targets/<id>/          the job's normal outputs (designs.tsv/.json/.bed/.gff3; correct:
-                           correction.json/.fa/.gb), written atomically, and .done.json
+    targets/<id>/          the job's normal outputs (designs.tsv/.json/.bed/.gff3; correct,
+                           knockin: <job>.json/.fa/.gb), written atomically, and .done.json
                            (inputs hash, file sha256s, summary)
     summary.tsv/.json      one row per target: id, job, target, status (done, failed,
                            pending), error, n_designs, best designs, warnings
@@ -53,9 +54,11 @@ from taleforge.progress import ProgressCallback, report
 
 CAMPAIGN_FORMAT = "taleforge-campaign"
 CAMPAIGN_FORMAT_VERSION = 1
-JOBS: dict[str, str] = {"knockout": "design", "base-edit": "base-edit", "correct": "correct"}  # -> CLI
+JOBS: dict[str, str] = {"knockout": "design", "base-edit": "base-edit", "correct": "correct",
+                        "knockin": "knockin"}  # job -> CLI command
 #: job -> writers-registry job (folder jobs write folder_files, file jobs designs.<fmt>)
-REGISTRY_JOB: dict[str, str] = {"knockout": "knockout", "base-edit": "base-edit", "correct": "correction"}
+REGISTRY_JOB: dict[str, str] = {"knockout": "knockout", "base-edit": "base-edit",
+                                "correct": "correction", "knockin": "knockin"}
 REQUIRED_COLUMNS = ("id", "job", "target")
 DEFAULT_CANDIDATES = 10
 FORMATS = ("tsv", "json", "bed", "gff3")
@@ -190,7 +193,39 @@ def resolve_row(line: int, rid: str, job: str, target: str, options: str, candid
         return _resolve_knockout(line, rid, target, tokens, n)
     if job == "correct":
         return _resolve_correct(line, rid, target, tokens, n)
+    if job == "knockin":
+        return _resolve_knockin(line, rid, target, tokens, n)
     return _resolve_base_edit(line, rid, target, tokens, n)
+
+
+def _resolve_knockin(line: int, rid: str, target: str, tokens: list[str], n: int) -> dict[str, Any]:
+    if not target:
+        raise _row_error(line, rid, "no target", "a knockin row's target is a gene")
+    p, ctx = _parse_options(line, rid, "knockin", ["--gene", target, *tokens])
+    src = ctx.get_parameter_source("designs")
+    if p["exon"] is not None and not p["in_frame"]:
+        raise _row_error(line, rid, "--exon insertion needs --in-frame", "add --in-frame or use --intron")
+    if p["layout"] not in ("2a-cargo-polya", "2a-cargo-2a"):
+        raise _row_error(line, rid, f"unknown layout {p['layout']!r}", "use 2a-cargo-polya or 2a-cargo-2a")
+    arms = None
+    if p["arms"]:
+        a, _, b = p["arms"].partition(",")
+        if not a.isdigit() or not b.isdigit():
+            raise _row_error(line, rid, f"bad --arms {p['arms']!r}", "write 5',3' lengths, e.g. 400,800")
+        arms = [int(a), int(b)]
+    cargo = Path(p["cargo"]).expanduser()
+    if not cargo.is_file():
+        raise _row_error(line, rid, f"cargo file not found: {cargo}", "check the --cargo path")
+    params = {
+        "exon": p["exon"], "intron": p["intron"], "transcript": p["transcript"], "two_a": p["two_a"],
+        "gsg_linker": p["gsg"], "layout": p["layout"], "keep_stop": p["keep_stop"],
+        "polya": p["polya"], "own_cassette": p["cassette_as_is"], "arm_nt": p["arm"],
+        "arms_nt": arms, "scaffold": p["scaffold"], "model": p["model"],
+        "n_designs": p["designs"] if src is not None and src.name == "COMMANDLINE" else n,
+        "specificity": p["specificity"],
+    }
+    return {"gene": target, "params": params, "cargo": str(cargo.resolve()),
+            "aav_capacity_bp": p["aav_capacity"], "annotation": _path_or_none(p["annotation"])}
 
 
 def _resolve_correct(line: int, rid: str, target: str, tokens: list[str], n: int) -> dict[str, Any]:
@@ -334,6 +369,17 @@ def _design(job: str, r: Mapping[str, Any], g: Any, variants: str | None,
             region=r["region"], variants=r.get("variants") or variants,
             offtarget_genome=r.get("offtarget_genome"), progress=progress,
         )
+    if job == "knockin":
+        from taleforge.design.cargo import read_cargo
+        from taleforge.design.donor import DONOR_PARAMS, KnockinParams, design_knockin
+
+        kp = dict(r["params"])
+        kp["arms_nt"] = tuple(kp["arms_nt"]) if kp["arms_nt"] else None
+        params_ki = KnockinParams(
+            cargo=read_cargo(r["cargo"]), **kp,
+            donor_params=DONOR_PARAMS.override({"aav_capacity_bp": r["aav_capacity_bp"]}),
+        )
+        return design_knockin(r["gene"], params_ki, genome=g, annotation=ann, progress=progress)
     if job == "correct":
         from taleforge.design.donor import CorrectionParams, design_correction
         from taleforge.design.ssodn import SSODN_PARAMS
@@ -357,6 +403,9 @@ def _best(job: str, res: Any, k: int = 3) -> list[dict[str, Any]]:
     if job == "correct":
         return [{"rank": d.rank, "pair_id": d.pair.pair_id(), "score": round(float(d.quality), 4),
                  "cut_distance_bp": d.distance_bp} for d in list(res.designs)[:k]]
+    if job == "knockin":
+        return [{"rank": d.rank, "pair_id": d.pair.pair_id(), "score": round(float(d.quality), 4),
+                 "insertion": d.insertion + 1} for d in list(res.designs)[:k]]
     if job == "knockout":
         from taleforge.io.knockout_out import design_row
     else:
@@ -444,6 +493,8 @@ def _genome_facts(g: Any, spec: str) -> dict[str, Any]:
 def row_hash(row: Row, facts: Mapping[str, Any], version: str) -> str:
     r = row.resolved
     inputs = {k: _file_sha(r.get(k)) for k in ("annotation", "variants")}
+    if r.get("cargo"):
+        inputs["cargo"] = _file_sha(r["cargo"])
     wt = r.get("params", {}).get("window_table")
     if isinstance(wt, str) and Path(wt).is_file():
         inputs["window_table"] = _file_sha(wt)
@@ -700,7 +751,9 @@ def run_campaign(
                     t0 = time.perf_counter()
                     finish(r, compute_target(_task(r), g, _str(variants), progress), time.perf_counter() - t0)
             elif todo:
-                _run_dask(todo, genome, _str(variants), workers, scheduler, processes, finish,
+                local = Path(genome).expanduser()
+                spec = str(local.resolve()) if local.exists() else genome  # workers: absolute
+                _run_dask(todo, spec, _str(variants), workers, scheduler, processes, finish,
                           timeout_s)
         finally:
             srows = write_summary(out, rows, state)
