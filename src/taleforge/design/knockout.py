@@ -44,7 +44,7 @@ from taleforge.progress import ProgressCallback, report
 if TYPE_CHECKING:
     from taleforge.genome.annotation import Annotation, Gene, Transcript
     from taleforge.genome.index import Genome
-    from taleforge.io.vcf import Variant
+    from taleforge.genome.vcf import Variant
 
 RANKING = register_table(
     ParamTable(
@@ -766,7 +766,7 @@ def _load_variants(variants: Sequence[Variant] | str | os.PathLike[str] | None) 
     if variants is None:
         return []
     if isinstance(variants, (str, os.PathLike)):
-        from taleforge.io.vcf import read_vcf
+        from taleforge.genome.vcf import read_vcf
 
         return list(read_vcf(Path(variants)))
     return list(variants)

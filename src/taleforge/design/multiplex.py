@@ -92,7 +92,8 @@ MULTIPLEX_PARAMS = register_table(
         params=(
             Param("max_loci", 8, "loci", "taleforge (issue 12)", "U",
                   "most loci in one set (2-4 is the intended use; more gets a note)"),
-            Param("usual_max_loci", 4, "loci", "DOMAIN.md §8: up to four loci simultaneously",
+            Param("usual_max_loci", 4, "loci",
+                  "cell-therapy practice: up to four loci at once [K] (docs/science.md §6)",
                   "K", "sets larger than this get a note"),
             Param("w_cross", 10.0, "score points", "taleforge (= offtarget pair_weight)", "U",
                   "cross_talk = -w_cross * log2(1 + sum over cutting cross pairs of "
