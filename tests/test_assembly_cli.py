@@ -49,40 +49,43 @@ def design_json(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_design_json_to_kit_plan(design_json: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    prefix = tmp_path / "trac_talen"
+    folder = tmp_path / "trac_talen"
     code, _, err = run(["assemble", str(design_json), "--rank", "1", "--kit", "golden-gate", "--scaffold", "goldy",
-                        "--fok1", "ELD-KKR", "--out", str(prefix)], capsys)
+                        "--fok1", "ELD-KKR", "--out", str(folder)], capsys)
     assert code == 0, err
     design = json.loads(design_json.read_text())["designs"][0]
-    res = json.loads((tmp_path / "trac_talen.json").read_text())
+    res = json.loads((folder / "assembly.json").read_text())
     assert [c["rvds"] for c in res["constructs"]] == [design["left_rvds"], design["right_rvds"]]
     assert all(c["simulation"]["matches_design"] for c in res["constructs"])
     assert res["design_provenance"]["pair_id"] == design["pair_id"]
     assert any("[U]" in w for w in res["warnings"]) and "[U]" in err
-    plan = list(csv.DictReader(io.StringIO((tmp_path / "trac_talen.plan.tsv").read_text()), delimiter="\t"))
+    plan = list(csv.DictReader(io.StringIO((folder / "plan.tsv").read_text()), delimiter="\t"))
     assert {r["enzyme"] for r in plan} == {"BsaI", "Esp3I"}
-    order = (tmp_path / "trac_talen.order.csv").read_text()
+    order = (folder / "order.csv").read_text()
     assert "Addgene" in order and "pLR-" in order
     for side, key in (("left", "left_rvds"), ("right", "right_rvds")):
-        rec = SeqIO.read(tmp_path / f"trac_talen_{side}.gb", "genbank")
+        rec = SeqIO.read(folder / f"{side}.gb", "genbank")
         cds = next(f for f in rec.features if f.type == "CDS")
         assert str(cds.location.extract(rec.seq).translate()).rstrip("*") == cds.qualifiers["translation"][0]
         assert design[key] in cds.qualifiers["note"][0]
 
 
 def test_rvd_strings_to_synthesis_orf(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    prefix = tmp_path / "tale"
+    folder = tmp_path / "tale"
     code, _, err = run(["assemble", "--left", LEFT, "--right", RIGHT, "--synthesis", "--codons", "human",
-                        "--out", str(prefix)], capsys)
+                        "--out", str(folder)], capsys)
     assert code == 0, err
-    recs = list(SeqIO.parse(tmp_path / "tale.orf.fa", "fasta"))
-    prots = {r.id: str(r.seq) for r in SeqIO.parse(tmp_path / "tale.protein.fa", "fasta")}
+    recs = list(SeqIO.parse(folder / "orf.fa", "fasta"))
+    prots = {r.id: str(r.seq) for r in SeqIO.parse(folder / "protein.fa", "fasta")}
     assert len(recs) == 2
     for r in recs:
         assert str(Seq(str(r.seq)).translate()).rstrip("*") == prots[r.id]
-    rows = list(csv.DictReader(io.StringIO((tmp_path / "tale.order.csv").read_text())))
+    rows = list(csv.DictReader(io.StringIO((folder / "order.csv").read_text())))
     assert [int(r["length_bp"]) for r in rows] == [len(r.seq) for r in recs]
-    assert not (tmp_path / "tale.plan.tsv").exists()
+    assert not (folder / "plan.tsv").exists()
+    # the folder exists now: a second run is refused unless --force
+    code, _, err = run(["assemble", "--left", LEFT, "--synthesis", "--out", str(folder)], capsys)
+    assert_clean_error(code, err, "exists", "--force")
 
 
 def test_list_kits(capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,7 +17,7 @@ def test_assembly_json_has_the_same_provenance(tmp_path: Path, capsys: pytest.Ca
     design = json.loads(ko.read_text())
     _run(["assemble", str(ko), "--kit", "golden-gate", "--scaffold", "goldy",
           "--out", str(tmp_path / "tal")], capsys)
-    doc = json.loads((tmp_path / "tal.json").read_text())
+    doc = json.loads((tmp_path / "tal" / "assembly.json").read_text())
     _check(doc, "assembly")
     assert doc["provenance"]["genome"] == design["provenance"]["genome"]
     assert {"assembly_orf", "assembly_parts"} <= {t["name"] for t in doc["provenance"]["parameter_tables"]}

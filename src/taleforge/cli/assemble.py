@@ -12,7 +12,15 @@ from typing import Annotated, Any
 import typer
 
 from taleforge.cli.app import app, out_console
-from taleforge.cli.common import command_line, info, print_table, report_tail, rich_table
+from taleforge.cli.common import (
+    command_line,
+    info,
+    output_folder,
+    print_table,
+    report_tail,
+    rich_table,
+    route_folder,
+)
 from taleforge.errors import FormatError, InputError, ParameterError
 
 
@@ -60,14 +68,13 @@ def assemble_cmd(
     nls: Annotated[bool, typer.Option("--nls/--no-nls", help="SV40 NLS after the start")] = True,
     polish: Annotated[bool, typer.Option("--polish", help="Also run DnaChisel's codon-usage objective (slower)")] = False,
     list_kits: Annotated[bool, typer.Option("--list-kits", help="List the kits and exit")] = False,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output prefix: PREFIX.json, .protein.fa, .orf.fa, _left.gb, _right.gb, .plan.tsv, .order.csv")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (assembly.json, protein.fa, orf.fa, left.gb, right.gb, plan.tsv, order.csv); default assembly-<design>; an existing folder is refused unless --force")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Write into an existing --out folder")] = False,
 ) -> None:
     """Turn a TALEN design into a construct: a Golden Gate kit plan verified by simulated
     digests and ligations, or synthesis-ready ORFs, with GenBank maps and an order sheet."""
-    from taleforge import __version__
     from taleforge.assembly.kit import list_kits as kits
     from taleforge.assembly.kit import load_kit
-    from taleforge.io.atomic import OutputSet
     from taleforge.model.rvd import parse_rvds
 
     if list_kits:
@@ -78,8 +85,6 @@ def assemble_cmd(
                          " then ".join(f"{s['enzyme']}" for s in kk.raw["steps"]), kk.catalogue, kk.source])
         _table("Golden Gate kits", ["kit", "title", "RVDs", "modules", "enzymes", "catalogue", "source"], rows)
         return
-    if out is None:
-        raise ParameterError("no output prefix", hint="give --out PREFIX")
     provenance: dict[str, Any] = {}
     design_scaffold = ""
     if design is not None:
@@ -94,27 +99,15 @@ def assemble_cmd(
     right_rvds = parse_rvds(right) if right else None
     arch = scaffold or (design_scaffold if design_scaffold in ("plus63", "tale-nt", "goldy", "cellectis-like", "evolved-ntd") else "plus63")
 
-    from taleforge.assembly import writers as w
     from taleforge.assembly.build import assemble
 
-    res = assemble(left_rvds, right_rvds, name=out.name, kit=None if synthesis else kit, scaffold=arch,
-                   fok1=fok1, codons=codons, parts_file=str(parts) if parts else None, backbone=backbone,
-                   nls=nls, tags=[t for t in tags.replace(" ", "").split(",") if t], polish=polish,
-                   provenance=provenance)
-    cmd = command_line()
-    outs = OutputSet()
-
-    def path(suffix: str) -> Path:
-        return out.with_name(out.name + suffix)
-
-    outs.add(path(".json"), w.result_json(res, command=cmd, version=__version__))
-    outs.add(path(".protein.fa"), w.protein_fasta(res))
-    outs.add(path(".orf.fa"), w.orf_fasta(res))
-    for c in res.constructs:
-        outs.add(path(f"_{c.side}.gb"), w.genbank_text(c))
-    if res.kit is not None:
-        outs.add(path(".plan.tsv"), w.plan_tsv(res))
-    outs.add(path(".order.csv"), w.order_csv(res))
+    label = design.stem if design is not None else "pair" if right else "tale"
+    folder = output_folder(out, "assembly", label, force=force)
+    res = assemble(left_rvds, right_rvds, name=folder.name, kit=None if synthesis else kit,
+                   scaffold=arch, fok1=fok1, codons=codons, parts_file=str(parts) if parts else None,
+                   backbone=backbone, nls=nls, tags=[t for t in tags.replace(" ", "").split(",") if t],
+                   polish=polish, provenance=provenance)
+    outs = route_folder(folder, "assembly", res, command=command_line())
     written = outs.commit()
     _print(res)
     report_tail([*res.warnings], written)
