@@ -72,6 +72,15 @@ def _select(
 if numba is not None:
 
     @numba.njit(nogil=True, cache=True, inline="always")
+    def _sh(P: Any, m: int, t: int, j: int) -> Any:  # pragma: no cover - compiled
+        """Bits of plane ``m`` for positions ``64*w + lane + j``, word ``t`` of a chunk
+        (a funnel shift of two words; ``j = -1`` reads the word before)."""
+        if j >= 0:
+            uj = np.uint64(j)
+            return (P[m, t] >> uj) | ((P[m, t + 1] << np.uint64(1)) << (np.uint64(63) - uj))
+        return (P[m, t] << np.uint64(1)) | (P[m, t - 1] >> np.uint64(63))
+
+    @numba.njit(nogil=True, cache=True, inline="always")
     def fill_mask_planes(  # pragma: no cover - compiled
         lo: Any, hi: Any, nm: Any, w0: int, nw: int, used: Any, P: Any, negate: bool
     ) -> None:

@@ -45,6 +45,7 @@ from .kernel_util import (
     _raw_concat,
     _renamed,
     _select,
+    _sh,
     fill_mask_planes,
     numba,
     numba_available,
@@ -258,14 +259,6 @@ NMASK_ROW = 16  # plane row holding the N mask (rows 1..15 are base-mask planes)
 
 if numba is not None:
     _ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
-
-    @njit(nogil=True, cache=True, inline="always")
-    def _sh(P: Any, m: int, t: int, j: int) -> Any:  # pragma: no cover - compiled
-        """Bits of plane ``m`` for positions ``64*w + b + j`` (b = lane), word ``t``."""
-        if j >= 0:
-            uj = np.uint64(j)
-            return (P[m, t] >> uj) | ((P[m, t + 1] << np.uint64(1)) << (np.uint64(63) - uj))
-        return (P[m, t] << np.uint64(1)) | (P[m, t - 1] >> np.uint64(63))
 
     @njit(nogil=True, cache=True, inline="always")
     def _bits(v: int, b: int) -> Any:  # pragma: no cover - compiled

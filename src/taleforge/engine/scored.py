@@ -50,7 +50,7 @@ from taleforge.model.params import Param, ParamTable, register_table
 from taleforge.progress import ProgressCallback, report
 
 from .hits import HitTable
-from .kernel_util import _NUMBA_ERROR, _renamed, fill_mask_planes, numba
+from .kernel_util import _NUMBA_ERROR, _renamed, _sh, fill_mask_planes, numba
 from .scan import SCAN_PARAMS
 from .scored_reference import reference_scored_scan
 
@@ -250,14 +250,6 @@ if numba is not None:
 
 
 if numba is not None:
-
-    @njit(nogil=True, cache=True, inline="always")
-    def _sh(P: Any, m: int, t: int, j: int) -> Any:  # pragma: no cover - compiled
-        """Bits of plane ``m`` for positions ``64*w + lane + j``, word ``t`` of the chunk."""
-        if j >= 0:
-            uj = np.uint64(j)
-            return (P[m, t] >> uj) | ((P[m, t + 1] << np.uint64(1)) << (np.uint64(63) - uj))
-        return (P[m, t] << np.uint64(1)) | (P[m, t - 1] >> np.uint64(63))
 
     @njit(nogil=True, cache=True, inline="always")
     def _code_at(lo: Any, hi: Any, nm: Any, p: int) -> Any:  # pragma: no cover - compiled
