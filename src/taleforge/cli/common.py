@@ -186,6 +186,23 @@ def info(msg: str) -> None:
     err_console.print(msg, markup=False, highlight=False)
 
 
+def warnings_banner(warnings: Sequence[Any]) -> None:
+    """A loud banner on stderr for the run's warnings (``DesignWarning`` objects with severity
+    "warning"; notes are left to :func:`report_tail`). Plain when piped."""
+    from taleforge.design.result import DesignWarning
+
+    loud = [w for w in warnings if isinstance(w, DesignWarning) and w.severity == "warning"]
+    if not loud:
+        return
+    err = err_console
+    bar = "!" * 72
+    err.print(f"[bold red]{bar}[/]" if err.is_terminal else bar)
+    for w in loud:
+        who = f" [{w.design}]" if w.design else ""
+        err.print(f"WARNING ({w.code}){who}: {w.message}", markup=False)
+    err.print(f"[bold red]{bar}[/]" if err.is_terminal else bar)
+
+
 def report_tail(notes: Sequence[str], written: Sequence[Path]) -> None:
     """The run's notes and the files it wrote, on stderr (stdout stays machine-readable)."""
     for n in notes:

@@ -27,16 +27,45 @@ SCHEMA_VERSION = 1
 Job = Literal["knockout", "base-edit", "correction", "knockin", "offtarget", "assembly"]
 
 
+#: Stable warning kinds every job may emit (``DesignWarning.code``); UIs filter on them.
+WARNING_KINDS: dict[str, str] = {
+    "note": "informational note",
+    "warning": "untyped warning",
+    "second-cut": "the design's TALENs form another passing pair elsewhere (second DSB)",
+    "no-clean-design": "no checked design without a passing off-target pair exists in the target",
+    "offtarget-editing": "a base editor may deaminate at an off-target pair or strong half-site",
+    "not-checked": "designs listed without a genome-wide off-target check",
+    "no-genome-scanned": "no genome was scanned for off-targets",
+    "numt-not-checked": "mtDNA job without --nuclear-genome: nuclear copies (NUMTs) not checked",
+    "uncalibrated": "a number shown comes from placeholder [U] parameters",
+    "placeholder-part": "a donor/construct part is a placeholder [U] sequence",
+    "no-transcript-model": "no exons/CDS given: coding, splice or start effects not checked",
+    "input-mismatch": "VCF/annotation records that do not match the genome",
+    "allele-specificity": "the design only prefers one allele (both may be cut)",
+}
+
+
 @dataclass(frozen=True)
 class DesignWarning:
-    """A typed warning a UI can show: ``code`` is stable (for filtering), ``message`` is
-    one human-readable sentence."""
+    """A typed warning a UI can show: ``code`` is stable (one of :data:`WARNING_KINDS`, for
+    filtering), ``message`` is one human-readable sentence, ``severity`` is ``"warning"`` (shown
+    in the banner) or ``"note"``, ``design`` the id of the design it concerns (None = the whole
+    run) and ``details`` typed, JSON-ready facts (e.g. for a second cut: location, nearest
+    gene, mismatches per half-site, distance to the target, consequence)."""
 
     code: str
     message: str
+    severity: Literal["warning", "note"] = "warning"
+    design: str | None = None
+    details: Mapping[str, Any] | None = None
 
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.severity != "warning" or self.design is not None or self.details:
+            out["severity"] = self.severity
+            out["design"] = self.design
+            out["details"] = dict(self.details) if self.details else {}
+        return out
 
 
 @dataclass(frozen=True)
@@ -175,9 +204,16 @@ class DesignResult:
         return {str(k): int(v) for k, v in sorted(rej.items())}
 
     def typed_warnings(self) -> tuple[DesignWarning, ...]:
-        """Notes and warnings as :class:`DesignWarning` (``code`` "note" or "warning")."""
-        out = [DesignWarning("note", str(n)) for n in (getattr(self, "notes", ()) or ())]
-        out += [DesignWarning("warning", str(w)) for w in (getattr(self, "warnings", ()) or ())]
+        """Notes and warnings as :class:`DesignWarning`: plain strings in ``notes``/``warnings``
+        become code "note"/"warning"; :class:`DesignWarning` objects (in ``notes``,
+        ``warnings`` or ``typed``) are kept as they are."""
+        def conv(w: Any, code: str) -> DesignWarning:
+            return w if isinstance(w, DesignWarning) else DesignWarning(
+                code, str(w), "note" if code == "note" else "warning")
+
+        out = [conv(n, "note") for n in (getattr(self, "notes", ()) or ())]
+        out += [conv(w, "warning") for w in (getattr(self, "warnings", ()) or ())]
+        out += [conv(w, "warning") for w in (getattr(self, "typed", ()) or ())]
         return tuple(out)
 
     @property
