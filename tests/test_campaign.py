@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -59,8 +60,8 @@ def test_campaign_folder_and_rerun_is_byte_identical(tmp_path: Path,
     assert manifest["rows"][0]["resolved"]["params"]["top"] == 10  # campaign --candidates default
     assert manifest["rows"][2]["resolved"]["target"]["variant"] == "chrM:3243:A>G"
     for rid in ("nd4", "co1", "m3243"):
-        for ext in ("tsv", "json", "bed", "gff3"):
-            assert (out / "targets" / rid / f"designs.{ext}").stat().st_size > 0
+        for name in ("designs.tsv", "designs.json", "designs.bed", "designs.gff3", "report.html"):
+            assert (out / "targets" / rid / name).stat().st_size > 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["counts"] == {"done": 3, "failed": 0, "pending": 0}
     assert summary["targets"][1]["n_designs"] == 4
@@ -98,7 +99,7 @@ def test_changed_row_recomputes_only_itself(tmp_path: Path) -> None:
     after = tree(out)
     changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
     assert changed and all(k.startswith("targets/co1/") or k in
-                           ("manifest.json", "summary.json", "summary.tsv") for k in changed)
+                           ("manifest.json", "summary.json", "summary.tsv", "index.html") for k in changed)
     # a tampered output is redone
     (out / "targets/nd4/designs.bed").write_text("x\n")
     rep = run_campaign(t, genome=GENOME, out=out)
@@ -133,6 +134,11 @@ def test_a_failing_row_fails_alone(tmp_path: Path, capsys: pytest.CaptureFixture
         (HEADER, "a\tknockout\tMT-ND4\t--top 'x\n", ["row 3", "quoting"]),
         (HEADER, "a/b\tknockout\tMT-ND4\t\n", ["row 3", "invalid id"]),
         (HEADER, "", ["no targets"]),
+        (HEADER, "a\tmultiplex\tMT-ND4+\t\n", ["row 3", "empty gene"]),
+        (HEADER, "a\tmultiplex\tMT-ND4+MT-ND4\t\n", ["row 3", "given twice"]),
+        (HEADER, "a\tmultiplex\tMT-ND4\t--gene MT-CO1\n", ["row 3", "--gene is not allowed"]),
+        (HEADER, "a\tmultiplex\tMT-ND4+MT-CO1\t--fok1 nope\n", ["row 3", "FokI"]),
+        (HEADER, "a\tmultiplex\tMT-ND4+MT-CO1\t--force\n", ["row 3", "--force is not allowed"]),
     ],
 )
 def test_bad_target_files_get_one_line_errors(
@@ -201,35 +207,137 @@ def test_status_of_a_non_campaign_folder(tmp_path: Path, capsys: pytest.CaptureF
     assert code == 2 and "not a campaign folder" in err
 
 
+def synthetic_genome(folder: Path, name: str = "syn") -> str:
+    """A nuclear genome (one 12-kb contig ``chrS``, random bases, seed 7) with two 3-exon
+    coding genes SYNA and SYNB in a GTF, registered as ``name``; the donor jobs refuse
+    mitochondrial DNA, so their rows need a nuclear genome."""
+    from taleforge.genome.registry import add_genome
+
+    rng = random.Random(7)
+    sense = sorted(a + b + c for a in "ACGT" for b in "ACGT" for c in "ACGT"
+                   if a + b + c not in ("TAA", "TAG", "TGA"))
+
+    def rnd(n: int) -> str:
+        return "".join(rng.choice("ACGT") for _ in range(n))
+
+    def intron(n: int) -> str:
+        return "GTAAGT" + rnd(n - 26) + "TTTTCCTTTTCTTTTCCCAG"
+
+    seq: list[str] = []
+    gtf: list[str] = []
+
+    def add(x: str) -> int:
+        seq.append(x)
+        return sum(map(len, seq))
+
+    pos = add(rnd(3000))
+    for gi, gene in enumerate(("SYNA", "SYNB")):
+        cds = "ATG" + "".join(rng.choice(sense) for _ in range(197)) + "TAA"
+        g0 = pos
+        a = add(rnd(60))
+        pos = add(cds[:150])
+        ex = [(g0, pos, a, pos)]
+        a = add(intron(400))
+        pos = add(cds[150:450])
+        ex.append((a, pos, a, pos))
+        a = add(intron(500))
+        c3 = add(cds[450:])
+        pos = add(rnd(100))
+        ex.append((a, pos, a, c3))
+        attr = (f'gene_id "G{gi}"; transcript_id "T{gi}"; gene_name "{gene}"; '
+                'gene_type "protein_coding"; transcript_type "protein_coding";')
+        gtf += [f"chrS\tsyn\t{f}\t{g0 + 1}\t{pos}\t.\t+\t.\t{attr}" for f in ("gene", "transcript")]
+        for i, (s0, e0, cs, ce) in enumerate(ex):
+            gtf.append(f"chrS\tsyn\texon\t{s0 + 1}\t{e0}\t.\t+\t.\t{attr} exon_number {i + 1};")
+            gtf.append(f"chrS\tsyn\tCDS\t{cs + 1}\t{ce}\t.\t+\t.\t{attr} exon_number {i + 1};")
+        pos = add(rnd(3000))
+    text = "".join(seq)
+    fa, ann = folder / "syn.fa", folder / "syn.gtf"
+    fa.write_text(">chrS\n" + "\n".join(text[i:i + 60] for i in range(0, len(text), 60)) + "\n")
+    ann.write_text("\n".join(gtf) + "\n")
+    add_genome(name, fa, annotation=ann, force=True)
+    return name
+
+
 def test_correct_rows_write_the_correction_folder_files(tmp_path: Path) -> None:
-    t = write_targets(tmp_path / "targets.tsv",
-                      "fix\tcorrect\tchrM:10950:C>T\t--no-specificity --candidates 2\n")
+    syn = synthetic_genome(tmp_path)
+    t = write_targets(tmp_path / "targets.tsv", "fix\tcorrect\tchrS:3100:C>T\t--candidates 2\n")
     out = tmp_path / "camp"
-    rep = run_campaign(t, genome=GENOME, out=out)
-    assert rep.ok
+    rep = run_campaign(t, genome=syn, out=out)
+    assert rep.ok, rep.rows
     files = sorted(p.name for p in (out / "targets/fix").iterdir())
-    assert files == [".done.json", "correction.fa", "correction.gb", "correction.json"]
+    assert files == [".done.json", "correction.fa", "correction.gb", "correction.json", "report.html"]
     summary = json.loads((out / "summary.json").read_text())["targets"][0]
-    assert summary["n_designs"] == 2 and summary["best"][0]["pair_id"].startswith("chrM:")
+    assert summary["n_designs"] == 2 and summary["best"][0]["pair_id"].startswith("chrS:")
     bad = write_targets(tmp_path / "bad.tsv", "x\tcorrect\tMT-ND4\t\n")
     with pytest.raises(ParameterError, match="not a variant"):
         read_targets(bad)
 
 
 def test_knockin_rows(tmp_path: Path) -> None:
+    syn = synthetic_genome(tmp_path)
     cargo = tmp_path / "cargo.fa"
     cargo.write_text(">cargo\nATG" + "GCCGAAGGT" * 30 + "TAA\n")
     t = write_targets(tmp_path / "targets.tsv",
-                      f"ki\tknockin\tMT-ND4\t--cargo {cargo} --exon 1 --in-frame --no-specificity\n")
+                      f"ki\tknockin\tSYNB\t--cargo {cargo} --exon 1 --in-frame --candidates 2\n")
     out = tmp_path / "camp"
-    rep = run_campaign(t, genome=GENOME, out=out)
+    rep = run_campaign(t, genome=syn, out=out)
     assert rep.ok, rep.rows
     files = sorted(p.name for p in (out / "targets/ki").iterdir())
-    assert files == [".done.json", "knockin.fa", "knockin.gb", "knockin.json"]
+    assert files == [".done.json", "knockin.fa", "knockin.gb", "knockin.json", "report.html"]
     before = tree(out)
     cargo.write_text(">cargo\nATG" + "GCCGAAGGT" * 31 + "TAA\n")  # a changed cargo redoes the row
-    rep = run_campaign(t, genome=GENOME, out=out)
+    rep = run_campaign(t, genome=syn, out=out)
     assert (rep.done, rep.skipped) == (1, 0) and tree(out) != before
-    bad = write_targets(tmp_path / "bad.tsv", f"x\tknockin\tMT-ND4\t--cargo {cargo} --exon 1\n")
+    bad = write_targets(tmp_path / "bad.tsv", f"x\tknockin\tSYNB\t--cargo {cargo} --exon 1\n")
     with pytest.raises(ParameterError, match="in-frame"):
         read_targets(bad)
+
+
+def test_multiplex_rows(tmp_path: Path) -> None:
+    """A multiplex row (genes joined by '+') writes the multiplex folder files; its summary
+    lists the ranked sets; the campaign's --candidates is the designs per locus."""
+    t = write_targets(tmp_path / "targets.tsv",
+                      "mx\tmultiplex\tMT-ND4+MT-CO1\t--no-specificity --no-primer-check\n")
+    out = tmp_path / "camp"
+    rep = run_campaign(t, genome=GENOME, out=out, candidates=3)
+    assert rep.ok, rep.rows
+    files = sorted(p.name for p in (out / "targets/mx").iterdir())
+    assert {"multiplex.json", "sets.tsv", "crosstalk.tsv", "junctions.tsv", "report.html"} <= set(files)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["rows"][0]["resolved"]["genes"] == ["MT-ND4", "MT-CO1"]
+    assert manifest["rows"][0]["resolved"]["params"]["candidates"] == 3
+    best = json.loads((out / "summary.json").read_text())["targets"][0]["best"]
+    assert best[0]["rank"] == 1 and "MT-ND4#" in best[0]["pair_id"] and "MT-CO1#" in best[0]["pair_id"]
+    # the same set as `taleforge multiplex` chooses
+    from taleforge.design.knockout import KnockoutParams
+    from taleforge.design.multiplex import MultiplexParams, design_multiplex
+
+    res = design_multiplex(["MT-ND4", "MT-CO1"], MultiplexParams(
+        candidates=3, knockout=KnockoutParams(specificity=False), check_primers=False), genome=GENOME)
+    assert round(res.chosen.score, 4) == best[0]["score"]
+    before = tree(out)
+    rep = run_campaign(t, genome=GENOME, out=out, candidates=3)
+    assert (rep.done, rep.skipped) == (0, 1) and tree(out) == before
+
+
+def test_index_html_is_self_contained_and_deterministic(tmp_path: Path) -> None:
+    t = write_targets(tmp_path / "targets.tsv",
+                      "nd4\tknockout\tMT-ND4\t--no-specificity --candidates 2\n"
+                      "bad\tknockout\tMT-ND44\t--no-specificity\n")
+    a, b = tmp_path / "a", tmp_path / "b"
+    run_campaign(t, genome=GENOME, out=a)
+    run_campaign(t, genome=GENOME, out=b)
+    page = (a / "index.html").read_text()
+    assert page == (b / "index.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    for ref in ("http:", "https:", "//cdn", "<link", "src="):
+        assert ref not in page, ref
+    assert page.count('<tr class="done">') == 1 and page.count('<tr class="failed">') == 1
+    assert 'href="targets/nd4/report.html"' in page and "unknown gene" in page
+    assert 'href="targets/bad/' not in page  # a failed row has no files to link
+    report = (a / "targets/nd4/report.html").read_text()
+    assert "<svg" in report and "http:" not in report and "https:" not in report
+    # the summary's best candidates are on the page
+    best = json.loads((a / "summary.json").read_text())["targets"][0]["best"]
+    assert f"at {best[0]['cut']}" in page

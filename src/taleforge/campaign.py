@@ -55,10 +55,15 @@ from taleforge.progress import ProgressCallback, report
 CAMPAIGN_FORMAT = "taleforge-campaign"
 CAMPAIGN_FORMAT_VERSION = 1
 JOBS: dict[str, str] = {"knockout": "design", "base-edit": "base-edit", "correct": "correct",
-                        "knockin": "knockin"}  # job -> CLI command
+                        "knockin": "knockin", "multiplex": "multiplex"}  # job -> CLI command
 #: job -> writers-registry job (folder jobs write folder_files, file jobs designs.<fmt>)
 REGISTRY_JOB: dict[str, str] = {"knockout": "knockout", "base-edit": "base-edit",
-                                "correct": "correction", "knockin": "knockin"}
+                                "correct": "correction", "knockin": "knockin",
+                                "multiplex": "multiplex"}
+#: registry job -> the format of its ``--html`` report (written as targets/<id>/report.html)
+REPORT_FORMAT: dict[str, str] = {"knockout": "html", "base-edit": "report", "correction": "html",
+                                 "knockin": "html", "multiplex": "html"}
+REPORT_FILE = "report.html"
 REQUIRED_COLUMNS = ("id", "job", "target")
 DEFAULT_CANDIDATES = 10
 FORMATS = ("tsv", "json", "bed", "gff3")
@@ -71,7 +76,8 @@ FORBIDDEN = {
     "--genome": _WIDE, "-g": _WIDE, "--out": _OUTS, "-o": _OUTS, "--json": _OUTS, "--bed": _OUTS,
     "--gff3": _OUTS, "--view": _OUTS, "--html": _OUTS, "--dump-window-table": _OUTS,
     "--sequence": "a campaign designs on its genome",
-    "--help": "a row designs, it cannot ask for help",
+    "--help": "a row designs, it cannot ask for help", "--force": _OUTS,
+    "--rebuild-index": _WIDE,
 }
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _VARIANT = re.compile(r"^[^:\s]+:\d[\d,]*:[ACGTacgt]+>[ACGTacgt]+$")
@@ -195,7 +201,82 @@ def resolve_row(line: int, rid: str, job: str, target: str, options: str, candid
         return _resolve_correct(line, rid, target, tokens, n)
     if job == "knockin":
         return _resolve_knockin(line, rid, target, tokens, n)
+    if job == "multiplex":
+        return _resolve_multiplex(line, rid, target, tokens, n)
     return _resolve_base_edit(line, rid, target, tokens, n)
+
+
+def _resolve_multiplex(line: int, rid: str, target: str, tokens: list[str], n: int) -> dict[str, Any]:
+    """``target`` = genes joined by ``+`` (``TRAC+CD52``); options as ``taleforge multiplex``
+    (``--pair``/``--design`` add fixed loci, ``--knockin LOCUS=FILE``); the campaign's (or
+    the row's) ``--candidates`` is the designs per gene locus considered in the joint choice."""
+    if "--gene" in [t.split("=", 1)[0] for t in tokens]:
+        raise _row_error(line, rid, "--gene is not allowed in a multiplex row's options",
+                         "list the genes in the target column joined by '+', e.g. TRAC+CD52")
+    genes = [x.strip() for x in target.split("+")] if target.strip() else []
+    if any(not x for x in genes):
+        raise _row_error(line, rid, f"target {target!r} has an empty gene",
+                         "join the genes by single '+', e.g. TRAC+CD52")
+    args = [a for gn in genes for a in ("--gene", gn)]
+    p, _ = _parse_options(line, rid, "multiplex", [*args, *tokens, "--candidates", str(n)])
+    jmode = str(p["junctions"]).strip().lower().replace("_", "-")
+    if jmode not in ("on-target", "ontarget", "all"):
+        raise _row_error(line, rid, f"--junctions {p['junctions']!r} invalid", "use on-target or all")
+    designs = []
+    for d in p["design"] or []:
+        m = re.match(r"^(.*\.json)(:\d+)?$", d, flags=re.IGNORECASE)
+        path, rank = (m.group(1), m.group(2) or "") if m else (d, "")
+        designs.append(str(Path(path).expanduser().resolve()) + rank)
+    knockin = []
+    for k in p["knockin"] or []:
+        locus, _, path = k.partition("=")
+        cargo = Path(path.strip()).expanduser()
+        if not locus.strip() or not cargo.is_file():
+            raise _row_error(line, rid, f"--knockin {k!r}: cargo file not found" if locus.strip()
+                             else f"--knockin {k!r} is not LOCUS=FILE",
+                             "write --knockin LOCUS=CARGO.gb with an existing file")
+        knockin.append([locus.strip(), str(cargo.resolve())])
+    resolved = {
+        "genes": genes, "pairs": list(p["pair"] or []), "designs": designs, "knockin": knockin,
+        "params": {"candidates": n, "fok1": p["fok1"], "junctions": "all" if jmode == "all" else "ontarget",
+                   "scaffold": p["scaffold"], "model": p["model"], "streubel": p["streubel"],
+                   "flank_bp": p["flank"], "specificity": p["specificity"],
+                   "check_primers": p["primer_check"]},
+        "annotation": _path_or_none(p["annotation"]),
+    }
+    try:
+        loci, params = _multiplex_inputs(resolved)
+        from taleforge.design.multiplex import check_loci
+
+        check_loci(loci, params)
+    except TaleforgeError as exc:
+        raise _row_error(line, rid, exc.message, exc.hint or "check the row") from None
+    return resolved
+
+
+def _multiplex_inputs(r: Mapping[str, Any], *, cargo: bool = False) -> tuple[list[Any], Any]:
+    """The loci and :class:`MultiplexParams` of a resolved multiplex row (``cargo=True``
+    reads the knock-in cargo files)."""
+    from taleforge.design.knockout import KnockoutParams
+    from taleforge.design.multiplex import MultiplexParams, design_locus, gene_locus, pair_locus
+
+    loci = [gene_locus(gn) for gn in r["genes"]]
+    loci += [pair_locus(ps) for ps in r["pairs"]]
+    loci += [design_locus(ds) for ds in r["designs"]]
+    q = r["params"]
+    kis: tuple[tuple[str, Any], ...] = tuple((lc, pth) for lc, pth in r["knockin"])
+    if cargo:
+        from taleforge.design.cargo import read_cargo
+
+        kis = tuple((lc, read_cargo(pth)) for lc, pth in kis)
+    params = MultiplexParams(
+        candidates=q["candidates"], fok1=q["fok1"], junctions=q["junctions"],
+        knockout=KnockoutParams(scaffold=q["scaffold"], model=q["model"], streubel=q["streubel"],
+                                flank_bp=q["flank_bp"], specificity=q["specificity"]),
+        knockin=kis, check_primers=q["check_primers"],
+    )
+    params.validate()
+    return loci, params
 
 
 def _resolve_knockin(line: int, rid: str, target: str, tokens: list[str], n: int) -> dict[str, Any]:
@@ -369,6 +450,11 @@ def _design(job: str, r: Mapping[str, Any], g: Any, variants: str | None,
             region=r["region"], variants=r.get("variants") or variants,
             offtarget_genome=r.get("offtarget_genome"), progress=progress,
         )
+    if job == "multiplex":
+        from taleforge.design.multiplex import design_multiplex
+
+        loci, mp = _multiplex_inputs(r, cargo=True)
+        return design_multiplex(loci, mp, genome=g, annotation=ann, progress=progress)
     if job == "knockin":
         from taleforge.design.cargo import read_cargo
         from taleforge.design.donor import DONOR_PARAMS, KnockinParams, design_knockin
@@ -400,6 +486,11 @@ def _design(job: str, r: Mapping[str, Any], g: Any, variants: str | None,
 
 
 def _best(job: str, res: Any, k: int = 3) -> list[dict[str, Any]]:
+    if job == "multiplex":
+        return [{"rank": s.rank, "score": round(float(s.score), 4), "passes": s.passes,
+                 "pair_id": " + ".join(res.candidates[i][c].label for i, c in enumerate(s.picks)),
+                 "cross_pairs": s.n_cross}
+                for s in (res.chosen, *res.runners_up)[:k]]
     if job == "correct":
         return [{"rank": d.rank, "pair_id": d.pair.pair_id(), "score": round(float(d.quality), 4),
                  "cut_distance_bp": d.distance_bp} for d in list(res.designs)[:k]]
@@ -436,8 +527,13 @@ def compute_target(task: Mapping[str, Any], genome: Any, variants: str | None = 
         else:
             files = {f"designs.{fmt}": render(wjob, fmt, res, command=cmd, genome=g)
                      for fmt in FORMATS if any(w.fmt == fmt for w in writers(wjob))}
+        rfmt = REPORT_FORMAT[wjob]
+        if any(w.fmt == rfmt for w in writers(wjob)):  # the job's --html report
+            ann = _annotation(task["resolved"].get("annotation") or g.default_annotation)
+            files[REPORT_FILE] = render(wjob, rfmt, res, command=cmd, genome=g, annotation=ann)
         warnings = [f"{w.code}: {w.message}" for w in res.typed_warnings()]
-        summary = {"n_designs": len(res.designs), "best": _best(job, res), "warnings": warnings}
+        n = 1 + len(res.runners_up) if job == "multiplex" else len(res.designs)
+        summary = {"n_designs": n, "best": _best(job, res), "warnings": warnings}
         return {"status": "done", "files": files, "summary": summary}
     except TaleforgeError as exc:
         return {"status": "failed", "error": exc.one_line()}
@@ -495,6 +591,10 @@ def row_hash(row: Row, facts: Mapping[str, Any], version: str) -> str:
     inputs = {k: _file_sha(r.get(k)) for k in ("annotation", "variants")}
     if r.get("cargo"):
         inputs["cargo"] = _file_sha(r["cargo"])
+    for i, (_, path) in enumerate(r.get("knockin") or []):  # multiplex knock-in cargos
+        inputs[f"knockin{i}"] = _file_sha(path)
+    for i, d in enumerate(r.get("designs") or []):  # multiplex --design FILE.json[:RANK]
+        inputs[f"design{i}"] = _file_sha(re.sub(r":\d+$", "", d))
     wt = r.get("params", {}).get("window_table")
     if isinstance(wt, str) and Path(wt).is_file():
         inputs["window_table"] = _file_sha(wt)
@@ -638,14 +738,28 @@ def summary_tsv(srows: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_summary(out: Path, rows: list[Row], state: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    from taleforge.io.atomic import atomic_write_text
+def write_summary(out: Path, rows: list[Row], state: Mapping[str, dict[str, Any]],
+                  manifest: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """``summary.tsv``, ``summary.json`` and ``index.html``, put in place as one set."""
+    from taleforge.io.atomic import OutputSet
+    from taleforge.io.html.campaign import index_html
 
     srows = summary_rows(rows, state)
     counts = {k: sum(1 for s in srows if s["status"] == k) for k in ("done", "failed", "pending")}
-    atomic_write_text(out / "summary.tsv", summary_tsv(srows))
-    atomic_write_text(out / "summary.json", json.dumps(
+    m = manifest or {}
+    gf = m.get("genome") or {}
+    facts = {"taleforge_version": m.get("taleforge_version"), "targets_file": m.get("targets_file"),
+             "genome_name": gf.get("name"), "genome_sha256": gf.get("sha256"),
+             "annotation": gf.get("annotation"), "annotation_sha256": gf.get("annotation_sha256")}
+    files = {r.id: list(state[r.id].get("files", ())) for r in rows
+             if state.get(r.id, {}).get("status") == "done"}
+    outs = OutputSet(overwrite=True)
+    outs.add(out / "summary.tsv", summary_tsv(srows))
+    outs.add(out / "summary.json", json.dumps(
         {"format": CAMPAIGN_FORMAT, "counts": counts, "targets": srows}, indent=2, sort_keys=True) + "\n")
+    outs.add(out / "index.html", index_html(srows, files, facts,
+                                            title=f"Campaign {m.get('targets_file') or out.name}"))
+    outs.commit()
     return srows
 
 
@@ -721,7 +835,8 @@ def run_campaign(
         for r in rows:
             done = is_done(target_dir(out, r.id), hashes[r.id])
             if done is not None:
-                state[r.id] = {"status": "done", "summary": done["summary"]}
+                state[r.id] = {"status": "done", "summary": done["summary"],
+                               "files": sorted(done.get("files", {}))}
                 n_skipped += 1
                 if on_target:
                     on_target(r.id, "skipped")
@@ -735,7 +850,8 @@ def run_campaign(
             nonlocal n_done, n_failed
             if outcome["status"] == "done":
                 done = _write_target(target_dir(out, r.id), hashes[r.id], outcome)
-                state[r.id] = {"status": "done", "summary": done["summary"]}
+                state[r.id] = {"status": "done", "summary": done["summary"],
+                               "files": sorted(done["files"])}
                 n_done += 1
             else:
                 state[r.id] = {"status": "failed", "error": outcome["error"]}
@@ -756,7 +872,7 @@ def run_campaign(
                 _run_dask(todo, spec, _str(variants), workers, scheduler, processes, finish,
                           timeout_s)
         finally:
-            srows = write_summary(out, rows, state)
+            srows = write_summary(out, rows, state, manifest)
     return CampaignReport(out, n_done, n_failed, n_skipped, srows)
 
 
