@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,8 +17,12 @@ from taleforge.cli.common import (
     report_tail,
     rich_table,
     route_outputs,
+    warnings_banner,
 )
 from taleforge.cli.progress import cli_progress
+
+if TYPE_CHECKING:
+    from taleforge.design.base_editor import BaseEditResult
 
 
 @app.command("base-edit")
@@ -31,8 +35,8 @@ def base_edit_cmd(
     knockout: Annotated[str | None, typer.Option(help="Gene to knock out by a stop codon or splice-site edit")] = None,
     annotation: Annotated[Path | None, typer.Option(help="GTF, GFF3 or GenBank annotation (built-in genomes have one)")] = None,
     editor: Annotated[list[str] | None, typer.Option("--editor", "-e", help="Editor(s) or families: DdCBE, DddA11, TALED, DdCBE-G1333-NL, ... (default: all)")] = None,
-    window_table: Annotated[str, typer.Option(help="Editing-window table: mitoedit, qiu2024 or a TSV of measured efficiencies")] = "mitoedit",
-    nuclear_genome: Annotated[str | None, typer.Option(help="Also scan this (nuclear) genome for off-targets")] = None,
+    window_table: Annotated[str, typer.Option(help="Editing-window table: mitoedit, qiu2024 (placeholder efficiencies: relative scores [U]) or a TSV of measured efficiencies (probabilities)")] = "mitoedit",
+    nuclear_genome: Annotated[str | None, typer.Option(help="Also scan this (nuclear) genome for off-targets (mtDNA jobs: NUMTs and nuclear off-target editing)")] = None,
     arm_min: Annotated[int | None, typer.Option(help="Minimum RVDs per TALE array")] = None,
     arm_max: Annotated[int | None, typer.Option(help="Maximum RVDs per TALE array")] = None,
     pos0: Annotated[str | None, typer.Option(help="Allowed position-0 bases (default T; ACGT for evolved N-terminal domains)")] = None,
@@ -125,15 +129,19 @@ def base_edit_cmd(
         info(wv.design_text(d, g))
         info(d.explain())
     report_tail(res.notes, written)
+    warnings_banner(res.warnings)
 
 
-def _print_table(res: object) -> None:
-    from taleforge.io.window_view import design_row
+def _print_table(res: BaseEditResult) -> None:
+    from taleforge.io.window_view import design_row, headers_for
 
-    designs = res.designs  # type: ignore[attr-defined]
     cols = ["rank", "editor", "edit", "edited_strand", "spacer_len", "window_pos", "context",
-            "efficiency", "n_bystanders", "n_harmful", "p_clean", "offtarget_pair_hits",
-            "score", "left_start", "left_len", "right_len"]
-    rows = [[design_row(d)[c] for c in cols] for d in designs]
-    edits = ", ".join(e.label for e in res.edits[:3])  # type: ignore[attr-defined]
-    print_table(rich_table(f"TALE base editors for {edits}", cols, rows))
+            "efficiency", "n_bystanders", "n_harmful", "p_clean", "offtarget_status",
+            "offtarget_pair_hits", "strong_halfsites", "score", "left_start", "left_len",
+            "right_len"]
+    rows = [[design_row(d)[c] for c in cols] for d in res.designs]
+    edits = ", ".join(e.label for e in res.edits[:3])
+    h = headers_for(res)
+    title = f"TALE base editors for {edits}" + (
+        "" if res.calibrated else " (relative scores [U], not probabilities)")
+    print_table(rich_table(title, [h.get(c, c) for c in cols], rows))

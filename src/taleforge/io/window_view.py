@@ -24,14 +24,30 @@ COLUMNS = (
     "rank", "design_id", "edit", "edit_reason", "editor", "family", "split", "orientation",
     "edited_strand", "spacer_len", "window_pos", "context", "efficiency",
     "n_bystanders", "n_harmful", "p_harmful_bystander", "p_clean", "score",
-    "offtarget_halfsite_hits", "offtarget_pair_hits", "nuclear_halfsite_hits",
-    "nuclear_pair_hits", "contig",
+    "offtarget_status", "offtarget_halfsite_hits", "offtarget_pair_hits",
+    "strong_halfsites", "nuclear_halfsite_hits", "nuclear_pair_hits",
+    "nuclear_strong_halfsites", "offtarget_editing", "contig",
     "left_start", "left_end", "left_pos0", "left_site", "left_rvds", "left_len",
     "spacer_start", "spacer_end", "spacer_seq",
     "right_start", "right_end", "right_pos0", "right_site", "right_rvds", "right_len",
     "target_consequence", "bystanders", "why",
 )
 
+
+#: Column headers of numbers from placeholder [U] window shapes (a built-in window table):
+#: relative scores, not probabilities. ``score`` also carries [U] ranking weights.
+UNCALIBRATED_HEADERS = {
+    "efficiency": "efficiency_rel[U]",
+    "p_harmful_bystander": "bystander_risk_rel[U]",
+    "p_clean": "clean_score_rel[U]",
+    "score": "score[U]",
+}
+CALIBRATED_HEADERS = {"score": "score[U]"}
+
+
+def headers_for(res: BaseEditResult) -> dict[str, str]:
+    """Column -> header: relative/[U] names unless a measured window table was loaded."""
+    return CALIBRATED_HEADERS if res.calibrated else UNCALIBRATED_HEADERS
 
 
 def design_row(d: BaseEditDesign, genome_fetch: Any | None = None) -> dict[str, Any]:
@@ -61,10 +77,15 @@ def design_row(d: BaseEditDesign, genome_fetch: Any | None = None) -> dict[str, 
         "p_harmful_bystander": round(d.p_harmful_bystander, 4),
         "p_clean": round(d.p_clean, 4),
         "score": round(d.score, 4),
+        "offtarget_status": ot.status,
         "offtarget_halfsite_hits": ot.halfsite_hits if ot.checked else None,
         "offtarget_pair_hits": ot.pair_hits if ot.checked else None,
+        "strong_halfsites": ot.strong_halfsites if ot.checked else None,
         "nuclear_halfsite_hits": ot.nuclear_halfsite_hits if ot.nuclear_checked else None,
         "nuclear_pair_hits": ot.nuclear_pair_hits if ot.nuclear_checked else None,
+        "nuclear_strong_halfsites": ot.nuclear_strong_halfsites if ot.nuclear_checked else None,
+        "offtarget_editing": (" | ".join(e.summary() for e in ot.edits) if ot.edits
+                              else ("none" if ot.checked else "not checked")),
         **pair_columns(pr, spacer_seq),
         "target_consequence": ";".join(c.short() for c in d.edit.consequences),
         "bystanders": " ".join(b.summary() for b in d.bystanders),
@@ -88,6 +109,13 @@ def header_lines(res: BaseEditResult) -> list[str]:
         "edits: " + ", ".join(e.label for e in res.edits),
         "coordinates: 1-based inclusive; window_pos counted from the left-TALE end of the spacer",
         f"candidates: {res.n_candidates}; reported: {len(res.designs)}",
+        ("numbers: efficiency and p_clean are probabilities (measured window table); "
+         "score[U] adds placeholder ranking weights" if res.calibrated else
+         "numbers: efficiency_rel[U], bystander_risk_rel[U], clean_score_rel[U] and score[U] "
+         "are relative scores from placeholder window shapes, not probabilities"),
+        "order: checked designs without a passing off-target pair (offtarget_status clean), "
+        "then not checked, then with one; within each, the best design of each edit first",
+        *(f"warning ({w.code}): {w.message}" for w in res.warnings if w.severity == "warning"),
         *(f"note: {n}" for n in res.notes),
     ]
     return lines
@@ -101,7 +129,9 @@ def _fetch_of(res: BaseEditResult, genome: Any | None) -> Any | None:
 
 def to_tsv_text(res: BaseEditResult, genome: Any | None = None) -> str:
     f = _fetch_of(res, genome)
-    return to_tsv([design_row(d, f) for d in res.designs], COLUMNS, header_lines(res))
+    h = headers_for(res)
+    rows = [{h.get(k, k): v for k, v in design_row(d, f).items()} for d in res.designs]
+    return to_tsv(rows, tuple(h.get(c, c) for c in COLUMNS), header_lines(res))
 
 
 def to_json_text(res: BaseEditResult, *, genome: Any | None = None,

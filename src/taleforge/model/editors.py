@@ -13,6 +13,21 @@ Two registries live here:
 
 Window coordinates
 ------------------
+What is MitoEdit's and what is taleforge's
+------------------------------------------
+MitoEdit's (pipelines/README.md and its TALE-NT call in mitocraft.py): the windows (G1333 4-10
+from the 5' end, G1397/DddA11 4-7 from the 3' end, TALED 5-12 from the deaminase end), spacers
+14-18 bp, the second C of a 5'-TCC as a bystander, TALE arrays of 14-18 RVDs with upstream T,
+and TALE-NT's filter 1 (only pairs whose spacer is centred on the target). taleforge's: arrays
+15-20 RVDs by default (TALE-NT's own defaults; ``--arm-min 14 --arm-max 18`` gives MitoEdit's),
+every pair that puts the target in a window (not only centred spacers), both DdCBE orientations
+listed, the G1333 DddA11 window (extrapolated), and every efficiency number: the built-in tables'
+efficiencies are placeholder window shapes [U] (row evidence ``U``; ``calibrated`` False), shown
+as relative scores. A user table whose rows are K/V (and not marked placeholder) is
+``calibrated``: its efficiencies are probabilities.
+
+Window coordinates
+------------------
 ``position`` is 1-based along the spacer, counted from the **left** TALE (the 5' end of the
 top strand), whatever the strand of the edited base. ``strand`` is ``top`` (the strand the
 left TALE reads; the edited base is the listed base on it) or ``bottom`` (the other strand).
@@ -50,23 +65,38 @@ MITOEDIT_SOURCE = (
     "Mok2022 DddA11, Cho sTALEDs); Mok 2020 Nature 583:631; Mok 2022 Nat Biotechnol; "
     "Cho 2022 Cell 185:1764"
 )
+#: MitoEdit's own TALE-NT call (mitocraft.py / mitoedit/core.py: MIN_SPACER 14, MAX_SPACER 18,
+#: ARR_MIN 14, ARR_MAX 18, FILTER 1 with the target as the cut base, upstream base T)
+MITOEDIT_TALENT = (
+    "MitoEdit runs TALE-NT findTAL with spacer 14-18, arrays 14-18 RVDs, filter 1 (spacer "
+    "centred on the target) and upstream T (mitocraft.py MIN/MAX_SPACER, ARR_MIN/ARR_MAX)"
+)
+TALENT_DEFAULTS = (
+    "TALE-NT 2.0 findTAL defaults (arrays 15-20 RVDs; Doyle 2012 Nucleic Acids Res 40:W117)"
+)
 QIU_SOURCE = "Qiu et al. 2024 (16-bp spacer, mouse mtDNA): aC and tC editing windows"
 
 #: Every rule constant of the editors (Mok 2020 Nature; Cho 2022 Cell; MitoEdit's rules).
 EDITOR_PARAMS = register_table(
     ParamTable(
         name="tale_base_editors",
-        version="1",
+        version="2",
         params=(
-            Param("spacer_min_bp", 14, "bp", MITOEDIT_SOURCE, "V", "shortest editor spacer"),
-            Param("spacer_max_bp", 18, "bp", MITOEDIT_SOURCE, "V", "longest editor spacer"),
+            Param("spacer_min_bp", 14, "bp", "MitoEdit's windows (14-18 bp; " + MITOEDIT_TALENT
+                  + "); Mok 2020 tested 14-18 bp spacers", "V", "shortest editor spacer"),
+            Param("spacer_max_bp", 18, "bp", "MitoEdit's windows (14-18 bp); " + MITOEDIT_TALENT,
+                  "V", "longest editor spacer"),
             Param(
                 "arm_min_rvds", 15, "RVDs",
-                "TALE-NT 2.0 defaults (MitoEdit picks flanking TALEs with TALE-NT)", "V",
+                "taleforge's choice: " + TALENT_DEFAULTS + "; not MitoEdit's 14 ("
+                + MITOEDIT_TALENT + "; --arm-min 14 --arm-max 18 reproduces it)", "K",
                 "shortest TALE array (position 0 excluded)",
             ),
-            Param("arm_max_rvds", 20, "RVDs", "TALE-NT 2.0 defaults", "V", "longest TALE array"),
-            Param("pos0_bases", "T", "base", "Lamb 2013 / TALE-NT position-0 T", "V",
+            Param("arm_max_rvds", 20, "RVDs",
+                  "taleforge's choice: " + TALENT_DEFAULTS + "; MitoEdit passes 18", "K",
+                  "longest TALE array"),
+            Param("pos0_bases", "T", "base", "Lamb 2013 (position-0 T); TALE-NT's default "
+                  "upstream base, which MitoEdit keeps", "V",
                   "allowed position-0 base of each TALE"),
             Param("g1333_from5_min", 4, "position", MITOEDIT_SOURCE, "V",
                   "G1333: first edited position counted from the 5' end of the C's strand"),
@@ -90,19 +120,23 @@ EDITOR_PARAMS = register_table(
             Param("qiu_g1397_tC", (5, 14), "positions from 5'", QIU_SOURCE, "V",
                   "G1397 tC window (C5-C14)"),
             Param("eff_max", 0.49, "fraction",
+                  "taleforge placeholder (MitoEdit gives windows, no efficiencies); scale from "
                   "Mok 2020 Nature: mtDNA editing 4.6-49% depending on C position", "U",
-                  "placeholder efficiency at the window centre (literature gives windows only)"),
-            Param("eff_min", 0.046, "fraction", "Mok 2020 lower end of 4.6-49%", "U",
-                  "placeholder efficiency at the window edges (linear in between)"),
-            Param("ctx_factor_tC", 1.0, "x", "reference context", "U", "tC relative efficiency"),
-            Param("ctx_factor_aC", 0.5, "x", "placeholder; DddA11 edits HC less than TC", "U",
-                  "aC relative efficiency (DddA11)"),
-            Param("ctx_factor_cC", 0.35, "x", "placeholder; DddA11 edits HC less than TC", "U",
-                  "cC relative efficiency (DddA11)"),
+                  "placeholder relative efficiency at the window centre"),
+            Param("eff_min", 0.046, "fraction", "taleforge placeholder; Mok 2020 lower end of "
+                  "4.6-49%", "U",
+                  "placeholder relative efficiency at the window edges (linear in between)"),
+            Param("ctx_factor_tC", 1.0, "x", "taleforge: reference context", "U",
+                  "tC relative efficiency"),
+            Param("ctx_factor_aC", 0.5, "x", "taleforge placeholder; DddA11 edits HC less than "
+                  "TC (Mok 2022)", "U", "aC relative efficiency (DddA11)"),
+            Param("ctx_factor_cC", 0.35, "x", "taleforge placeholder; DddA11 edits HC less than "
+                  "TC (Mok 2022)", "U", "cC relative efficiency (DddA11)"),
             Param("ctx_factor_tcC", 0.3, "x",
-                  "placeholder; MitoEdit marks the 2nd C of a TCC as a bystander", "U",
+                  "taleforge placeholder; that the 2nd C of a TCC is a bystander is MitoEdit's "
+                  "rule", "U",
                   "relative efficiency of the 2nd C of a 5'-TCC for TC-only DdCBEs"),
-            Param("ctx_factor_A", 1.0, "x", "reference context for TALED", "U",
+            Param("ctx_factor_A", 1.0, "x", "taleforge: reference context for TALED", "U",
                   "TALED A relative efficiency (S-neighbour rule applies)"),
         ),
     )
@@ -260,6 +294,9 @@ class WindowTable:
     version: str
     source: str
     rows: tuple[WindowRow, ...]
+    #: efficiencies are measured probabilities (a user table whose rows are all K/V and not
+    #: placeholders); the built-in tables' efficiencies are placeholder window shapes [U]
+    calibrated: bool = False
 
     def __post_init__(self) -> None:
         idx: dict[tuple[str, str, str, int, str, int, str], WindowRow] = {}
@@ -387,10 +424,12 @@ def build_mitoedit_table(p: ParamTable = EDITOR_PARAMS) -> WindowTable:
                     for ctx, f in _contexts(e.family, p):
                         rows.append(WindowRow(
                             e.family, e.split, e.orientation, S, strand, pos, ctx,
-                            round(base * f, 4), "V" if e.evidence == "V" else "U",
-                            "window: MitoEdit rule; efficiency: placeholder [U]",
+                            round(base * f, 4), "U",
+                            "window: MitoEdit rule" + (" [V]" if e.evidence == "V" else
+                                                       " extrapolated by taleforge [U]")
+                            + "; efficiency: taleforge placeholder [U]",
                         ))
-    return WindowTable("mitoedit", "1", MITOEDIT_SOURCE, tuple(rows))
+    return WindowTable("mitoedit", "2", MITOEDIT_SOURCE, tuple(rows))
 
 
 def build_qiu_table(p: ParamTable = EDITOR_PARAMS) -> WindowTable:
@@ -419,10 +458,10 @@ def build_qiu_table(p: ParamTable = EDITOR_PARAMS) -> WindowTable:
                     if lo <= from5 <= hi:
                         rows.append(WindowRow(
                             e.family, e.split, e.orientation, S, strand, pos, ctx,
-                            round(_tri(from5, lo, hi, emin, emax) * f, 4), "V",
-                            "window: Qiu 2024; efficiency: placeholder [U]",
+                            round(_tri(from5, lo, hi, emin, emax) * f, 4), "U",
+                            "window: Qiu 2024 [V]; efficiency: taleforge placeholder [U]",
                         ))
-    return WindowTable("qiu2024", "1", QIU_SOURCE + "; other spacers: " + MITOEDIT_SOURCE,
+    return WindowTable("qiu2024", "2", QIU_SOURCE + "; other spacers: " + MITOEDIT_SOURCE,
                        tuple(rows))
 
 
@@ -485,4 +524,6 @@ def load_window_table(name_or_path: str | Path) -> WindowTable:
             f"window table {path}: unknown editor families {', '.join(bad)}",
             hint="families: " + ", ".join(sorted(fams)),
         )
-    return WindowTable(path.name, "user", f"user table {path}", tuple(rows))
+    calibrated = bool(rows) and all(
+        r.evidence in ("K", "V") and "placeholder" not in r.source.lower() for r in rows)
+    return WindowTable(path.name, "user", f"user table {path}", tuple(rows), calibrated)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from taleforge.design.base_edit.consequences import knockout_edits
@@ -17,6 +18,7 @@ from taleforge.design.base_edit.model import (
 from taleforge.design.base_edit.offtarget import _offtarget
 from taleforge.design.base_edit.params import RANKING, BaseEditParams, BaseEditTarget, Mode
 from taleforge.design.base_edit.ranking import FINAL_RANK_KEYS, PRE_RANK_KEYS, _finish
+from taleforge.design.base_edit.warnings import job_warnings
 from taleforge.design.base_edit.windows import (
     _bystanders,
     _check_edit,
@@ -227,22 +229,25 @@ def design_base_edit(
         "p": [d.p for d in raw], "L": [d.L for d in raw],
         "S": [d.S for d in raw], "R": [d.R for d in raw],
     }, PRE_RANK_KEYS)
-    raw = [raw[i] for i in pre]
-    n_ot = int(RANKING["offtarget_max_designs"])
-    ot_set = raw[: max(n_ot, params.max_designs)]
+    raw = _one_per_edit_first([raw[i] for i in pre], [0] * len(raw))
+    n_checked = 0
     if params.offtarget:
-        _offtarget(ot_set, genome, nuclear_genome, params.max_mismatches, notes, progress,
-                   backend)
-        if len(raw) > len(ot_set):
-            notes.append(f"off-target checked for the best {len(ot_set)} of {len(raw)} "
-                         "designs (by on-target score)")
+        n_checked = _check_in_rounds(raw, genome, nuclear_genome, params, notes, progress,
+                                     backend, table)
+        if len(raw) > n_checked:
+            notes.append(f"off-target checked for the best {n_checked} of {len(raw)} "
+                         "designs (by on-target score"
+                         + ("; the best design of each edit first" if mode == "knockout"
+                            else "") + "); the others are listed as not checked")
     else:
         notes.append("off-target scan disabled")
-    scored = [_finish(d, mode, genome) for d in raw]
+    scored = [_finish(d, mode, genome, table.calibrated) for d in raw]
     # final order: the full score, then P(clean), efficiency, bystanders, editor, edit,
     # longer arms (Guilinger 2014), position and lengths; with collapse_arms one design per
     # (editor, edit, spacer interval): the best-scoring arm lengths
+    tier = {"clean": 0, "not checked": 1, "off-target pair": 2}
     final = rank({
+        "tier": [tier[t[0].ot.status] for t in scored],
         "score": [round(t[2], 9) for t in scored],
         "p_clean": [round(t[0].p_clean, 9) for t in scored],
         "eff": [t[0].eff for t in scored],
@@ -255,8 +260,13 @@ def design_base_edit(
         "L": [t[0].L for t in scored], "S": [t[0].S for t in scored],
         "R": [t[0].R for t in scored],
         "spacer_start": [t[0].pair.spacer.start for t in scored],
-    }, FINAL_RANK_KEYS, limit=params.max_designs,
+    }, FINAL_RANK_KEYS,
         unique=("editor", "pos", "alt", "spacer_start", "S") if params.collapse_arms else ())
+    # within each tier the best design of every edit first (knockout: one per stop codon /
+    # splice kill), then the further designs; the order is total, so --top only truncates
+    final = _one_per_edit_first(
+        final, [tier[scored[i][0].ot.status] for i in final],
+        edit_of=lambda i: (scored[i][0].edit.pos, scored[i][0].edit.alt))[: params.max_designs]
     designs = []
     for rank_, (d, rules, score) in enumerate((scored[i] for i in final), start=1):
         designs.append(BaseEditDesign(
@@ -266,6 +276,7 @@ def design_base_edit(
             d.ot, score, rules,
             tuple(table.positions(d.editor, d.S, "top")),
             tuple(table.positions(d.editor, d.S, "bottom")),
+            table.calibrated,
         ))
     prov: dict[str, Any] = {
         "genome": genome.provenance(),
@@ -285,8 +296,51 @@ def design_base_edit(
         extra_records=({"name": f"editor_windows.{table.name}", "version": table.version,
                         "values": {"source": table.source, "rows": len(table.rows)}},),
     )
+    warns = job_warnings(designs, table, genome=genome, nuclear=nuclear_genome,
+                         offtarget=params.offtarget, n_checked=n_checked, n_total=len(raw),
+                         contigs=sorted({e.contig for e in edits}))
     return BaseEditResult(
         mode, tuple(edits if mode != "knockout" else used_edits), tuple(designs), len(raw),
         tuple(rejections), table, params, prov, tuple(notes), dict(sorted(counts.items())),
-        tuple(edits), record,
+        tuple(edits), record, warns,
     )
+
+
+def _one_per_edit_first(
+    order: list[Any], tiers: list[int], edit_of: Callable[[Any], Any] | None = None,
+) -> list[Any]:
+    """``order`` (best first) regrouped stably: per tier, the first item of every edit,
+    then the others."""
+    key = edit_of or (lambda d: (d.edit.pos, d.edit.alt))
+    seen: set[tuple[int, Any]] = set()
+    rep: list[int] = []
+    for t, x in zip(tiers, order, strict=True):
+        k = (t, key(x))
+        rep.append(0 if k not in seen else 1)
+        seen.add(k)
+    idx = sorted(range(len(order)), key=lambda i: (tiers[i], rep[i], i))
+    return [order[i] for i in idx]
+
+
+def _check_in_rounds(
+    raw: list[Candidate], genome: Genome, nuclear: Genome | None, params: BaseEditParams,
+    notes: list[str], progress: ProgressCallback | None, backend: str, table: WindowTable,
+) -> int:
+    """Off-target check of the best ``offtarget_max_designs`` designs, then of the next ones
+    in rounds of that size while none checked is clean (no passing off-target pair), up to
+    ``offtarget_budget`` designs. Independent of ``max_designs`` (--top), so the ranking's #1
+    does not depend on it. Returns how many designs were checked."""
+    step = max(1, int(RANKING["offtarget_max_designs"]))
+    budget = max(step, int(RANKING["offtarget_budget"]))
+    done = 0
+    while done < min(len(raw), budget):
+        chunk = raw[done: min(done + step, budget)]
+        _offtarget(chunk, genome, nuclear, params.max_mismatches, notes, progress, backend,
+                   table)
+        done += len(chunk)
+        if any(d.ot.status == "clean" for d in raw[:done]):
+            break
+    if done > step:
+        notes.append(f"no clean design among the best {done - step}: the off-target check "
+                     f"grew in rounds of {step} to {done} designs (budget {budget})")
+    return done

@@ -11,7 +11,7 @@ from taleforge.design.consequence import (
     Consequence,
     summarize,
 )
-from taleforge.design.result import DesignResult, Job, Provenance
+from taleforge.design.result import DesignResult, DesignWarning, Job, Provenance
 from taleforge.model.dna import complement
 from taleforge.model.editors import (
     EditorSpec,
@@ -95,6 +95,51 @@ class Bystander:
 
 
 @dataclass(frozen=True)
+class OffTargetEdit:
+    """A place off target where the design's TALEs may drive deamination (no DSB): a passing
+    off-target pair (``kind="pair"``) or a strong single half-site (``kind="halfsite"``), with
+    the bases in that site's editing window that would change. ``start``/``end`` are 1-based
+    inclusive (the bound bases); ``mismatches`` per half-site (upstream, downstream for a
+    pair); ``bases`` as ``contig:posREF>ALT(strand,context)`` on the + strand."""
+
+    kind: str  # "pair" | "halfsite"
+    genome: str  # "genome" | "nuclear" (the scanned genome it was found in)
+    contig: str
+    start: int
+    end: int
+    orientation: str  # pair: L/R, R/L, L/L, R/R; half-site: role and strand, e.g. "L+"
+    spacer: int | None
+    mismatches: tuple[int, ...]
+    location: str
+    nearest_gene: str
+    bases: tuple[str, ...]
+    note: str = ""
+
+    def label(self) -> str:
+        mm = "/".join(str(m) for m in self.mismatches)
+        where = f"{self.contig}:{self.start}-{self.end}"
+        what = (f"pair {self.orientation} {where} spacer {self.spacer} ({mm} mm)"
+                if self.kind == "pair" else f"half-site {self.orientation} {where} ({mm} mm)")
+        return ("nuclear " if self.genome == "nuclear" else "") + what
+
+    def summary(self, max_bases: int = 4) -> str:
+        b = ", ".join(self.bases[:max_bases]) + (
+            f" +{len(self.bases) - max_bases} more" if len(self.bases) > max_bases else "")
+        gene = f" near {self.nearest_gene}" if self.nearest_gene else ""
+        return f"{self.label()}{gene}: " + (b if b else "no editable base in its window")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "genome": self.genome, "contig": self.contig,
+            "start": self.start, "end": self.end, "orientation": self.orientation,
+            "spacer": self.spacer, "mismatches": list(self.mismatches),
+            "location": self.location, "nearest_gene": self.nearest_gene,
+            "consequence": "off-target deamination (no double-strand break)",
+            "bases": list(self.bases), "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
 class OffTargetSummary:
     checked: bool
     halfsite_hits: int = 0  # off-target half-site hits (both TALEs, both strands)
@@ -104,17 +149,32 @@ class OffTargetSummary:
     nuclear_pair_hits: int = 0
     max_mismatches: int | None = None  # None: score-defined search
     note: str = ""
+    strong_halfsites: int = 0  # half-site hits with <= strong_halfsite_max_mismatches
+    nuclear_strong_halfsites: int = 0
+    edits: tuple[OffTargetEdit, ...] = ()  # where off-target editing may happen
+
+    @property
+    def status(self) -> str:
+        """``clean`` (checked, no passing off-target pair), ``not checked`` or
+        ``off-target pair`` (checked, at least one passing pair in a scanned genome)."""
+        if not self.checked:
+            return "not checked"
+        return "off-target pair" if self.pair_hits or self.nuclear_pair_hits else "clean"
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "checked": self.checked,
+            "status": self.status,
             "max_mismatches": self.max_mismatches,
             "halfsite_hits": self.halfsite_hits,
+            "strong_halfsites": self.strong_halfsites,
             "pair_hits": self.pair_hits,
             "nuclear_checked": self.nuclear_checked,
             "nuclear_halfsite_hits": self.nuclear_halfsite_hits,
+            "nuclear_strong_halfsites": self.nuclear_strong_halfsites,
             "nuclear_pair_hits": self.nuclear_pair_hits,
             "note": self.note,
+            "offtarget_editing": [e.as_dict() for e in self.edits],
         }
 
 
@@ -164,6 +224,7 @@ class BaseEditDesign:
     rules: tuple[RuleEval, ...]
     window_top: tuple[int, ...] = ()  # window positions (from the left end) on the top strand
     window_bottom: tuple[int, ...] = ()
+    calibrated: bool = False  # efficiency/p_clean are probabilities (measured window table)
 
     @property
     def design_id(self) -> str:
@@ -201,7 +262,9 @@ class BaseEditDesign:
             "efficiency_source": self.efficiency_source,
             "p_harmful_bystander": round(self.p_harmful_bystander, 4),
             "p_clean": round(self.p_clean, 4),
+            "numbers": "probability" if self.calibrated else "relative [U]",
             "score": round(self.score, 6),
+            "offtarget_status": self.offtarget.status,
             "left": {
                 "start": p.left.bound.start + 1, "end": p.left.bound.end,
                 "pos0": p.left.pos0 + 1, "pos0_base": p.left.pos0_base,
@@ -246,8 +309,15 @@ class BaseEditResult(DesignResult):
     rejection_counts: dict[str, int] = field(default_factory=dict)
     candidate_edits: tuple[EditRequest, ...] = ()  # knockout: every candidate edit examined
     record: Provenance | None = None
+    warnings: tuple[DesignWarning, ...] = ()  # typed: offtarget-editing, uncalibrated, ...
 
     JOB: ClassVar[Job] = "base-edit"
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether efficiencies and P(clean) are probabilities (a measured window table) or
+        relative scores from placeholder window shapes [U]."""
+        return self.window_table.calibrated
 
     def as_dict(self, command: str | None = None) -> dict[str, Any]:
         ng = self.provenance.get("nuclear_genome")
@@ -259,7 +329,13 @@ class BaseEditResult(DesignResult):
             "window_table": {"name": self.window_table.name,
                              "version": self.window_table.version,
                              "source": self.window_table.source,
-                             "rows": len(self.window_table.rows)},
+                             "rows": len(self.window_table.rows),
+                             "calibrated": self.window_table.calibrated},
+            "numbers": ("efficiency and p_clean are probabilities (measured window table)"
+                        if self.calibrated else
+                        "efficiency, p_clean and score are relative scores from placeholder "
+                        "window shapes [U], not probabilities"),
+            "warnings": [w.as_dict() for w in self.typed_warnings()],
             "edits": [e.as_dict() for e in self.edits],
             "candidate_edits": [
                 {**e.as_dict(), "designed": e in self.edits} for e in self.candidate_edits

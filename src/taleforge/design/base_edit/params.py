@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 RANKING = register_table(
     ParamTable(
         name="base_edit_ranking",
-        version="1",
+        version="2",
         params=(
             Param("w_halfsite_hit", 0.02, "score per hit", "placeholder; single TALE binding "
                   "drives off-target editing (Lei 2022 Nature; Wei 2022 Cell Discov)", "U",
@@ -55,7 +55,19 @@ RANKING = register_table(
             Param("knockout_max_edits", 12, "edits", "placeholder", "U",
                   "knockout mode: design editors for at most this many candidate edits"),
             Param("offtarget_max_designs", 150, "designs", "runtime guard", "U",
-                  "off-target checks only for this many best designs per run"),
+                  "off-target check round: this many best designs (by on-target score; in "
+                  "knockout mode the best design of each edit first)"),
+            Param("offtarget_budget", 600, "designs", "runtime guard", "U",
+                  "further rounds while no checked design is clean, up to this many designs "
+                  "in all (independent of --top, so #1 does not change with --top)"),
+            Param("strong_halfsite_max_mismatches", 1, "mismatches",
+                  "placeholder; single TALE binding drives off-target deamination (Lei 2022 "
+                  "Nature 606:804; Wei 2022 Cell Discov 8:27) but no mismatch limit is "
+                  "published; 0-1 mismatches keeps near-cognate sites only", "U",
+                  "a passing off-target half-site with at most this many mismatches is "
+                  "'strong': flagged for off-target editing with the bases in its window"),
+            Param("offtarget_edit_sites", 5, "sites", "report size", "U",
+                  "strong half-sites listed per design and genome (all are counted)"),
         ),
     )
 )

@@ -17,13 +17,14 @@ if TYPE_CHECKING:
     from taleforge.genome.index import Genome
 
 
-def _finish(d: Candidate, mode: Mode, genome: Genome
+def _finish(d: Candidate, mode: Mode, genome: Genome, table_calibrated: bool = False
             ) -> tuple[Candidate, tuple[RuleEval, ...], float]:
     e: EditorSpec = d.editor
     ed: EditRequest = d.edit
     pr: TalenPair = d.pair
     ot: OffTargetSummary = d.ot
     S = d.S
+    cal = table_calibrated
     wp = ed.pos - pr.spacer.start + 1
     strand_name = "top" if d.strand == "+" else "bottom"
     from5 = wp if d.strand == "+" else S - wp + 1
@@ -33,8 +34,10 @@ def _finish(d: Candidate, mode: Mode, genome: Genome
                  f"{wp}/{S} from the left TALE ({from5} from the 5' end of its strand), "
                  f"context {d.label}, in the {e.name} window"),
         RuleEval("target_efficiency", "flag", True, round(d.eff, 4), 0.0,
-                 f"predicted editing {d.eff:.3f} from window table ({d.row.source}; "
-                 f"evidence {d.row.evidence})"),
+                 (f"predicted editing probability {d.eff:.3f} from the measured window table "
+                  if cal else f"relative efficiency {d.eff:.3f} [U] (a placeholder window "
+                  "shape, not a probability) from window table ")
+                 + f"({d.row.source}; evidence {d.row.evidence})"),
     ]
     harmful = [b for b in d.bys if b.harmful]
     rules.append(RuleEval(
@@ -43,8 +46,11 @@ def _finish(d: Candidate, mode: Mode, genome: Genome
          + ", ".join(b.summary() for b in d.bys)) if d.bys else "no bystanders in window"))
     rules.append(RuleEval(
         "clean_edit", "score", True, round(d.p_clean, 4), d.p_clean,
-        f"P(target edited) {d.eff:.3f} x P(no harmful bystander) {1 - d.p_harm:.3f} = "
-        f"{d.p_clean:.3f} (independent edits assumed [U])"))
+        (f"P(target edited) {d.eff:.3f} x P(no harmful bystander) {1 - d.p_harm:.3f} = "
+         f"{d.p_clean:.3f} (independent edits assumed [U])") if cal else
+        (f"relative clean-edit score [U] = relative efficiency {d.eff:.3f} x (1 - relative "
+         f"bystander risk {d.p_harm:.3f}) = {d.p_clean:.3f} (placeholder window shapes, "
+         "independent edits assumed; a ranking score, not a probability)")))
     score = d.p_clean
     if mode == "knockout":
         frac = ed.cds_fraction or 0.0
@@ -80,6 +86,15 @@ def _finish(d: Candidate, mode: Mode, genome: Genome
         rules.append(RuleEval("offtarget_pairs", "score", ot.pair_hits == 0, ot.pair_hits, -pp,
                               f"{ot.pair_hits} off-target tail-to-tail pairing(s) (left/right, "
                               "left/left, right/right) with spacer in the editor range"))
+        n_sites = ot.pair_hits + ot.nuclear_pair_hits + ot.strong_halfsites \
+            + ot.nuclear_strong_halfsites
+        rules.append(RuleEval(
+            "offtarget_editing", "flag", n_sites == 0, n_sites, 0.0,
+            (f"may deaminate off target (no DSB) at {ot.pair_hits + ot.nuclear_pair_hits} "
+             f"passing pair(s) and {ot.strong_halfsites + ot.nuclear_strong_halfsites} strong "
+             f"half-site(s) (<= {int(RANKING['strong_halfsite_max_mismatches'])} mismatches)"
+             + ("; " + "; ".join(x.summary(3) for x in ot.edits[:3]) if ot.edits else ""))
+            if n_sites else "no passing off-target pair and no strong half-site"))
         if ot.nuclear_checked:
             nh = RANKING["w_nuclear_halfsite_hit"] * ot.nuclear_halfsite_hits
             npp = RANKING["w_nuclear_pair_hit"] * ot.nuclear_pair_hits
@@ -90,8 +105,9 @@ def _finish(d: Candidate, mode: Mode, genome: Genome
                                   f"nuclear genome: {ot.nuclear_halfsite_hits} half-site hit(s), "
                                   f"{ot.nuclear_pair_hits} pairing(s)"))
     else:
-        rules.append(RuleEval("offtarget", "flag", True, None, 0.0,
-                              f"off-target not checked ({ot.note})"))
+        rules.append(RuleEval("offtarget", "flag", False, None, 0.0,
+                              f"off-target NOT checked ({ot.note}): ranked after the checked "
+                              "designs without a passing off-target pair"))
     from taleforge.genome.annotation import is_mito_contig
 
     is_mito = is_mito_contig(pr.contig)
@@ -108,5 +124,8 @@ def _finish(d: Candidate, mode: Mode, genome: Genome
 PRE_RANK_KEYS = ("-score", "-eff", "n_bystanders", "editor", "pos", "alt", "p", "L", "S", "R")
 
 
-FINAL_RANK_KEYS = ("-score", "-p_clean", "-eff", "n_bystanders", "editor", "pos", "alt",
+#: the final order starts with the off-target tier: checked designs without a passing
+#: off-target pair (0), not checked (1), known to have one (2); then, within a tier, the best
+#: design of each edit comes before further designs of the same edit (job.py)
+FINAL_RANK_KEYS = ("tier", "-score", "-p_clean", "-eff", "n_bystanders", "editor", "pos", "alt",
                    "-arms", "start", "L", "S", "R")

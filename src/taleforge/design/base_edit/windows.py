@@ -187,37 +187,62 @@ def _designs_for_edit(
     return out
 
 
-def _bystanders(ctx: _Ctx, d: Candidate, edit: EditRequest,
-                cache: dict[tuple[int, str], tuple[Consequence, ...]]) -> list[Bystander]:
-    e: EditorSpec = d.editor
-    seq: str = d.seq
-    lo: int = d.lo
-    S: int = d.S
-    ss_local = d.p + 1 + d.L
-    out: list[Bystander] = []
+@dataclass(frozen=True)
+class EditableBase:
+    """A base the editor would change in a window: local index ``i`` in the fetched
+    sequence, the edited ``strand`` ('+' top / '-' bottom), + strand ``ref``/``alt``, the
+    context label, the window position (from the left end of the spacer) and the table's
+    efficiency."""
+
+    i: int
+    strand: str
+    ref: str
+    alt: str
+    context: str
+    window_position: int
+    efficiency: float
+
+
+def editable_bases(table: WindowTable, e: EditorSpec, seq: str, ss_local: int,
+                   S: int) -> list[EditableBase]:
+    """Every base in ``e``'s window (both strands) of a spacer of ``S`` bp starting at local
+    index ``ss_local`` of ``seq`` that is in the editor's context and has a window-table row
+    with a non-zero efficiency (the target and its bystanders, or what an off-target site
+    would change)."""
+    out: list[EditableBase] = []
     for wstrand, strand in (("top", "+"), ("bottom", "-")):
-        for wp in ctx.table.positions(e, S, wstrand):  # type: ignore[arg-type]
+        for wp in table.positions(e, S, wstrand):  # type: ignore[arg-type]
             i = ss_local + wp - 1
-            gpos = lo + i
-            base, five, three, five2 = _strand_view(seq, i, strand)
-            if gpos == edit.pos and strand == d.strand:
+            if not 0 <= i < len(seq):
                 continue
+            base, five, three, five2 = _strand_view(seq, i, strand)
             label = e.context_label(five, base, three, five2)
             if label is None:
                 continue
             if not (e.primary_context(five, three) or label == "tcC"):
                 continue
-            row = ctx.table.lookup(e, S, wstrand, wp, label)  # type: ignore[arg-type]
+            row = table.lookup(e, S, wstrand, wp, label)  # type: ignore[arg-type]
             if row is None or row.efficiency <= 0:
                 continue
             ref_p = base if strand == "+" else _comp(base)
             alt_p = e.alt_base if strand == "+" else _comp(e.alt_base)
-            key = (gpos, alt_p)
-            if key not in cache:
-                cache[key] = ctx.caller.call(edit.contig, gpos, ref_p, alt_p)
-            cs = cache[key]
-            out.append(Bystander(gpos, strand, ref_p, alt_p, label, wp, float(row.efficiency),
-                                 cs, _is_harmful(cs, ctx.knockout_gene)))
+            out.append(EditableBase(i, strand, ref_p, alt_p, label, wp, float(row.efficiency)))
+    return out
+
+
+def _bystanders(ctx: _Ctx, d: Candidate, edit: EditRequest,
+                cache: dict[tuple[int, str], tuple[Consequence, ...]]) -> list[Bystander]:
+    out: list[Bystander] = []
+    for eb in editable_bases(ctx.table, d.editor, d.seq, d.p + 1 + d.L, d.S):
+        gpos = d.lo + eb.i
+        if gpos == edit.pos and eb.strand == d.strand:
+            continue
+        key = (gpos, eb.alt)
+        if key not in cache:
+            cache[key] = ctx.caller.call(edit.contig, gpos, eb.ref, eb.alt)
+        cs = cache[key]
+        out.append(Bystander(gpos, eb.strand, eb.ref, eb.alt, eb.context, eb.window_position,
+                             eb.efficiency, cs, _is_harmful(cs, ctx.knockout_gene)))
     out.sort(key=lambda b: (b.pos, b.strand))
     return out
 
