@@ -492,3 +492,205 @@ def test_hbb_sickle_variant_and_knockout() -> None:
     # every candidate stop uses the standard code (CGA>TGA is a stop here)
     assert any("CGA>TGA" in e.reason or "CAG>TAG" in e.reason or "TGG>T" in e.reason
                for e in ko.candidate_edits)
+
+
+# --------------------------------------------------------------------------- issue 10: honest
+# off-target editing, ranking tiers, numbers and warnings
+
+
+class _Over:
+    """RANKING with some values replaced (small off-target rounds for fast tests)."""
+
+    def __init__(self, base: object, **kw: object) -> None:
+        self.base, self.kw = base, kw
+
+    def __getitem__(self, k: str) -> object:
+        return self.kw[k] if k in self.kw else self.base[k]  # type: ignore[index]
+
+
+def _small_rounds(monkeypatch: pytest.MonkeyPatch, step: int, budget: int) -> None:
+    import taleforge.design.base_edit.job as job_mod
+
+    monkeypatch.setattr(job_mod, "RANKING", _Over(job_mod.RANKING, offtarget_max_designs=step,
+                                                  offtarget_budget=budget))
+
+
+def _junk(n: int, seed: int) -> str:
+    import random
+
+    rnd = random.Random(seed)
+    return "".join(rnd.choice("ACGT") for _ in range(n))
+
+
+def _dup_genome(other_contig: bool) -> tuple[Genome, int, int, str]:
+    """A planted duplicate of a 200-bp target region (same contig or another one): returns
+    the genome, the 0-based target C, its copy and the copy's contig."""
+    region = _junk(99, 5) + "TC" + _junk(99, 6)
+    a, b = _junk(1500, 1), _junk(1500, 2)
+    if other_contig:
+        g = mem_genome({"c": a + region + b, "d": _junk(800, 3) + region + _junk(800, 4)})
+        return g, 1500 + 100, 800 + 100, "d"
+    g = mem_genome({"c": a + region + b + region + _junk(900, 3)})
+    return g, 1500 + 100, 1500 + 200 + 1500 + 100, "c"
+
+
+@pytest.mark.parametrize("other_contig", [False, True])
+def test_planted_duplicate_flags_offtarget_editing_with_the_bases(
+        other_contig: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    _small_rounds(monkeypatch, 10, 200)  # rounds of 10 until all 83 candidates are checked
+    g, pos, copy, ccontig = _dup_genome(other_contig)
+    res = design_base_edit(g, position=pos + 1, to="T", contig="c",
+                           editors=["DdCBE-G1333-NL"], max_designs=5)
+    assert res.designs
+    # every checked design has the duplicate as a passing pair: none is clean, the check
+    # grew in rounds up to the budget, and the run says so once
+    assert res.n_candidates < 200
+    assert all(d.offtarget.status == "off-target pair" for d in res.designs)
+    assert any("grew in rounds of 10" in n for n in res.notes)
+    codes = [w.code for w in res.warnings]
+    assert codes.count("no-clean-design") == 1
+    d = res.designs[0]
+    pairs = [e for e in d.offtarget.edits if e.kind == "pair"]
+    assert pairs and pairs[0].contig == ccontig and pairs[0].mismatches == (0, 0)
+    assert pairs[0].orientation == "L/R" and pairs[0].spacer == d.spacer_bp
+    # the bases that would change at the copy = the target and bystanders, shifted
+    shift = copy - pos
+    want = {f"{ccontig}:{pos + shift + 1}C>T"} | {
+        f"{ccontig}:{b.pos + shift + 1}{b.ref}>{b.alt}" for b in d.bystanders}
+    got = {x.split("(")[0] for x in pairs[0].bases}
+    assert got == want
+    # strong half-sites: the copies of both TALEs (0 mismatches), each with its window
+    halves = [e for e in d.offtarget.edits if e.kind == "halfsite"]
+    assert d.offtarget.strong_halfsites >= 2 and {e.mismatches for e in halves} == {(0,)}
+    w = next(x for x in res.warnings if x.code == "offtarget-editing" and x.design == d.design_id)
+    assert w.severity == "warning" and "no double-strand break" in w.message
+    assert w.details is not None and w.details["sites"][0]["kind"] == "pair"
+    assert "deamination" in w.details["consequence"]
+    row = wv.design_row(d)
+    assert row["offtarget_status"] == "off-target pair"
+    assert f"pair L/R {ccontig}:" in row["offtarget_editing"]
+    doc = json.loads(wv.to_json_text(res, genome=g))
+    assert any(x["code"] == "offtarget-editing" for x in doc["warnings"])
+    assert doc["designs"][0]["offtarget"]["offtarget_editing"][0]["bases"]
+    # no NUMT warning off mtDNA
+    assert "numt-not-checked" not in codes
+
+
+def test_strong_single_halfsite_is_flagged(mito: Genome, monkeypatch: pytest.MonkeyPatch) -> None:
+    _small_rounds(monkeypatch, 4, 4)
+    first = design_base_edit(mito, position=13513, to="A", max_designs=1,
+                             editors=["DdCBE-G1333-NL"])
+    d = first.designs[0]
+    pr = d.pair
+    left_fp = mito.fetch("chrM", pr.left.pos0, pr.left.bound.end)  # T + left half-site
+    tail = "AATCACTTCAGTCCAGTTCAGG"  # spacer side: 5'-TC at known offsets
+    nuc = _junk(2000, 8) + left_fp + tail + _junk(2000, 9)
+    ng = mem_genome({"chrN": nuc}, name="nuclear")
+    res = design_base_edit(mito, position=13513, to="A", max_designs=1,
+                           editors=["DdCBE-G1333-NL"], nuclear_genome=ng)
+    d2 = res.designs[0]
+    assert d2.design_id == d.design_id  # a single half-site does not change the tier
+    assert d2.offtarget.status == "clean" and d2.offtarget.nuclear_strong_halfsites == 1
+    (h,) = [e for e in d2.offtarget.edits if e.genome == "nuclear"]
+    start = 2000 + 1  # bound bases start after position 0 (1-based)
+    assert (h.kind, h.contig, h.start, h.end, h.orientation) == (
+        "halfsite", "chrN", start + 1, start + len(left_fp) - 1, "L+")
+    # every base listed is a 5'-TC C (top strand) or a 5'-GA G (its bottom-strand TC) in the
+    # 14-18 bp spacer side of the TALE
+    end = 2000 + len(left_fp)
+    for b in h.bases:
+        p1 = int(b.split(":")[1].split("C>T")[0].split("G>A")[0])
+        assert end < p1 <= end + 18
+        if "C>T" in b:
+            assert nuc[p1 - 2: p1] == "TC"
+        else:
+            assert nuc[p1 - 1: p1 + 1] == "GA"
+    assert any(b.startswith(f"chrN:{end + 4}C>T(top,tC)") for b in h.bases)  # "AATC": C4
+    codes = {w.code for w in res.warnings}
+    assert "offtarget-editing" in codes and "numt-not-checked" not in codes
+
+
+def test_ranking_tiers_and_top_does_not_change_the_order(
+        mito: Genome, monkeypatch: pytest.MonkeyPatch) -> None:
+    _small_rounds(monkeypatch, 6, 6)
+    kw = dict(position=13513, to="A", editors=["DdCBE-G1333"])
+    small = design_base_edit(mito, max_designs=2, **kw)
+    big = design_base_edit(mito, max_designs=25, **kw)
+    assert [d.design_id for d in small.designs] == [d.design_id for d in big.designs[:2]]
+    tiers = {"clean": 0, "not checked": 1, "off-target pair": 2}
+    ts = [tiers[d.offtarget.status] for d in big.designs]
+    assert ts == sorted(ts) and 0 in ts and 1 in ts
+    unchecked = [d for d in big.designs if not d.offtarget.checked]
+    assert all(r.passed is False for d in unchecked for r in d.rules if r.rule == "offtarget")
+    assert wv.design_row(unchecked[0])["offtarget_status"] == "not checked"
+    nc = next(w for w in big.warnings if w.code == "not-checked")
+    assert nc.details is not None and len(nc.details["designs"]) == len(unchecked)
+
+
+def test_knockout_gives_one_design_per_edit_first(mito: Genome) -> None:
+    g, ann = _ko_genome()
+    res = design_base_edit(g, knockout_gene="KOGENE", annotation=ann, offtarget=False,
+                           max_designs=40)
+    labels = [d.edit.label for d in res.designs]
+    n = len(set(labels))
+    assert n > 1 and len(set(labels[:n])) == n
+    # on the rCRS: the top five are five different stop codons / splice kills of MT-ND4
+    mt = design_base_edit(mito, knockout_gene="MT-ND4", offtarget=False, max_designs=5,
+                          editors=["DdCBE-G1333-NL", "DdCBE-G1397-NL"])
+    assert len({d.edit.label for d in mt.designs}) == 5
+    assert all(d.edit.reason.startswith("stop_gained MT-ND4") for d in mt.designs)
+
+
+def test_numbers_are_relative_unless_a_measured_table(mito: Genome, tmp_path: Path) -> None:
+    res = design_base_edit(mito, position=13513, to="A", offtarget=False, max_designs=3)
+    assert not res.calibrated
+    w = next(x for x in res.warnings if x.code == "uncalibrated")
+    assert w.severity == "warning" and "not probabilities" in w.message
+    tsv = wv.to_tsv_text(res, mito)
+    header = next(ln for ln in tsv.splitlines() if not ln.startswith("#")).split("\t")
+    assert {"efficiency_rel[U]", "clean_score_rel[U]", "score[U]"} <= set(header)
+    assert "p_clean" not in header and "efficiency" not in header
+    assert "relative efficiency" in res.designs[0].explain()
+    doc = json.loads(wv.to_json_text(res, genome=mito))
+    assert doc["window_table"]["calibrated"] is False
+    assert doc["designs"][0]["numbers"] == "relative [U]"
+    # the dumped built-in table loaded back is still placeholders
+    dumped = tmp_path / "dump.tsv"
+    dumped.write_text(res.window_table.to_tsv())
+    from taleforge.model.editors import load_window_table
+
+    assert not load_window_table(str(dumped)).calibrated
+    # a measured table: probabilities
+    p = tmp_path / "measured.tsv"
+    p.write_text("family\tsplit\torientation\tspacer_bp\tstrand\tposition\tcontext\tefficiency\n"
+                 "DdCBE\tG1333\t*\t14\tbottom\t8\ttC\t0.31\n")
+    m = design_base_edit(mito, position=13513, to="A", window_table=str(p), offtarget=False)
+    assert m.calibrated and m.designs[0].calibrated
+    header = next(ln for ln in wv.to_tsv_text(m, mito).splitlines()
+                  if not ln.startswith("#")).split("\t")
+    assert "p_clean" in header and "efficiency" in header and "score[U]" in header
+    wm = next(x for x in m.warnings if x.code == "uncalibrated")
+    assert wm.severity == "note"
+    assert "probability" in m.designs[0].explain()
+
+
+def test_mtdna_and_unscanned_jobs_warn(mito: Genome, capsys: pytest.CaptureFixture[str],
+                                       tmp_path: Path) -> None:
+    res = design_base_edit(mito, position=13513, to="A", offtarget=False, max_designs=2)
+    codes = [w.code for w in res.warnings]
+    assert {"numt-not-checked", "no-genome-scanned", "not-checked", "uncalibrated"} <= set(codes)
+    assert all(w.code in __import__("taleforge.design.result", fromlist=["x"]).WARNING_KINDS
+               for w in res.typed_warnings())
+    from taleforge.cli import main
+
+    try:
+        main(["base-edit", "--genome", "builtin-mito", "--position", "13513", "--to", "A",
+              "--top", "2", "--no-offtarget", "--explain", "0",
+              "--json", str(tmp_path / "r.json"), "-o", str(tmp_path / "r.tsv")])
+    except SystemExit as exc:
+        assert exc.code in (0, None)
+    err = capsys.readouterr().err
+    assert "WARNING (numt-not-checked)" in err and "WARNING (no-genome-scanned)" in err
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert {"numt-not-checked", "no-genome-scanned"} <= {w["code"] for w in doc["warnings"]}
+    assert "# warning (numt-not-checked)" in (tmp_path / "r.tsv").read_text()

@@ -159,3 +159,23 @@ def test_shipped_window_tables_match_generated() -> None:
     d = files("taleforge") / "data" / "editor_windows"
     assert (d / "mitoedit.tsv").read_text(encoding="utf-8") == build_mitoedit_table().to_tsv()
     assert (d / "qiu2024.tsv").read_text(encoding="utf-8") == build_qiu_table().to_tsv()
+
+
+def test_mitoedit_defaults_are_attributed_correctly() -> None:
+    """MitoEdit's own defaults (its TALE-NT call: spacer 14-18, arrays 14-18 RVDs, upstream T)
+    vs taleforge's choices (arrays 15-20, TALE-NT's defaults; placeholder efficiencies)."""
+    src = {p.name: p.source for p in EDITOR_PARAMS}
+    val = {p.name: p.value for p in EDITOR_PARAMS}
+    assert (val["spacer_min_bp"], val["spacer_max_bp"]) == (14, 18)
+    assert "MitoEdit" in src["spacer_min_bp"] and "MitoEdit" in src["spacer_max_bp"]
+    assert (val["arm_min_rvds"], val["arm_max_rvds"]) == (15, 20)
+    for k in ("arm_min_rvds", "arm_max_rvds"):
+        assert src[k].startswith("taleforge's choice") and "TALE-NT" in src[k]
+    assert "14" in src["arm_min_rvds"] and "ARR_MIN" in src["arm_min_rvds"]
+    for k in ("eff_max", "eff_min", "ctx_factor_aC", "ctx_factor_cC", "ctx_factor_tcC"):
+        assert "taleforge" in src[k] and next(p for p in EDITOR_PARAMS if p.name == k).evidence == "U"
+    # the built-in tables' efficiencies are placeholders: evidence U, not calibrated
+    for t in (build_mitoedit_table(), build_qiu_table()):
+        assert not t.calibrated
+        assert {r.evidence for r in t.rows} == {"U"}
+        assert all("efficiency: taleforge placeholder [U]" in r.source for r in t.rows)

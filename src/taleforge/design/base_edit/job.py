@@ -245,7 +245,11 @@ def design_base_edit(
     # final order: the full score, then P(clean), efficiency, bystanders, editor, edit,
     # longer arms (Guilinger 2014), position and lengths; with collapse_arms one design per
     # (editor, edit, spacer interval): the best-scoring arm lengths
-    tier = {"clean": 0, "not checked": 1, "off-target pair": 2}
+    # evidence tiers: clean, not checked, known off-target pair; in a target with no clean
+    # design the checked designs (with their off-target pairs) come before unchecked ones
+    any_clean = any(d.ot.status == "clean" for d in raw)
+    tier = ({"clean": 0, "not checked": 1, "off-target pair": 2} if any_clean
+            else {"clean": 0, "off-target pair": 1, "not checked": 2})
     final = rank({
         "tier": [tier[t[0].ot.status] for t in scored],
         "score": [round(t[2], 9) for t in scored],
