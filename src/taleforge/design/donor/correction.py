@@ -238,6 +238,7 @@ def correct_window(
     backend: str = "auto",
     reference: Any = None,
     annotation: Any = None,
+    pair_filter: Any = None,
 ) -> CorrectionResult:
     """Design TALEN + ssODN point corrections of genome base ``position`` (0-based) to
     ``to_base`` (+ strand). ``seq`` is the *current* allele (+ strand window starting at
@@ -269,6 +270,8 @@ def correct_window(
     )
     dist = _distance_to_cut(cands.cut_local, pl)
     cands = cands.subset(dist <= dmax)
+    if pair_filter is not None:  # PairCandidates -> PairCandidates (design/allele_specific.py)
+        cands = pair_filter(cands)
     n_raw = len(cands)
     if n_raw == 0:
         near = _nearest_cut_distance(seq, sc, pl)
