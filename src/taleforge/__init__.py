@@ -15,18 +15,24 @@ from typing import Any
 __version__ = "0.1.0"
 
 __all__ = [
+    "AlleleSpecificParams",
+    "AlleleTarget",
     "BaseEditParams",
     "BaseEditTarget",
     "CorrectionParams",
     "KnockinParams",
     "KnockoutParams",
     "OffTargetParams",
+    "RescueParams",
     "__version__",
+    "allele_specific_correction",
+    "design_allele_specific",
     "design_base_edit",
     "design_correction",
     "design_knockin",
     "design_knockout",
     "design_offtarget",
+    "design_rescue",
     "find_offtargets",
     "load_annotation",
     "open_genome",
@@ -46,6 +52,12 @@ _LAZY = {
     "design_offtarget": "taleforge.design.offtarget_job",
     "find_offtargets": "taleforge.design.offtarget",
     "specificity_for_pairs": "taleforge.design.specificity",
+    "AlleleSpecificParams": "taleforge.design.allele_specific",
+    "AlleleTarget": "taleforge.design.allele_specific",
+    "allele_specific_correction": "taleforge.design.allele_specific",
+    "design_allele_specific": "taleforge.design.allele_specific",
+    "RescueParams": "taleforge.design.donor.rescue",
+    "design_rescue": "taleforge.design.donor.rescue",
 }
 
 

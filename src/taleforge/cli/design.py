@@ -56,8 +56,15 @@ def design_cmd(
     html_out: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report here")] = None,
     rebuild_index: Annotated[str, typer.Option(help="Genome index: auto (rebuild when stale), never (refuse a stale index), always")] = "auto",
     explain: Annotated[int, typer.Option(help="Print the rule-by-rule explanation of the top N designs")] = 0,
+    variant: Annotated[str | None, typer.Option(help="With --allele-specific: CONTIG:POS:REF>ALT on the reference + strand; the mutant allele carries ALT")] = None,
+    allele_specific: Annotated[bool, typer.Option("--allele-specific", help="Knock out the mutant allele of --variant: pairs with the variant in a half-site, scored on both alleles (--variants: SNPs in cis with it)")] = False,
 ) -> None:
     """Design TALEN pairs that knock out a gene (or cut in a region or sequence)."""
+    if allele_specific or variant is not None:
+        _allele_specific(variant, allele_specific, genome, sequence, annotation, variants,
+                         scaffold, model, top, specificity, max_mismatches, out, json_out,
+                         bed_out, gff3_out, html_out, explain)
+        return
     from taleforge.design.knockout import KnockoutParams, design_knockout
     from taleforge.errors import ParameterError
     from taleforge.io import knockout_out as ko
@@ -133,6 +140,51 @@ def design_cmd(
     for d in res.designs[:explain]:
         info(d.explain())
     report_tail(res.notes, written)
+
+
+def _allele_specific(
+    variant: str | None, allele_specific: bool, genome: str, sequence: str | None,
+    annotation: Path | None, variants: Path | None, scaffold: str, model: str, top: int,
+    specificity: bool, max_mismatches: int | None, out: Path | None, json_out: Path | None,
+    bed_out: Path | None, gff3_out: Path | None, html_out: Path | None, explain: int,
+) -> None:
+    """``design --variant V --allele-specific``: allele-specific knockout of the mutant allele
+    (taleforge.design.allele_specific)."""
+    from taleforge.design.allele_specific import AlleleSpecificParams, design_allele_specific
+    from taleforge.errors import ParameterError
+    from taleforge.genome.index import genome_from_sequence, open_genome
+    from taleforge.io.tables import pair_bed12
+
+    if variant is None or not allele_specific:
+        raise ParameterError("--variant and --allele-specific go together",
+                             hint="add --allele-specific to knock out the allele carrying --variant")
+    if gff3_out is not None or html_out is not None:
+        raise ParameterError("allele-specific designs are written as TSV, JSON or BED",
+                             hint="use --out x.tsv, --json or --bed")
+    params = AlleleSpecificParams(scaffold=scaffold, model=model, n_designs=top,
+                                  cis_variants=variants, specificity=specificity,
+                                  max_mismatches=max_mismatches)
+    with cli_progress() as progress:
+        g = (genome_from_sequence(Path(sequence) if Path(sequence).exists() else sequence)
+             if sequence is not None else open_genome(genome, progress=progress))
+        res = design_allele_specific(variant, params, genome=g, annotation=annotation,
+                                     progress=progress)
+    cmd = command_line()
+    bed = [(f"AS{d.rank}_{d.verdict.replace(' ', '_')}", d.pair, 1000 * d.scores.margin)
+           for d in res.designs]
+    outs = route_outputs(out, {"json": json_out, "bed": bed_out}, {
+        "tsv": res.to_tsv, "json": lambda: res.to_json(cmd),
+        "bed": lambda: pair_bed12(bed, f"allele-specific {res.variant}"),
+    })
+    written = outs.commit()
+    if out_console.is_terminal or not written:
+        sys.stdout.write(res.to_tsv())
+    from taleforge.cli.common import warnings_banner
+
+    warnings_banner(res.typed_warnings())
+    for d in res.designs[:explain]:
+        info(d.explain())
+    report_tail([], written)
 
 
 def _print_table(res: object) -> None:

@@ -87,6 +87,8 @@ def correct_cmd(
     genome: Annotated[str | None, typer.Option("--genome", "-g", help=GENOME_HELP)] = None,
     annotation: Annotated[Path | None, typer.Option(help="GTF, GFF3 or GenBank annotation")] = None,
     variant: Annotated[str | None, typer.Option(help="CONTIG:POS:REF>ALT on the reference + strand; the cells carry ALT, the design restores REF")] = None,
+    allele_specific: Annotated[bool, typer.Option("--allele-specific", help="Cut the mutant allele only as far as the model tells: pairs with the variant in a half-site, ranked by the margin between the alleles")] = False,
+    cis_variants: Annotated[Path | None, typer.Option("--variants", help="With --allele-specific: VCF of heterozygous SNPs in cis with the variant (on the mutant allele)")] = None,
     sequence: Annotated[str | None, typer.Option(help="FASTA of the current (to be corrected) allele")] = None,
     position: Annotated[int | None, typer.Option(help="With --sequence: 1-based position to correct")] = None,
     to: Annotated[str | None, typer.Option("--to", help="With --sequence: base to correct toward")] = None,
@@ -137,7 +139,10 @@ def correct_cmd(
         specificity=specificity,
     )
     with cli_progress() as prog:
-        if variant is not None:
+        if allele_specific:
+            res = _allele_specific_correct(variant, sequence, position, to, exons, cds, genome,
+                                           annotation, cis_variants, params, prog)
+        elif variant is not None:
             if genome is None or sequence is not None:
                 raise ParameterError("--variant needs --genome (and no --sequence)",
                                      hint="or use --sequence with --position and --to")
@@ -186,7 +191,12 @@ def correct_cmd(
 
 @app.command("knockin")
 def knockin_cmd(
-    cargo: Annotated[Path, typer.Option(help="Cargo (GenBank or FASTA DNA)")],
+    cargo: Annotated[Path | None, typer.Option(help="Cargo (GenBank or FASTA DNA); not with --rescue")] = None,
+    rescue: Annotated[bool, typer.Option("--rescue", help="Corrective CDS insertion: insert the recoded wild-type CDS from the cut to the stop codon + polyA (with --exon, --rescue-from or --variant)")] = False,
+    rescue_from: Annotated[int | None, typer.Option(help="With --rescue: c. position (1-based) the insert must cover, e.g. the first mutant base; the cut lies 5' of it")] = None,
+    variant: Annotated[str | None, typer.Option(help="With --rescue: the dominant mutation CONTIG:POS:REF>ALT (+ strand); the insert covers it")] = None,
+    allele_specific: Annotated[bool, typer.Option("--allele-specific", help="With --rescue --variant: cut with pairs holding the variant in the half-site 3' of the cut, ranked by the allele margin")] = False,
+    cis_variants: Annotated[Path | None, typer.Option("--variants", help="With --allele-specific: VCF of heterozygous SNPs in cis with the variant")] = None,
     genome: Annotated[str | None, typer.Option("--genome", "-g", help=GENOME_HELP)] = None,
     annotation: Annotated[Path | None, typer.Option(help="GTF, GFF3 or GenBank annotation")] = None,
     gene: Annotated[str | None, typer.Option(help="Gene symbol or ID")] = None,
@@ -216,6 +226,17 @@ def knockin_cmd(
     html_out: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report here")] = None,
 ) -> None:
     """Design a knock-in donor (dsDNA/AAV6): 2A in-frame in an exon, or a splice-acceptor cassette in an intron."""
+    if rescue or rescue_from is not None:
+        _rescue_cmd(cargo, genome, annotation, gene, transcript, sequence, exons, cds, exon,
+                    rescue_from, variant, allele_specific, cis_variants, arm, arms, aav_capacity,
+                    scaffold, model, designs, specificity, explain, out, force, html_out)
+        return
+    if cargo is None:
+        raise ParameterError("knockin needs --cargo", hint="give the cargo (GenBank or FASTA), "
+                             "or --rescue to insert the gene's own recoded wild-type CDS")
+    if variant is not None or allele_specific or cis_variants is not None:
+        raise ParameterError("--variant, --allele-specific and --variants go with --rescue",
+                             hint="add --rescue (corrective CDS insertion)")
     from taleforge.design.cargo import read_cargo
     from taleforge.design.donor import (
         DONOR_PARAMS,
@@ -278,6 +299,113 @@ def knockin_cmd(
             + ("; " + "; ".join(d.warnings) if d.warnings else ""),
             markup=False, highlight=False, soft_wrap=True,
         )
+    if res.rejections:
+        info("rejected pairs: " + "; ".join(f"{k}: {v}" for k, v in sorted(res.rejections.items())))
+    for d in res.designs[:explain]:
+        info(d.explain())
+    report_tail([], written)
+
+
+def _allele_specific_correct(
+    variant: str | None, sequence: str | None, position: int | None, to: str | None,
+    exons: str | None, cds: str | None, genome: str | None, annotation: Path | None,
+    cis_variants: Path | None, params: Any, prog: Any,
+) -> Any:
+    """``correct --allele-specific``: the correction cut restricted to pairs with the variant
+    in a half-site (taleforge.design.allele_specific.allele_specific_correction)."""
+    from taleforge.design.allele_specific import allele_specific_correction
+    from taleforge.design.donor import SequenceEdit
+    from taleforge.genome.index import open_genome
+
+    if variant is not None:
+        if genome is None or sequence is not None:
+            raise ParameterError("--variant needs --genome (and no --sequence)",
+                                 hint="or use --sequence with --position and --to")
+        g = open_genome(genome, progress=prog)
+        return allele_specific_correction(variant, params, cis_variants=cis_variants, genome=g,
+                                          annotation=_annotation_for(g, annotation),
+                                          progress=prog)
+    if sequence is None or position is None or to is None:
+        raise ParameterError("--allele-specific needs --variant (with --genome) or --sequence "
+                             "with --position and --to", hint="see taleforge correct --help")
+    name, seq = _read_sequence(sequence)
+    txs = _local_transcript(name, exons, cds)
+    sg = open_genome(genome, progress=prog) if genome is not None else None
+    return allele_specific_correction(
+        SequenceEdit(seq, position - 1, to, contig=name, transcripts=tuple(txs)), params,
+        cis_variants=cis_variants, genome=sg, progress=prog)
+
+
+def _rescue_cmd(
+    cargo: Path | None, genome: str | None, annotation: Path | None, gene: str | None,
+    transcript: str | None, sequence: str | None, exons: str | None, cds: str | None,
+    exon: int | None, rescue_from: int | None, variant: str | None, allele_specific: bool,
+    cis_variants: Path | None, arm: int, arms: str | None, aav_capacity: int, scaffold: str,
+    model: str, designs: int, specificity: bool, explain: int, out: Path | None, force: bool,
+    html_out: Path | None,
+) -> None:
+    """``knockin --rescue``: corrective coding-sequence insertion
+    (taleforge.design.donor.rescue.design_rescue); written as a knock-in folder."""
+    from taleforge.cli.common import warnings_banner
+    from taleforge.design.donor import DONOR_PARAMS, LocusSequence
+    from taleforge.design.donor.rescue import RescueParams, design_rescue
+    from taleforge.genome.index import open_genome
+
+    if cargo is not None:
+        raise ParameterError("--rescue inserts the gene's own recoded CDS, not a --cargo",
+                             hint="drop --cargo, or drop --rescue for a 2A knock-in")
+    arms_t = None
+    if arms:
+        a, _, b = arms.partition(",")
+        if not a.isdigit() or not b.isdigit():
+            raise ParameterError(f"bad --arms {arms!r}", hint="write 5',3' lengths, e.g. 400,800")
+        arms_t = (int(a), int(b))
+    where = (f"exon{exon}" if exon is not None else
+             f"c{rescue_from}" if rescue_from is not None else "variant")
+    folder = output_folder(out, "knockin",
+                           f"{gene or Path(sequence or 'locus').stem}-rescue-{where}", force=force)
+    params = RescueParams(
+        exon=exon, rescue_from=rescue_from, variant=variant, allele_specific=allele_specific,
+        cis_variants=cis_variants, transcript=transcript, arm_nt=arm, arms_nt=arms_t,
+        scaffold=scaffold, model=model, n_designs=designs, specificity=specificity,
+        donor_params=DONOR_PARAMS.override({"aav_capacity_bp": aav_capacity}),
+    )
+    with cli_progress() as prog:
+        if sequence is not None:
+            name, seq = _read_sequence(sequence)
+            txs = _local_transcript(name, exons, cds)
+            if not txs:
+                raise ParameterError("--sequence needs --exons and --cds for a rescue",
+                                     hint="e.g. --exons 501-642,773-995,1846-2108 --cds 551..1974")
+            sg = open_genome(genome, progress=prog) if genome is not None else None
+            res = design_rescue(LocusSequence(seq, txs[0], contig=txs[0].contig), params,
+                                genome=sg, progress=prog)
+        else:
+            if genome is None or gene is None:
+                raise ParameterError("give --genome and --gene (or --sequence)",
+                                     hint="see taleforge knockin --help")
+            g = open_genome(genome, progress=prog)
+            res = design_rescue(gene, params, genome=g,
+                                annotation=_annotation_for(g, annotation), progress=prog)
+    outs = route_folder(folder, "knockin", res, command=command_line())
+    if html_out is not None:
+        from taleforge.io.registry import render
+
+        outs.add(html_out, render("knockin", "html", res, command=command_line(),
+                                  annotation=annotation))
+    written = outs.commit()
+    warnings_banner(res.typed_warnings())
+    for d in res.designs:
+        out_console.print(
+            f"#{d.rank} {d.pair.pair_id()} rescue insertion after {res.contig}:{d.insertion} "
+            f"(phase {d.frame_phase}); insert {len(d.insert_seq)} bp (recoded wild-type CDS + "
+            f"polyA), donor {len(d.donor_plus)} bp"
+            + ("; " + "; ".join(d.warnings) if d.warnings else ""),
+            markup=False, highlight=False, soft_wrap=True,
+        )
+    for w in res.typed_warnings():
+        if "which allele" in w.message:
+            info(w.message)
     if res.rejections:
         info("rejected pairs: " + "; ".join(f"{k}: {v}" for k, v in sorted(res.rejections.items())))
     for d in res.designs[:explain]:

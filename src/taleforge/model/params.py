@@ -122,6 +122,8 @@ TABLE_MODULES: tuple[str, ...] = (
     "taleforge.design.specificity",
     "taleforge.design.base_edit.params",
     "taleforge.design.donor.common",
+    "taleforge.design.donor.rescue",
+    "taleforge.design.allele_specific",
     "taleforge.design.cargo",
     "taleforge.design.ssodn",
     "taleforge.design.blocking",
