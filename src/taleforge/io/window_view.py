@@ -165,7 +165,9 @@ def to_gff3_text(res: BaseEditResult, source: str = "taleforge") -> str:
             f"{d.score:.4g}", ".", ".",
             _gff_attr({"ID": pid, "Name": d.design_id, "rank": d.rank, "editor": d.editor.name,
                        "edit": d.edit.label, "efficiency": round(d.efficiency, 4),
-                       "p_clean": round(d.p_clean, 4)}),
+                       "p_clean": round(d.p_clean, 4),
+                       "numbers": "probability" if d.calibrated else "relative [U]",
+                       "offtarget_status": d.offtarget.status}),
         ]))
         for tag, hs in (("left", pr.left), ("right", pr.right)):
             fp = hs.footprint
@@ -259,7 +261,9 @@ def design_header(d: BaseEditDesign) -> str:
     return (
         f"#{d.rank} {d.editor.name}  {d.edit.label} ({base} on the {strand} strand, context "
         f"{d.context}, window position {d.window_position}/{d.spacer_bp})  "
-        f"efficiency {d.efficiency:.3f}  P(clean) {d.p_clean:.3f}  score {d.score:.3f}\n"
+        + (f"efficiency {d.efficiency:.3f}  P(clean) {d.p_clean:.3f}" if d.calibrated else
+           f"relative efficiency {d.efficiency:.3f} [U]  clean score {d.p_clean:.3f} [U]")
+        + f"  score {d.score:.3f} [U]  off-target: {d.offtarget.status}\n"
         f"   left TALE {pr.left.bound.to_1based_str()} ({pr.left.length} RVDs: "
         f"{pr.left.rvd_string()})\n"
         f"   right TALE {pr.right.bound.to_1based_str()} ({pr.right.length} RVDs: "
