@@ -140,7 +140,8 @@ def enumerate_pairs(
     """Every pair geometry allowed by ``scaffold`` in ``seq``.
 
     ``cut_window`` (local, half-open) keeps only pairs whose spacer centre lies inside it.
-    Sites covering a non-ACGT base are never returned. The order is deterministic:
+    Half-sites (and position 0) covering a non-ACGT base are never returned; a non-ACGT
+    base in the spacer does not reject a pair (as in TALE-NT 2.0). The order is deterministic:
     by left pos0, then left length, spacer, right length.
     """
     codes = seq_codes(seq)
@@ -161,7 +162,10 @@ def enumerate_pairs(
                 if total > n:
                     continue
                 p = np.arange(n - total + 1, dtype=np.int64)
-                m = left_ok[p] & right_ok[p + total - 1] & (ncum[p + total] - ncum[p] == 0)
+                # an N in a footprint (position 0 + bound bases) rejects the pair; an N in the
+                # spacer does not (TALE-NT 2.0 Paired Target Finder: only bound bases count)
+                m = (left_ok[p] & right_ok[p + total - 1] & (ncum[p + 1 + L] - ncum[p] == 0)
+                     & (ncum[p + total] - ncum[p + 1 + L + S] == 0))
                 if cut_window is not None:
                     c = p + 1 + L + S // 2
                     m &= (c >= cut_window[0]) & (c < cut_window[1])

@@ -1,5 +1,7 @@
 """Genotyping aids: Primer3 primers for an amplicon around an edit, and restriction sites
-created or destroyed by the edit (Biopython Restriction, commercially available enzymes)."""
+created or destroyed by the edit (Biopython Restriction, usable commercially available
+enzymes grouped by site: :mod:`taleforge.design.restriction`). Knockout genotyping (Sanger /
+NGS amplicons checked genome-wide) is :mod:`taleforge.design.genotyping`."""
 
 from __future__ import annotations
 
@@ -123,10 +125,11 @@ def design_primers(
 
 @dataclass(frozen=True)
 class RestrictionChange:
-    enzyme: str
+    enzyme: str  # the representative of its isoschizomer group
     site: str
     effect: str  # "created" | "destroyed"
     unique_in_amplicon: bool  # after the edit (created) / before (destroyed)
+    isoschizomers: tuple[str, ...] = ()  # other usable enzymes recognising the same site
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -134,6 +137,7 @@ class RestrictionChange:
             "site": self.site,
             "effect": self.effect,
             "unique_in_amplicon": self.unique_in_amplicon,
+            "isoschizomers": list(self.isoschizomers),
         }
 
 
@@ -145,17 +149,20 @@ def restriction_changes(
     *,
     amplicon: tuple[int, int] | None = None,
 ) -> list[RestrictionChange]:
-    """Commercial enzymes whose recognition site is created or destroyed by substitutions
-    at genome positions ``changed`` (``before``/``after``: same-length + strand windows).
-    Sorted: unique-in-amplicon first, then enzyme name."""
-    from taleforge.design.restriction import _enzymes, _overlapping
+    """Usable commercial enzymes (:mod:`taleforge.design.restriction`: no
+    modification-dependent enzymes; one row per isoschizomer group) whose recognition site
+    is created or destroyed by substitutions at genome positions ``changed``
+    (``before``/``after``: same-length + strand windows). Sorted: unique-in-amplicon first,
+    then effect, then enzyme name."""
+    from taleforge.design.restriction import _overlapping, enzyme_groups
 
     b, a = before.upper(), after.upper()
     lo, hi = (amplicon if amplicon is not None else (offset, offset + len(b)))
     lo_i, hi_i = max(0, lo - offset), min(len(b), hi - offset)
     rel = [p - offset for p in changed]
     out: list[RestrictionChange] = []
-    for name, pat, size in _enzymes("commercial"):
+    for grp in enzyme_groups("commercial"):
+        pat, size = grp.pattern, grp.size
         sb = {m.start() for m in _overlapping(pat, b)}
         sa = {m.start() for m in _overlapping(pat, a)}
         if sb == sa:
@@ -166,15 +173,14 @@ def restriction_changes(
 
         created = touching(sa - sb)
         destroyed = touching(sb - sa)
-        from Bio import Restriction
-
-        site = str(getattr(Restriction, name).site)
         if created:
             n_amp = sum(1 for s in sa if lo_i <= s and s + size <= hi_i)
-            out.append(RestrictionChange(name, site, "created", n_amp == 1))
+            out.append(RestrictionChange(grp.name, grp.site, "created", n_amp == 1,
+                                         grp.isoschizomers))
         if destroyed:
             n_amp = sum(1 for s in sb if lo_i <= s and s + size <= hi_i)
-            out.append(RestrictionChange(name, site, "destroyed", n_amp == 1))
+            out.append(RestrictionChange(grp.name, grp.site, "destroyed", n_amp == 1,
+                                         grp.isoschizomers))
     out.sort(key=lambda r: (not r.unique_in_amplicon, r.effect, r.enzyme))
     return out
 

@@ -42,9 +42,12 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from taleforge.errors import FormatError, UnknownNameError
+if TYPE_CHECKING:
+    from taleforge.genome.index import Genome
+
+from taleforge.errors import FormatError, InputError, UnknownNameError
 from taleforge.genome.annotation_model import (
     ANNOTATION_PARAMS,
     MITO_CONTIGS,
@@ -65,12 +68,14 @@ from taleforge.genome.annotation_model import (
     parse_transl_except,
     row_interval,
 )
+from taleforge.model.interval import Interval
 from taleforge.progress import ProgressCallback
 
 __all__ = [  # the model lives in taleforge.genome.annotation_model; re-exported here
     "ANNOTATION_PARAMS",
     "MITO_CONTIGS",
     "Annotation",
+    "AnnotationMatch",
     "Gene",
     "GenomeFetch",
     "IntervalCache",
@@ -83,6 +88,7 @@ __all__ = [  # the model lives in taleforge.genome.annotation_model; re-exported
     "format_error",
     "is_mito_contig",
     "load_annotation",
+    "match_annotation",
     "no_gc",
     "normalise_tag",
     "open_text",
@@ -138,6 +144,8 @@ class Annotation:
         self._tx_keys: dict[str, list[Transcript]] | None = None
         self._gene_by_idc: dict[tuple[str, str], Gene] = {}
         self._all_tx: tuple[Transcript, ...] | None = None
+        #: set by ``load_annotation(..., genome=)`` when records were renamed or dropped
+        self.input_match: AnnotationMatch | None = None
         self._build_overlap_index()
 
     def __repr__(self) -> str:
@@ -468,10 +476,30 @@ def load_annotation(
     *,
     contig_alias: dict[str, str] | None = None,
     progress: ProgressCallback | None = None,
+    genome: Genome | None = None,
 ) -> Annotation:
     """Load a GTF, GFF3 or GenBank annotation (optionally gzipped); format from the file
     extension, else sniffed from the content. ``contig_alias`` renames contigs (e.g.
-    ``{"NC_012920.1": "chrM"}``). ``progress`` is a :data:`taleforge.progress.ProgressCallback`."""
+    ``{"NC_012920.1": "chrM"}``). ``progress`` is a :data:`taleforge.progress.ProgressCallback`.
+    With ``genome``, the result is matched to it (:func:`match_annotation`: alias renaming,
+    genes that do not fit dropped, one error when nothing fits); the match is kept as the
+    annotation's ``input_match`` attribute (None when nothing needed changing)."""
+    ann = _load_annotation(path, contig_alias=contig_alias, progress=progress)
+    if genome is None:
+        return ann
+    m = match_annotation(ann, genome)
+    if m.annotation is ann:
+        return ann
+    m.annotation.input_match = m
+    return m.annotation
+
+
+def _load_annotation(
+    path: str | os.PathLike[str],
+    *,
+    contig_alias: dict[str, str] | None,
+    progress: ProgressCallback | None,
+) -> Annotation:
     text = os.fspath(path)
     if text.lower() in _BUILTIN_NAMES:
         return load_builtin_mito()
@@ -491,6 +519,111 @@ def load_annotation(
             hint="the gzip file is truncated or corrupt; fetch it again",
         ) from exc
     return Annotation(genes, source=str(path))
+
+
+@dataclass(frozen=True)
+class AnnotationMatch:
+    """An annotation matched to one genome: contigs renamed to the genome's names through
+    the alias table (:mod:`taleforge.genome.aliases`), genes that do not fit skipped and
+    counted (``unknown-contig``, ``past-contig-end``)."""
+
+    annotation: Annotation
+    skipped: dict[str, int]
+    renamed: dict[str, str]
+    unknown_contigs: tuple[str, ...] = ()
+
+    def message(self) -> str | None:
+        name = Path(str(self.annotation.source)).name
+        bits = []
+        if self.skipped:
+            per = ", ".join(f"{k} {v:,}" for k, v in self.skipped.items())
+            extra = (" (contigs " + ", ".join(self.unknown_contigs[:5])
+                     + (" ..." if len(self.unknown_contigs) > 5 else "") + ")"
+                     if self.unknown_contigs else "")
+            bits.append(f"{sum(self.skipped.values()):,} genes of annotation {name} do not fit "
+                        f"the genome and were skipped ({per}){extra}")
+        if self.renamed:
+            bits.append("annotation contigs matched to the genome by alias: "
+                        + ", ".join(f"{a}->{b}" for a, b in self.renamed.items()))
+        return "; ".join(bits) or None
+
+    def warning(self) -> Any:
+        """An ``input-mismatch`` :class:`~taleforge.design.result.DesignWarning` (severity
+        "warning" when genes were skipped, "note" when names were only aliased), or None."""
+        msg = self.message()
+        if msg is None:
+            return None
+        from taleforge.design.result import DesignWarning
+
+        return DesignWarning(
+            "input-mismatch", msg, "warning" if self.skipped else "note", None,
+            {"file": Path(str(self.annotation.source)).name, "skipped": dict(self.skipped),
+             "renamed": dict(self.renamed), "unknown_contigs": list(self.unknown_contigs)},
+        )
+
+
+def _rename_iv(iv: Interval, contig: str) -> Interval:
+    return Interval(contig, iv.start, iv.end, iv.strand)
+
+
+def _rename_gene(g: Gene, contig: str) -> Gene:
+    from dataclasses import replace
+
+    txs = tuple(
+        replace(
+            t, contig=contig, exons=tuple(_rename_iv(iv, contig) for iv in t.exons),
+            cds=tuple(_rename_iv(iv, contig) for iv in t.cds),
+            transl_except=tuple(replace(te, location=_rename_iv(te.location, contig))
+                                for te in t.transl_except),
+        )
+        for t in g.transcripts
+    )
+    return replace(g, contig=contig, transcripts=txs)
+
+
+def match_annotation(
+    annotation: Annotation, genome: Genome, *, genome_label: str | None = None
+) -> AnnotationMatch:
+    """Match ``annotation`` to ``genome`` (see :class:`AnnotationMatch`). When no gene lies
+    on a contig of the genome, raise one :class:`InputError` naming both files (typically
+    ``--genome`` was forgotten and the built-in chrM was used). Returns the annotation
+    itself (not a copy) when every contig name is the genome's and every gene fits."""
+    from taleforge.genome.aliases import ContigMatcher
+
+    matcher = ContigMatcher.for_names(genome.contig_names)
+    names = matcher.mapping(annotation.contigs)
+    lengths = {c: genome.contig_length(c) for c in set(names.values()) if c is not None}
+    kept: list[Gene] = []
+    skipped: dict[str, int] = {}
+    for g in annotation.genes:
+        canon = names.get(g.contig)
+        if canon is None:
+            skipped["unknown-contig"] = skipped.get("unknown-contig", 0) + 1
+            continue
+        if g.end > lengths[canon]:
+            skipped["past-contig-end"] = skipped.get("past-contig-end", 0) + 1
+            continue
+        kept.append(g if canon == g.contig else _rename_gene(g, canon))
+    unknown = tuple(c for c, v in names.items() if v is None)
+    if not kept and annotation.genes:
+        ann_name = Path(str(annotation.source)).name
+        gname = str(genome_label or getattr(genome, "name", None) or "the genome")
+        shown = ", ".join(annotation.contigs[:4]) + (" ..." if len(annotation.contigs) > 4 else "")
+        gshown = ", ".join(genome.contig_names[:4]) + (
+            " ..." if len(genome.contig_names) > 4 else "")
+        why = ("none of its contigs (" + shown + ") is in genome " + gname + " (" + gshown + ")"
+               if unknown else "every gene runs past the end of its contig in genome " + gname)
+        raise InputError(
+            f"annotation {ann_name} does not fit genome {gname}: {why}",
+            hint="pass the genome the annotation belongs to with --genome (a FASTA, 2bit or "
+                 "registered name), or an annotation of this genome",
+        )
+    renamed = {a: b for a, b in names.items() if b is not None and a != b}
+    order = ("unknown-contig", "past-contig-end")
+    skipped = {k: skipped[k] for k in order if k in skipped}
+    if not skipped and not renamed:
+        return AnnotationMatch(annotation, {}, {}, ())
+    return AnnotationMatch(Annotation(kept, source=annotation.source), skipped, renamed, unknown)
 
 
 def _read_any(
