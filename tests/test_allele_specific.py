@@ -257,3 +257,28 @@ def test_correct_cli_allele_specific(tmp_path: Path, capsys: pytest.CaptureFixtu
     data = json.loads((out / "correction.json").read_text())
     rules = {r["rule"] for r in data["designs"][0]["rules"]}
     assert {"allele_margin", "wild_type_fails", "position_polarity"} <= rules
+
+
+def test_genome_mode_with_specificity(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.test_donor_cli import _gff3
+
+    seq, tx = make_gene(11, "-")
+    fa = _fasta(tmp_path, CONTIG, seq)
+    gff = tmp_path / "g.gff3"
+    gff.write_text(_gff3(tx))
+    v = tx.genomic_pos(80 * 3 - 2)
+    var = f"{CONTIG}:{v + 1}:{seq[v]}>{OTHER[seq[v]]}"
+    js = tmp_path / "as.json"
+    rc = _run(["design", "--genome", str(fa), "--annotation", str(gff), "--variant", var,
+               "--allele-specific", "--top", "2", "--json", str(js), "-o", str(tmp_path / "a.bed")])
+    assert rc == 0, capsys.readouterr().err
+    data = json.loads(js.read_text())
+    assert data["transcripts"] == ["TX1"] and data["provenance"]["genome"]["sha256"]
+    assert all(d["offtarget"] is not None for d in data["designs"])  # scanned genome-wide
+    assert any("scanned genome-wide" in n for n in data["notes"])
+    assert (tmp_path / "a.bed").read_text().startswith("track")
+    # a wrong REF is one line naming the base
+    rc = _run(["design", "--genome", str(fa), "--variant", f"{CONTIG}:{v + 1}:{OTHER[seq[v]]}>"
+               f"{seq[v]}", "--allele-specific", "--no-specificity"])
+    err = capsys.readouterr().err
+    assert rc == 2 and f"the reference has {seq[v]}" in err

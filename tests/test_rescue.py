@@ -224,3 +224,36 @@ def test_rescue_refuses_mtdna(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     with pytest.raises(InputError, match="mitochondria"):
         design_rescue("MT-ND4", RescueParams(exon=1, specificity=False),
                       genome="builtin:hg38-chrM")
+
+
+def test_rescue_cli_gene_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.test_donor_cli import _gff3
+
+    seq, tx = make_gene(11, "-")
+    fa = tmp_path / "g.fa"
+    fa.write_text(f">{CONTIG}\n{seq}\n")
+    gff = tmp_path / "g.gff3"
+    gff.write_text(_gff3(tx))
+    out = tmp_path / "r"
+    html = tmp_path / "r.html"
+    rc = 0
+    try:
+        main(["knockin", "--genome", str(fa), "--annotation", str(gff), "--gene", "SYN1",
+              "--rescue", "--exon", "2", "--arm", "400", "--designs", "1", "--no-specificity",
+              "-o", str(out), "--html", str(html)])
+    except SystemExit as exc:
+        rc = int(exc.code or 0)
+    assert rc == 0, capsys.readouterr().err
+    data = json.loads((out / "knockin.json").read_text())
+    assert data["mode"] == "rescue" and data["strand"] == "-"
+    assert html.read_text().lstrip().lower().startswith("<!doctype html")
+    # a cargo with --rescue is refused on one line, nothing written
+    cg = tmp_path / "c.fa"
+    cg.write_text(">c\nATGAAATAA\n")
+    try:
+        main(["knockin", "--genome", str(fa), "--annotation", str(gff), "--gene", "SYN1",
+              "--rescue", "--exon", "2", "--cargo", str(cg), "-o", str(tmp_path / "x")])
+    except SystemExit as exc:
+        rc = int(exc.code or 0)
+    err = capsys.readouterr().err
+    assert rc == 2 and "not a --cargo" in err and not (tmp_path / "x").exists()
