@@ -282,3 +282,21 @@ def test_genome_mode_with_specificity(tmp_path: Path, capsys: pytest.CaptureFixt
                f"{seq[v]}", "--allele-specific", "--no-specificity"])
     err = capsys.readouterr().err
     assert rc == 2 and f"the reference has {seq[v]}" in err
+
+
+def test_cis_snp_from_vcf(tmp_path: Path) -> None:
+    seq = _random(8)
+    c, v = 120, 164
+    seq = seq[:c] + "G" + seq[c + 1:]
+    seq = seq[:v] + "A" + seq[v + 1:]
+    vcf = tmp_path / "cis.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                   f"seq\t{c + 1}\t.\tG\tT\t.\t.\t.\n")
+    res = design_allele_specific(AlleleTarget(seq, v, "C"), AlleleSpecificParams(
+        cis_variants=vcf, n_designs=1, specificity=False))
+    assert res.designs[0].cis_in_other == (c,) and res.designs[0].wt_fails
+    # the correction cut sees the cis SNP too (the cells' allele carries it)
+    mut = _alleles(seq, v, "C", ((c, "T"),))
+    corr = allele_specific_correction(SequenceEdit(mut, v, "A", "seq", 0), CorrectionParams(
+        specificity=False, n_designs=1, max_cut_distance_bp=30), cis_variants=vcf)
+    assert corr.designs

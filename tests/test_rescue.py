@@ -257,3 +257,14 @@ def test_rescue_cli_gene_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         rc = int(exc.code or 0)
     err = capsys.readouterr().err
     assert rc == 2 and "not a --cargo" in err and not (tmp_path / "x").exists()
+
+
+def test_rescue_is_deterministic() -> None:
+    from taleforge.io.registry import render
+
+    seq, tx = make_gene(11, "+")
+    p = RescueParams(exon=2, arm_nt=400, n_designs=1, specificity=False)
+    a = render("knockin", "json", design_rescue(LocusSequence(seq, tx, CONTIG), p), command="x")
+    b = render("knockin", "json", design_rescue(LocusSequence(seq, tx, CONTIG), p), command="x")
+    assert a == b
+    assert "rescue" in {t["name"] for t in json.loads(a)["provenance"]["parameter_tables"]}
