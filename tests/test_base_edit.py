@@ -694,3 +694,44 @@ def test_mtdna_and_unscanned_jobs_warn(mito: Genome, capsys: pytest.CaptureFixtu
     doc = json.loads((tmp_path / "r.json").read_text())
     assert {"numt-not-checked", "no-genome-scanned"} <= {w["code"] for w in doc["warnings"]}
     assert "# warning (numt-not-checked)" in (tmp_path / "r.tsv").read_text()
+
+
+@pytest.mark.shared
+def test_ecoli_tufa_base_edits_flag_deamination_at_tufb(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tufA and tufB (E. coli K-12) are near-identical copies in opposite orientation: a
+    tufA base editor also pairs (R/L, 0/0 mismatches) at tufB, where the mirrored target C
+    would be deaminated; reported as off-target editing with that base, not as a cut."""
+    from taleforge.genome.annotation import load_annotation
+    from tests.conftest import shared
+
+    _small_rounds(monkeypatch, 10, 10)
+    g = open_genome(shared("ecoli", "GCF_000005845.2_ASM584v2_genomic.fna.gz"))
+    ann = load_annotation(shared("ecoli", "GCF_000005845.2_ASM584v2_genomic.gff.gz"))
+    res = design_base_edit(g, knockout_gene="tufA", annotation=ann, max_designs=5,
+                           editors=["DdCBE-G1333-NL"], knockout_max_edits=3)
+    at_tufb = n_same = 0
+    for d in res.designs:
+        for e in d.offtarget.edits:
+            if not (e.kind == "pair" and e.orientation == "R/L" and e.mismatches == (0, 0)
+                    and e.nearest_gene.startswith("tufB")):
+                continue
+            at_tufb += 1
+            pr = d.pair
+            # mirror of the target through the copy: tufA bound span <-> tufB span reversed
+            mirror = (e.end - 1) - (d.edit.pos - pr.left.bound.start)
+            ref, alt = COMP[d.edit.ref], COMP[d.edit.alt]
+            hit = any(b.startswith(f"{e.contig}:{mirror + 1}{ref}>{alt}(") for b in e.bases)
+            same = g.fetch(pr.contig, pr.left.bound.start, pr.right.bound.end) == \
+                reverse_complement(g.fetch(e.contig, e.start - 1, e.end))
+            # an identical copy edits the mirrored target; where the copies differ in the
+            # spacer (tufA ...CTGAG... vs tufB ...CTGCG...) the context may not be 5'-TC
+            if same:
+                assert hit
+                n_same += 1
+        assert d.offtarget.status == "off-target pair"
+    assert at_tufb >= 3 and n_same >= 2
+    codes = [w.code for w in res.warnings]
+    assert codes.count("offtarget-editing") == len(res.designs)
+    assert "no-clean-design" in codes and "numt-not-checked" not in codes
+    w = res.warnings[0]
+    assert w.details is not None and "no deletion" in w.details["consequence"]

@@ -233,7 +233,7 @@ def design_base_edit(
     n_checked = 0
     if params.offtarget:
         n_checked = _check_in_rounds(raw, genome, nuclear_genome, params, notes, progress,
-                                     backend, table)
+                                     backend, table, annotation)
         if len(raw) > n_checked:
             notes.append(f"off-target checked for the best {n_checked} of {len(raw)} "
                          "designs (by on-target score"
@@ -329,6 +329,7 @@ def _one_per_edit_first(
 def _check_in_rounds(
     raw: list[Candidate], genome: Genome, nuclear: Genome | None, params: BaseEditParams,
     notes: list[str], progress: ProgressCallback | None, backend: str, table: WindowTable,
+    annotation: Annotation | None = None,
 ) -> int:
     """Off-target check of the best ``offtarget_max_designs`` designs, then of the next ones
     in rounds of that size while none checked is clean (no passing off-target pair), up to
@@ -340,7 +341,7 @@ def _check_in_rounds(
     while done < min(len(raw), budget):
         chunk = raw[done: min(done + step, budget)]
         _offtarget(chunk, genome, nuclear, params.max_mismatches, notes, progress, backend,
-                   table)
+                   table, annotation)
         done += len(chunk)
         if any(d.ot.status == "clean" for d in raw[:done]):
             break

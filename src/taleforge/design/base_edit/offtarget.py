@@ -18,6 +18,7 @@ from taleforge.progress import ProgressCallback, report
 
 if TYPE_CHECKING:
     from taleforge.design.specificity import SpecificitySummary
+    from taleforge.genome.annotation import Annotation
     from taleforge.genome.index import Genome
 
 _FLIP = {"NL": "NR", "NR": "NL", "ADL": "ADR", "ADR": "ADL"}
@@ -26,14 +27,15 @@ _FLIP = {"NL": "NR", "NR": "NL", "ADL": "ADR", "ADR": "ADL"}
 def _offtarget(
     designs: list[Candidate], genome: Genome, nuclear: Genome | None, k: int | None,
     notes: list[str], progress: ProgressCallback | None, backend: str = "auto",
-    table: WindowTable | None = None,
+    table: WindowTable | None = None, annotation: Annotation | None = None,
 ) -> None:
     """Fill d.ot (OffTargetSummary) for every design: each half-site alone and every
     tail-to-tail pairing (L/R, R/L, L/L, R/R) with a spacer in the editor's range, without a
     position-0 filter (binding alone can drive deamination), via the shared specificity
     service :func:`taleforge.design.specificity.specificity_for_pairs` (score-defined search
     unless ``k`` asks for mismatch mode). With ``table``, the passing off-target pairs and
-    strong half-sites become :class:`OffTargetEdit` records with the bases that would change."""
+    strong half-sites become :class:`OffTargetEdit` records with the bases that would change
+    (and, with the genome's ``annotation``, the nearest gene)."""
     from taleforge.design.specificity import specificity_for_pairs
 
     if not designs:
@@ -50,7 +52,8 @@ def _offtarget(
     for i, d in enumerate(designs):
         half, pairs, top, n_strong = _counts(results["genome"][i], strong)
         nh = npair = n_nstrong = 0
-        edits = _edit_sites(d, results["genome"][i], genome, "genome", table, strong)
+        edits = _edit_sites(d, results["genome"][i], genome, "genome", table, strong,
+                            annotation)
         if "nuclear" in results and nuclear is not None:
             nh, npair, ntop, n_nstrong = _counts(results["nuclear"][i], strong)
             top = "; ".join(x for x in (top, ("nuclear: " + ntop) if ntop else "") if x)
@@ -127,8 +130,21 @@ def _bases(gen: Genome, contig: str, e: EditorSpec, table: WindowTable, spacer_s
     return tuple(v for _, v in sorted(seen.items()))
 
 
+def _near(ann: Annotation | None, contig: str, start: int, end: int, given: str) -> str:
+    """``given``, else the annotation's nearest gene to the site's middle (``name`` inside
+    it, ``name (+N bp)`` beside it); empty without an annotation."""
+    if given or ann is None:
+        return given
+    ng = ann.nearest_gene(contig, (start + end) // 2)
+    if ng is None:
+        return ""
+    gene, dist = ng
+    return (gene.name or gene.id) + (f" ({dist} bp away)" if dist else "")
+
+
 def _edit_sites(d: Candidate, sm: SpecificitySummary | None, gen: Genome, tag: str,
-                table: WindowTable | None, strong: int) -> list[OffTargetEdit]:
+                table: WindowTable | None, strong: int, ann: Annotation | None = None,
+                ) -> list[OffTargetEdit]:
     """Off-target editing sites of one design in one genome: every listed passing pair
     (``top_pairs`` of the summary) and the strong single half-sites (<= ``strong``
     mismatches) among its best-scoring sites, each with the bases that would change."""
@@ -153,7 +169,9 @@ def _edit_sites(d: Candidate, sm: SpecificitySummary | None, gen: Genome, tag: s
             "pair", tag, pr.contig, int(pr.up.start) + 1, int(pr.down.end), ori, S,
             (int(pr.up.mismatches), int(pr.down.mismatches)),
             str(getattr(pr, "location", "") or pr.up.location or ""),
-            str(getattr(pr, "nearest_gene", "") or pr.up.nearest_gene or ""), bases, note))
+            _near(ann, pr.contig, int(pr.up.start), int(pr.down.end),
+                  str(getattr(pr, "nearest_gene", "") or pr.up.nearest_gene or "")),
+            bases, note))
     cap = int(RANKING["offtarget_edit_sites"])
     n = 0
     for st in sm.top_sites:
@@ -172,7 +190,8 @@ def _edit_sites(d: Candidate, sm: SpecificitySummary | None, gen: Genome, tag: s
             bases = _union_minus(gen, st.contig, e, table, int(st.start), spacers, not same)
         out.append(OffTargetEdit(
             "halfsite", tag, st.contig, int(st.start) + 1, int(st.end), f"{st.role}{st.strand}",
-            None, (int(st.mismatches),), str(st.location or ""), str(st.nearest_gene or ""),
+            None, (int(st.mismatches),), str(st.location or ""),
+            _near(ann, st.contig, int(st.start), int(st.end), str(st.nearest_gene or "")),
             bases, "single TALE bound: window of a partner at any spacer "
             f"{spacers[0]}-{spacers[-1]} bp on its spacer side"))
     return out
