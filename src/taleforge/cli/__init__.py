@@ -21,7 +21,7 @@ from taleforge.cli.app import app, err_console
 from taleforge.errors import TaleforgeError
 
 _COMMAND_MODULES = ("design", "offtarget", "base_edit", "donor", "info", "assemble", "multiplex",
-                    "genome_cmd", "campaign")
+                    "genome_cmd", "campaign", "serve")
 
 
 def _register() -> None:
