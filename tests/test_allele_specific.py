@@ -276,6 +276,8 @@ def test_genome_mode_with_specificity(tmp_path: Path, capsys: pytest.CaptureFixt
     assert data["transcripts"] == ["TX1"] and data["provenance"]["genome"]["sha256"]
     assert all(d["offtarget"] is not None for d in data["designs"])  # scanned genome-wide
     assert any("scanned genome-wide" in n for n in data["notes"])
+    cut_rule = next(r for r in data["designs"][0]["rules"] if r["rule"] == "cut_in_transcript")
+    assert cut_rule["reason"].startswith("TX1: the cut is in exon")
     assert (tmp_path / "a.bed").read_text().startswith("track")
     # a wrong REF is one line naming the base
     rc = _run(["design", "--genome", str(fa), "--variant", f"{CONTIG}:{v + 1}:{OTHER[seq[v]]}>"

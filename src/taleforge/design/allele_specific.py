@@ -683,7 +683,8 @@ def design_allele_specific(
                      "off-target (it is scored above)")
     else:
         notes.append("no genome-wide specificity scan (no genome given or --no-specificity)")
-    designs = [replace(d, rank=r) for r, d in enumerate(designs[: p.n_designs], 1)]
+    designs = [replace(d, rank=r, rules=(*d.rules, *_cut_in_transcripts(d.pair, tgt.transcripts)))
+               for r, d in enumerate(designs[: p.n_designs], 1)]
     typed: list[DesignWarning] = []
     if designs and all(not d.wt_fails for d in designs):
         best = designs[0]
@@ -711,6 +712,21 @@ def design_allele_specific(
         tuple(designs), n_reach, rejections, sc.name, md.name, tuple(notes), tuple(typed),
         record, tuple(t.id for t in tgt.transcripts),
     )
+
+
+def _cut_in_transcripts(pair: TalenPair, txs: Sequence[Transcript]) -> tuple[RuleEval, ...]:
+    """Where the cut falls in each coding transcript at the variant (a knockout flag)."""
+    out = []
+    for tx in txs:
+        ex = tx.exon_number(pair.cut)
+        off = tx.cds_offset(pair.cut)
+        where = (f"c.{off + 1} ({100 * off / max(1, tx.cds_length):.0f}% of the CDS)"
+                 if off is not None else "outside the CDS")
+        out.append(RuleEval("cut_in_transcript", "flag", off is not None,
+                            off + 1 if off is not None else None, 0.0,
+                            f"{tx.id}: the cut is in " + (f"exon {ex}, " if ex else "an intron, ")
+                            + where))
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------- correction
