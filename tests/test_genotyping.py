@@ -168,3 +168,29 @@ def test_ecoli_tufa_primers_also_amplify_tufb() -> None:
     for a in amps:
         if a.unique:
             assert a.products == 1
+
+
+def test_annotate_designs_fills_annotations_and_notes() -> None:
+    """The knockout hook: each design gets its genotyping and, over the rCRS 3107 N, the
+    note that the real spacer is 1 bp shorter."""
+    from dataclasses import dataclass, field
+    from typing import Any
+
+    from taleforge.design.genotyping import annotate_designs
+
+    @dataclass
+    class D:
+        pair: TalenPair
+        annotations: dict[str, Any] = field(default_factory=dict)
+
+    g = open_genome("builtin:hg38-chrM")
+    over_n = _pair_at(g, "chrM", 3098)
+    assert over_n.spacer.start <= 3106 < over_n.spacer.end
+    ds = [D(_pair_at(g, "chrM", 10950)), D(over_n)]
+    notes = annotate_designs(g, ds, check_uniqueness=False)
+    assert ds[0].annotations["genotyping"]["sanger"]["unique"] is None
+    assert ds[0].annotations["genotyping_summary"].startswith("sanger: ")
+    assert "reference_note" not in ds[0].annotations
+    assert "1 bp shorter" in ds[1].annotations["reference_note"]
+    assert [n.design for n in notes] == [over_n.pair_id()]
+    assert notes[0].severity == "note"

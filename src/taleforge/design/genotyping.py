@@ -435,11 +435,52 @@ def genotyping_primers(
     )[0]
 
 
+def annotate_designs(
+    genome: Genome,
+    designs: Sequence[Any],
+    *,
+    scan_genome: Genome | None = None,
+    check_uniqueness: bool = True,
+    backend: str = "auto",
+    progress: ProgressCallback | None = None,
+) -> list[Any]:
+    """The knockout hook: genotyping for every design (one engine pass), stored in each
+    design's ``annotations`` as ``genotyping`` (JSON-ready) and ``genotyping_summary`` (one
+    TSV cell), plus ``reference_note`` where the spacer spans a placeholder N (rCRS 3107).
+    Returns the run's notes (:class:`~taleforge.design.result.DesignWarning`, severity
+    "note": designs without genome-unique primers, placeholder spacers)."""
+    from taleforge.design.result import DesignWarning
+    from taleforge.genome.aliases import placeholder_spacer_note
+
+    notes: list[Any] = []
+    if not designs:
+        return notes
+    gts = genotyping_for_pairs(genome, designs, scan_genome=scan_genome,
+                               check_uniqueness=check_uniqueness, backend=backend,
+                               progress=progress)
+    for d, gt in zip(designs, gts, strict=True):
+        d.annotations["genotyping"] = gt.as_dict()
+        d.annotations["genotyping_summary"] = gt.summary()
+        pid = gt.design
+        if check_uniqueness and not gt.has_unique:
+            notes.append(DesignWarning(
+                "note", f"design {pid}: no genome-unique genotyping primers (Sanger: "
+                f"{gt.sanger.products} predicted products, NGS: {gt.ngs.products}); check the "
+                "products listed before ordering", "note", pid,
+                {"sanger_products": gt.sanger.products, "ngs_products": gt.ngs.products}))
+        ref = placeholder_spacer_note(genome, _pair_of(d))
+        if ref is not None:
+            d.annotations["reference_note"] = ref
+            notes.append(DesignWarning("note", f"design {pid}: {ref}", "note", pid))
+    return notes
+
+
 __all__ = [
     "GENOTYPING_PARAMS",
     "Amplicon",
     "Genotyping",
     "OtherProduct",
+    "annotate_designs",
     "genotyping_for_pairs",
     "genotyping_primers",
 ]
