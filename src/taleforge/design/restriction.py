@@ -59,8 +59,6 @@ RESTRICTION_PARAMS = register_table(
                   "a site of n specified bases occurs every ~4^n bp; below 4 it cannot be "
                   "unique in a genotyping amplicon", "K",
                   "shorter sites (counting degenerate bases by information) are skipped"),
-            Param("unique_window_bp", 250, "bp", "TALE-NT 2.0 (+-250 bp; Doyle 2012 NAR)", "V",
-                  "uniqueness window on each side of the spacer when no amplicon is given"),
         ),
     )
 )
