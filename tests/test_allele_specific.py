@@ -75,7 +75,9 @@ def test_variant_in_half_site_and_margin_as_reported(model: str) -> None:
         assert _placed(d.pair, v)
         m_mut, cut_mut = _margin(d.pair, mut, 0, model)
         m_wt, cut_wt = _margin(d.pair, seq, 0, model)
-        assert cut_mut and m_mut > m_wt  # the mutant allele scores better than the wild type
+        # the mutant allele scores better than the wild type, or the wild type fails outright
+        # (position 0, which tale-nt does not score)
+        assert cut_mut and (m_mut > m_wt or not cut_wt)
         assert d.scores.margin == pytest.approx(m_mut - m_wt, abs=1e-9)
         assert d.as_dict()["allele_margin"] == pytest.approx(m_mut - m_wt, abs=1e-6)
         assert d.wt_fails == (not cut_wt)
@@ -92,16 +94,18 @@ def _random(seed: int, n: int = 400) -> str:
     return "".join(rng.choice("ACGT") for _ in range(n))
 
 
-def test_position_zero_makes_wild_type_fail() -> None:
+@pytest.mark.parametrize("model", ["positional", "tale-nt"])
+def test_position_zero_makes_wild_type_fail(model: str) -> None:
     seq = _random(5)
     v = 150
     seq = seq[:v] + "C" + seq[v + 1:]  # wild type C, mutant T at a left position 0
     res = design_allele_specific(AlleleTarget(seq, v, "T"),
-                                 AlleleSpecificParams(n_designs=3, specificity=False))
+                                 AlleleSpecificParams(model=model, n_designs=3,
+                                                      specificity=False))
     best = res.designs[0]
     assert best.variant_repeat == 0 and best.variant_tale == "left"
     assert best.pair.left.pos0 == v
-    _, cut_wt = _margin(best.pair, seq, 0, "positional")
+    _, cut_wt = _margin(best.pair, seq, 0, model)
     assert not cut_wt and best.wt_fails and best.verdict == "wild type fails"
     rule = next(r for r in best.rules if r.rule == "wild_type_fails")
     assert rule.passed and "position 0 is C" in rule.reason

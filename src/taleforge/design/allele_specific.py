@@ -109,6 +109,12 @@ class AlleleScores:
     def margin(self) -> float:
         return self.mut_margin - self.wt_margin
 
+    @property
+    def prefers_mutant(self) -> bool:
+        """Cuts the mutant allele and either scores it better or fails on the wild type
+        (e.g. position 0, which some models do not score)."""
+        return self.mut_cuts and (self.margin > 0 or not self.wt_cuts)
+
 
 @dataclass(frozen=True)
 class AlleleSpecificDesign:
@@ -433,7 +439,7 @@ def allele_specific_window(
     if not mut_cuts.any():
         raise _no_design(label, sc, f"none of the {len(c)} pairs with the variant in a half-site "
                          f"passes the {md.name} model on the mutant allele")
-    prefer = np.array([s.margin > 0 for s in scores], dtype=bool)
+    prefer = np.array([s.prefers_mutant for s in scores], dtype=bool)
     no_pref = int((mut_cuts & ~prefer).sum())
     if no_pref:
         rejections["no allele preference (the model reads both bases alike)"] = no_pref
@@ -446,7 +452,7 @@ def allele_specific_window(
                      -((c.p + c.left_len + c.spacer_len + 1) * 64 + c.right_len))
     table = {
         "wt_fails": np.array([not s.wt_cuts for s in scores]) & mut_cuts,
-        "margin": np.array([s.margin if s.mut_cuts else -1e9 for s in scores]),
+        "margin": np.where(mut_cuts, np.array([s.margin for s in scores]), -1e9),
         "n_terminal": nterm, "quality": qual, "p": c.p, "L": c.left_len, "S": c.spacer_len,
         "R": c.right_len, "vsite": vsite,
     }
@@ -832,7 +838,7 @@ def allele_specific_correction(
         _, side, idx = variant_placement(c1, pos - edit.offset)
         nterm = bool(_n_terminal(idx, side, c1, frac)[0])
         rows.append((d, sc_, "left" if side[0] == 0 else "right", int(idx[0]), nterm))
-    rows = [r for r in rows if r[1].mut_cuts and r[1].margin > 0]
+    rows = [r for r in rows if r[1].prefers_mutant]
     if not rows:
         raise _no_design(label, sc, f"no correction pair cuts the mutant allele better than the "
                          f"wild type under {md.name}")

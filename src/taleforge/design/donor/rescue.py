@@ -663,7 +663,7 @@ def _design_zone(
         for i in range(len(c)):
             ascores.append(_cached_scores(c.materialize(i, g_rvd=sc.g_rvd), mut_seq, wt_up,
                                           offset, md, sc, cache))
-        prefer = np.array([s.mut_cuts and s.margin > 0 for s in ascores], dtype=bool)
+        prefer = np.array([s.prefers_mutant for s in ascores], dtype=bool)
         if not prefer.any():
             rejections["no allele preference"] = len(ascores)
             return [], n_raw
@@ -681,7 +681,7 @@ def _design_zone(
             break
         tried += 1
         pair = c.materialize(i, g_rvd=sc.g_rvd)
-        if ascores and not (ascores[i].mut_cuts and ascores[i].margin > 0):
+        if ascores and not ascores[i].prefers_mutant:
             why = ("does not cut the mutant allele" if not ascores[i].mut_cuts
                    else "no allele preference")
             rejections[why] = rejections.get(why, 0) + 1
