@@ -306,3 +306,23 @@ def test_cis_snp_from_vcf(tmp_path: Path) -> None:
     corr = allele_specific_correction(SequenceEdit(mut, v, "A", "seq", 0), CorrectionParams(
         specificity=False, n_designs=1, max_cut_distance_bp=30), cis_variants=vcf)
     assert corr.designs
+
+
+def test_hbb_sickle_allele_position_zero() -> None:
+    """Real locus: HBB c.20A>T (coding orientation of the U01317.1 window) puts a T where a
+    left TALE's position 0 can sit, so the wild-type allele fails outright under the T-only
+    tale-nt scaffold, with either model."""
+    from tests.conftest import shared
+
+    fa = shared("human-hbb", "HBB_locus_U01317.1_GRCh38_chr11_5224964-5227571_minus.fa")
+    seq = "".join(ln.strip() for ln in fa.read_text().splitlines()
+                  if not ln.startswith(">")).upper()
+    v = 569  # c.20 (1-based local 570)
+    assert seq[v] == "A"
+    for model in ("positional", "tale-nt"):
+        res = design_allele_specific(AlleleTarget(seq, v, "T", "HBB_locus"),
+                                     AlleleSpecificParams(model=model, n_designs=2,
+                                                          specificity=False))
+        best = res.designs[0]
+        assert best.pair.left.pos0 == v and best.wt_fails
+        assert not _margin(best.pair, seq, 0, model)[1]
