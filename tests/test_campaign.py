@@ -341,3 +341,86 @@ def test_index_html_is_self_contained_and_deterministic(tmp_path: Path) -> None:
     # the summary's best candidates are on the page
     best = json.loads((a / "summary.json").read_text())["targets"][0]["best"]
     assert f"at {best[0]['cut']}" in page
+
+
+SIGKILL_SCRIPT = """
+import os, signal, sys
+from pathlib import Path
+from taleforge.campaign import run_campaign
+
+def on_target(rid, status):
+    if status == "done":
+        os.kill(os.getpid(), signal.SIGKILL)
+
+run_campaign(Path(sys.argv[1]), genome="builtin:hg38-chrM", out=Path(sys.argv[2]),
+             on_target=on_target)
+"""
+
+
+def test_resume_after_the_process_is_killed(tmp_path: Path) -> None:
+    """SIGKILL (no cleanup at all) after the first target: the finished target is intact,
+    the stale lock is taken over, and the rerun gives the uninterrupted folder."""
+    t = write_targets(tmp_path / "targets.tsv")
+    ref, out = tmp_path / "ref", tmp_path / "camp"
+    run_campaign(t, genome=GENOME, out=ref)
+    proc = subprocess.run([sys.executable, "-c", SIGKILL_SCRIPT, str(t), str(out)],
+                          capture_output=True, text=True, env=dict(os.environ), timeout=120)
+    assert proc.returncode == -9, proc.stderr
+    assert (out / ".lock").exists()  # left behind by the dead process
+    st = {r["id"]: r["status"] for r in campaign_status(out)}
+    assert st == {"nd4": "done", "co1": "pending", "m3243": "pending"}
+    assert not [p for p in out.rglob("*.tmp")]  # nothing half-written
+    rep = run_campaign(t, genome=GENOME, out=out)
+    assert (rep.done, rep.skipped) == (2, 1)
+    assert tree(out) == tree(ref)
+
+
+SHARED_ROWS = (
+    "nd4\tknockout\tMT-ND4\t--candidates 4\n"
+    "co1\tknockout\tMT-CO1\t--candidates 3 --specificity-candidates 6\n"
+    "reg\tknockout\tchrM:3000-3600\t--candidates 2\n"
+    "cl\tknockout\tMT-CYB\t--scaffold cellectis-like --candidates 2\n"
+    "m3243\tbase-edit\tchrM:3243:A>G\t--no-offtarget --editor TALED --candidates 2\n"
+)
+
+
+def test_shared_scans_equal_the_per_target_designs(tmp_path: Path) -> None:
+    """Knockout targets with equal scan arguments share one specificity_for_pairs call per
+    round (here nd4, co1 and reg; cl scans apart: another scaffold); every file is
+    byte-identical to designing each target on its own, and the designs to design_knockout's."""
+    from taleforge.design.knockout import KnockoutParams, design_knockout
+
+    t = write_targets(tmp_path / "targets.tsv", SHARED_ROWS)
+    shared, alone = tmp_path / "shared", tmp_path / "alone"
+    run_campaign(t, genome=GENOME, out=shared, batch_size=5)
+    run_campaign(t, genome=GENOME, out=alone, shared=False)
+    a, b = tree(shared), tree(alone)
+    assert a.keys() == b.keys() and "targets/nd4/designs.json" in a
+    assert a == b
+    log = (shared / "campaign.log").read_text()
+    scans = [ln.split("\t") for ln in log.splitlines() if "\tshared scan\t" in ln]
+    assert [s[3] for s in scans] == ["3 targets", "1 targets"]  # one pass each, round 1
+    assert scans[0][4] == f"{20 + 6 + 20} pairs"
+    doc = json.loads((shared / "targets/nd4/designs.json").read_text())
+    res = design_knockout("MT-ND4", KnockoutParams(top=4), genome=GENOME)
+    assert [d["pair_id"] for d in doc["designs"]] == [d.pair.pair_id() for d in res.designs]
+    assert any(r["rule"] == "specificity_pairs" for r in doc["designs"][0]["rules"])
+
+
+def test_run_plans_feeds_each_plan_its_own_summaries() -> None:
+    """Two plans through one shared scan get the results of their own design_knockout."""
+    from taleforge.campaign import run_plans
+    from taleforge.design.knockout import KnockoutParams, design_knockout, plan_knockout
+    from taleforge.genome.index import open_genome
+
+    g = open_genome(GENOME)
+    p = KnockoutParams(top=3, specificity_candidates=4)
+    plans = {n: plan_knockout(n, p, genome=g) for n in ("MT-ND4", "MT-ND5")}
+    seen: list[str] = []
+    out = run_plans(plans, batch_size=3, on_done=lambda rid, _: seen.append(rid))
+    assert sorted(seen) == ["MT-ND4", "MT-ND5"]
+    for n in plans:
+        own = design_knockout(n, p, genome=g)
+        assert [(d.pair.pair_id(), d.score) for d in out[n].designs] == \
+            [(d.pair.pair_id(), d.score) for d in own.designs]
+        assert [d.rules for d in out[n].designs] == [d.rules for d in own.designs]

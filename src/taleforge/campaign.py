@@ -45,7 +45,7 @@ import os
 import re
 import shlex
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -283,6 +283,9 @@ def _resolve_knockin(line: int, rid: str, target: str, tokens: list[str], n: int
     if not target:
         raise _row_error(line, rid, "no target", "a knockin row's target is a gene")
     p, ctx = _parse_options(line, rid, "knockin", ["--gene", target, *tokens])
+    if p["rescue"] or p["rescue_from"] is not None or p["cargo"] is None:
+        raise _row_error(line, rid, "a knockin row needs --cargo (--rescue rows are not run by "
+                         "campaigns yet)", "give --cargo FILE, or run taleforge knockin --rescue")
     src = ctx.get_parameter_source("designs")
     if p["exon"] is not None and not p["in_frame"]:
         raise _row_error(line, rid, "--exon insertion needs --in-frame", "add --in-frame or use --intron")
@@ -514,31 +517,136 @@ def compute_target(task: Mapping[str, Any], genome: Any, variants: str | None = 
     """Design one target: ``{"status": "done", "files": {name: text}, "summary": {...}}`` or
     ``{"status": "failed", "error": one line}``. Pure: runs the same in-process or on a
     Dask worker (``genome``: a :class:`Genome`, or a name/path the worker opens)."""
+    try:
+        g = _genome(genome)
+        return target_outcome(task, _design(task["job"], task["resolved"], g, variants, progress), g)
+    except Exception as exc:  # a bug in one target must not stop the others
+        return failed_outcome(exc)
+
+
+def failed_outcome(exc: BaseException) -> dict[str, Any]:
+    if isinstance(exc, TaleforgeError):
+        return {"status": "failed", "error": exc.one_line()}
+    return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+
+
+def target_outcome(task: Mapping[str, Any], res: Any, g: Any) -> dict[str, Any]:
+    """The target's files (through the writers registry) and summary, from its result."""
     from taleforge.io.registry import FOLDER_JOBS, folder_files, render, writers
 
     job, rid = task["job"], task["id"]
-    try:
-        g = _genome(genome)
-        res = _design(job, task["resolved"], g, variants, progress)
-        cmd = f"taleforge campaign run (target {rid}: {job} {task['target']} {task['options']})".rstrip()
-        wjob = REGISTRY_JOB[job]
-        if wjob in FOLDER_JOBS:
-            files = dict(sorted(folder_files(wjob, res, command=cmd).items()))
-        else:
-            files = {f"designs.{fmt}": render(wjob, fmt, res, command=cmd, genome=g)
-                     for fmt in FORMATS if any(w.fmt == fmt for w in writers(wjob))}
-        rfmt = REPORT_FORMAT[wjob]
-        if any(w.fmt == rfmt for w in writers(wjob)):  # the job's --html report
-            ann = _annotation(task["resolved"].get("annotation") or g.default_annotation)
-            files[REPORT_FILE] = render(wjob, rfmt, res, command=cmd, genome=g, annotation=ann)
-        warnings = [f"{w.code}: {w.message}" for w in res.typed_warnings()]
-        n = 1 + len(res.runners_up) if job == "multiplex" else len(res.designs)
-        summary = {"n_designs": n, "best": _best(job, res), "warnings": warnings}
-        return {"status": "done", "files": files, "summary": summary}
-    except TaleforgeError as exc:
-        return {"status": "failed", "error": exc.one_line()}
-    except Exception as exc:  # a bug in one target must not stop the others
-        return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+    cmd = f"taleforge campaign run (target {rid}: {job} {task['target']} {task['options']})".rstrip()
+    wjob = REGISTRY_JOB[job]
+    if wjob in FOLDER_JOBS:
+        files = dict(sorted(folder_files(wjob, res, command=cmd).items()))
+    else:
+        files = {f"designs.{fmt}": render(wjob, fmt, res, command=cmd, genome=g)
+                 for fmt in FORMATS if any(w.fmt == fmt for w in writers(wjob))}
+    rfmt = REPORT_FORMAT[wjob]
+    if any(w.fmt == rfmt for w in writers(wjob)):  # the job's --html report
+        ann = _annotation(task["resolved"].get("annotation") or g.default_annotation)
+        files[REPORT_FILE] = render(wjob, rfmt, res, command=cmd, genome=g, annotation=ann)
+    warnings = [f"{w.code}: {w.message}" for w in res.typed_warnings()]
+    n = 1 + len(res.runners_up) if job == "multiplex" else len(res.designs)
+    summary = {"n_designs": n, "best": _best(job, res), "warnings": warnings}
+    return {"status": "done", "files": files, "summary": summary}
+
+
+# --------------------------------------------------------------------------------------
+# Shared genome passes: knockout targets as plans (design.knockout.plan_knockout)
+# --------------------------------------------------------------------------------------
+#: pairs per specificity_for_pairs batch in a shared pass (one genome pass per batch;
+#: a target's own run uses the engine default, 64; results do not depend on it)
+SHARED_BATCH_PAIRS = 128
+
+
+def plan_target(task: Mapping[str, Any], g: Any, variants: str | None = None,
+                progress: ProgressCallback | None = None) -> Any:
+    """A knockout target's :class:`~taleforge.design.knockout.KnockoutPlan` (the same
+    arguments as its :func:`design_knockout` call in :func:`_design`)."""
+    from taleforge.design.knockout import KnockoutParams, plan_knockout
+
+    r = task["resolved"]
+    ann = _annotation(r.get("annotation") or g.default_annotation)
+    return plan_knockout(
+        r["gene"], KnockoutParams(**r["params"]), genome=g, annotation=ann,
+        region=r["region"], variants=r.get("variants") or variants,
+        offtarget_genome=_genome(r["offtarget_genome"]) if r.get("offtarget_genome") else None,
+        progress=progress,
+    )
+
+
+def shared_scan(genome: Any, pairs: Sequence[Any], kwargs: Mapping[str, Any],
+                batch_size: int = SHARED_BATCH_PAIRS,
+                progress: ProgressCallback | None = None) -> list[Any]:
+    """One ``specificity_for_pairs`` call over the pending pairs of many plans (a pure
+    task: it runs the same on a Dask worker, ``genome`` a name/path the worker opens)."""
+    from taleforge.design.specificity import specificity_for_pairs
+
+    return specificity_for_pairs(_genome(genome), list(pairs), **dict(kwargs),
+                                 batch_size=batch_size, progress=progress)
+
+
+def run_plans(plans: Mapping[str, Any], *, batch_size: int = SHARED_BATCH_PAIRS,
+              progress: ProgressCallback | None = None,
+              on_done: Callable[[str, Any | BaseException], None] | None = None,
+              log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Drive knockout plans to their results through shared scans: each round, the pending
+    pairs of all plans with equal ``spec_key`` go to one :func:`shared_scan`, each plan is
+    fed its own summaries; repeated until every plan is done. Returns id -> result (or the
+    exception that failed that target alone); ``on_done(id, result)`` as each finishes.
+    The results are those of ``design_knockout`` (summaries do not depend on the other
+    pairs of a call)."""
+    out: dict[str, Any] = {}
+    live = dict(plans)
+
+    def settle(rid: str, plan: Any) -> None:
+        try:
+            res: Any = plan.result()
+        except Exception as exc:
+            res = exc
+        out[rid] = res
+        live.pop(rid, None)
+        if on_done:
+            on_done(rid, res)
+
+    rnd = 0
+    while True:
+        for rid in [k for k, pl in live.items() if pl.done]:
+            settle(rid, live[rid])
+        if not live:
+            return out
+        rnd += 1
+        groups: dict[Any, list[str]] = {}
+        for rid, pl in live.items():
+            groups.setdefault(pl.spec_key, []).append(rid)
+        for rids in groups.values():
+            parts = [(rid, live[rid].pending()) for rid in rids]
+            pairs = [pr for _, ps in parts for pr in ps]
+            first = live[rids[0]]
+            t0 = time.perf_counter()
+            try:
+                sums = shared_scan(first.spec_genome, pairs, first.spec_kwargs, batch_size, progress)
+            except Exception as exc:  # the whole group fails (each target with the message)
+                for rid in rids:
+                    out[rid] = exc
+                    live.pop(rid, None)
+                    if on_done:
+                        on_done(rid, exc)
+                continue
+            if log:
+                log(f"shared scan\tround {rnd}\t{len(rids)} targets\t{len(pairs)} pairs"
+                    f"\t{time.perf_counter() - t0:.2f} s")
+            k = 0
+            for rid, ps in parts:
+                try:
+                    live[rid].feed(sums[k:k + len(ps)])
+                except Exception as exc:
+                    out[rid] = exc
+                    live.pop(rid, None)
+                    if on_done:
+                        on_done(rid, exc)
+                k += len(ps)
 
 
 # --------------------------------------------------------------------------------------
@@ -793,12 +901,17 @@ def run_campaign(
     progress: ProgressCallback | None = None,
     on_target: Callable[[str, str], None] | None = None,
     timeout_s: float = 10.0,
+    shared: bool = True,
+    batch_size: int = SHARED_BATCH_PAIRS,
 ) -> CampaignReport:
     """Run (or resume) the campaign of ``targets`` into ``out``; see the module docstring.
     ``workers``/``scheduler`` run the targets as Dask tasks (``processes=False`` keeps a
     LocalCluster's workers in this process). ``on_target(id, status)`` is called as each
     target finishes (status ``done``, ``failed`` or ``skipped``); an unreachable
-    ``scheduler`` raises :class:`~taleforge.errors.BackendError` after ``timeout_s``."""
+    ``scheduler`` raises :class:`~taleforge.errors.BackendError` after ``timeout_s``.
+    ``shared`` (default): the knockout targets' specificity scans run as shared genome
+    passes (:func:`run_plans`, ``batch_size`` pairs per pass); ``shared=False`` designs
+    each target on its own (the same files)."""
     from taleforge import __version__
     from taleforge.genome import registry
     from taleforge.genome.index import open_genome
@@ -862,15 +975,19 @@ def run_campaign(
                 on_target(r.id, outcome["status"])
 
         try:
-            if workers is None and scheduler is None:
+            if workers is None and scheduler is None and not shared:
                 for r in todo:
                     t0 = time.perf_counter()
                     finish(r, compute_target(_task(r), g, _str(variants), progress), time.perf_counter() - t0)
+            elif workers is None and scheduler is None:
+                _run_serial_shared(todo, g, _str(variants), progress, finish,
+                                   lambda t: _log(out, t), batch_size)
             elif todo:
                 local = Path(genome).expanduser()
                 spec = str(local.resolve()) if local.exists() else genome  # workers: absolute
                 _run_dask(todo, spec, _str(variants), workers, scheduler, processes, finish,
-                          timeout_s)
+                          timeout_s, shared=shared, log=lambda t: _log(out, t),
+                          batch_size=min(batch_size, DASK_SCAN_PAIRS))
         finally:
             srows = write_summary(out, rows, state, manifest)
     return CampaignReport(out, n_done, n_failed, n_skipped, srows)
@@ -884,6 +1001,87 @@ def _task(r: Row) -> dict[str, Any]:
     return {"id": r.id, "job": r.job, "target": r.target, "options": r.options, "resolved": r.resolved}
 
 
+def _uses_plan(r: Row) -> bool:
+    return r.job == "knockout"
+
+
+def _run_serial_shared(todo: list[Row], g: Any, variants: str | None,
+                       progress: ProgressCallback | None,
+                       finish: Callable[[Row, Mapping[str, Any], float], None],
+                       log: Callable[[str], None], batch_size: int) -> None:
+    """Rows in order: a knockout row is planned (finished at once when it needs no scan),
+    any other row designed; then the plans' scans run as shared passes (:func:`run_plans`)."""
+    byid = {r.id: r for r in todo}
+    plans: dict[str, Any] = {}
+    spent: dict[str, float] = {}
+    for r in todo:
+        t0 = time.perf_counter()
+        if not _uses_plan(r):
+            finish(r, compute_target(_task(r), g, variants, progress), time.perf_counter() - t0)
+            continue
+        try:
+            plan = plan_target(_task(r), g, variants, progress)
+            if plan.done:
+                outcome = target_outcome(_task(r), plan.result(), g)
+                finish(r, outcome, time.perf_counter() - t0)
+                continue
+        except Exception as exc:
+            finish(r, failed_outcome(exc), time.perf_counter() - t0)
+            continue
+        plans[r.id] = plan
+        spent[r.id] = time.perf_counter() - t0
+        log(f"{r.id}\tplanned\t{spent[r.id]:.2f} s\t{len(plan.pending())} pairs to scan")
+
+    def on_done(rid: str, res: Any) -> None:
+        plans.pop(rid, None)
+        t0 = time.perf_counter()
+        r = byid[rid]
+        if isinstance(res, BaseException):
+            outcome = failed_outcome(res)
+        else:
+            try:
+                outcome = target_outcome(_task(r), res, g)
+            except Exception as exc:
+                outcome = failed_outcome(exc)
+        # this target's own time (plan + records/files); the scans are logged per pass
+        finish(r, outcome, spent[rid] + time.perf_counter() - t0)
+
+    run_plans(dict(plans), batch_size=batch_size, progress=progress, on_done=on_done, log=log)
+
+
+#: pairs per scan task on Dask (several tasks per pass keep every worker busy)
+DASK_SCAN_PAIRS = 64
+
+
+def advance_target(task: Mapping[str, Any], genome: str, variants: str | None,
+                   fed: Sequence[Sequence[Any]]) -> tuple[Any, ...]:
+    """A knockout target's step on a Dask worker (stateless: the plan is rebuilt and fed the
+    summaries of the rounds so far): ``("done", outcome, seconds)`` or ``("pending", pairs,
+    spec_key, spec_kwargs, scan genome, seconds)``."""
+    t0 = time.perf_counter()
+    try:
+        g = _genome(genome)
+        plan = plan_target(task, g, variants)
+        for sums in fed:
+            plan.feed(list(sums))
+        if plan.done:
+            return ("done", target_outcome(task, plan.result(), g), time.perf_counter() - t0)
+        sg = plan.spec_genome
+        scan_on = genome if getattr(sg, "checksum", None) == g.checksum else task["resolved"].get(
+            "offtarget_genome")
+        return ("pending", plan.pending(), plan.spec_key, plan.spec_kwargs, scan_on,
+                time.perf_counter() - t0)
+    except Exception as exc:
+        return ("done", failed_outcome(exc), time.perf_counter() - t0)
+
+
+def _timed_scan(genome: str, pairs: Sequence[Any], kwargs: Mapping[str, Any],
+                batch_size: int) -> tuple[list[Any], float]:
+    t0 = time.perf_counter()
+    res = shared_scan(genome, pairs, kwargs, batch_size)
+    return res, time.perf_counter() - t0
+
+
 def _timed_compute(task: Mapping[str, Any], genome: str,
                    variants: str | None) -> tuple[dict[str, Any], float]:
     t0 = time.perf_counter()
@@ -894,7 +1092,13 @@ def _timed_compute(task: Mapping[str, Any], genome: str,
 def _run_dask(todo: list[Row], genome: str, variants: str | None, workers: int | None,
               scheduler: str | None, processes: bool,
               finish: Callable[[Row, Mapping[str, Any], float], None],
-              timeout_s: float = 10.0) -> None:
+              timeout_s: float = 10.0, *, shared: bool = False,
+              log: Callable[[str], None] | None = None,
+              batch_size: int = DASK_SCAN_PAIRS) -> None:
+    """Targets as tasks; with ``shared``, a knockout target is a chain of
+    :func:`advance_target` tasks and its scans join the other targets' pending pairs in
+    :func:`shared_scan` tasks of ``batch_size`` pairs (flushed whenever no target step is
+    running). The main process writes every file as each target finishes."""
     from taleforge.errors import BackendError
 
     try:
@@ -911,20 +1115,99 @@ def _run_dask(todo: list[Row], genome: str, variants: str | None, workers: int |
         from taleforge.engine.distributed import _connect
 
         client = _connect(scheduler, timeout_s)
+    tag = f"{os.getpid()}-{time.monotonic_ns()}"
+    n_sub = 0
+
+    def key(what: str) -> str:
+        nonlocal n_sub
+        n_sub += 1
+        return f"taleforge-{what}-{tag}-{n_sub}"
+
     try:
-        by_key = {}
+        ac = as_completed()
+        meta: dict[Any, tuple[Any, ...]] = {}
+        byid = {r.id: r for r in todo}
+        fed: dict[str, list[list[Any]]] = {}
+        spent: dict[str, float] = {}
+        waiting: dict[Any, list[tuple[str, list[Any], Mapping[str, Any], Any]]] = {}
+        got: dict[str, dict[int, list[Any]]] = {}
+        need: dict[str, int] = {}
+        steps = 0
         for r in todo:
-            fut = client.submit(_timed_compute, _task(r), genome, variants, pure=False,
-                                key=f"taleforge-target-{r.id}-{os.getpid()}-{time.monotonic_ns()}")
-            by_key[fut.key] = (r, fut)
-        for fut in as_completed([f for _, f in by_key.values()]):
-            r, _ = by_key[fut.key]
+            if shared and _uses_plan(r):
+                fed[r.id], spent[r.id] = [], 0.0
+                fut = client.submit(advance_target, _task(r), genome, variants, [], pure=False,
+                                    key=key(f"step-{r.id}"))
+                meta[fut.key] = ("step", r)
+                steps += 1
+            else:
+                fut = client.submit(_timed_compute, _task(r), genome, variants, pure=False,
+                                    key=key(f"target-{r.id}"))
+                meta[fut.key] = ("target", r)
+            ac.add(fut)
+
+        def flush() -> None:
+            for skey, items in list(waiting.items()):
+                pairs = [(rid, i, pr) for rid, prs, _, _ in items for i, pr in enumerate(prs)]
+                kwargs, scan_on = items[0][2], items[0][3]
+                for rid, prs, _, _ in items:
+                    got[rid], need[rid] = {}, len(prs)
+                for b in range(0, len(pairs), batch_size):
+                    chunk = pairs[b:b + batch_size]
+                    fut = client.submit(_timed_scan, scan_on, [c[2] for c in chunk], kwargs,
+                                        batch_size, pure=False, key=key("scan"))
+                    meta[fut.key] = ("scan", [(c[0], c[1]) for c in chunk])
+                    ac.add(fut)
+                del waiting[skey]
+
+        for fut in ac:
+            kind, what = meta.pop(fut.key)
             try:
-                outcome, seconds = fut.result()
-            except Exception as exc:  # a killed worker, a lost task
-                outcome = {"status": "failed", "error": f"task lost: {type(exc).__name__}: {exc}"}
-                seconds = 0.0
-            finish(r, outcome, seconds)
+                res = fut.result()
+                err = None
+            except Exception as exc:  # a worker killed more often than the scheduler retries
+                res, err = None, f"task lost: {type(exc).__name__}: {exc}"
+            fut.release()  # written here: a worker dying later must not recompute it
+            if kind == "target":
+                outcome, seconds = res if err is None else ({"status": "failed", "error": err}, 0.0)
+                finish(what, outcome, seconds)
+            elif kind == "step":
+                steps -= 1
+                r = what
+                if err is not None:
+                    finish(r, {"status": "failed", "error": err}, spent[r.id])
+                elif res[0] == "done":
+                    finish(r, res[1], spent[r.id] + res[2])
+                else:
+                    _, prs, skey, kwargs, scan_on, seconds = res
+                    spent[r.id] += seconds
+                    waiting.setdefault(skey, []).append((r.id, prs, kwargs, scan_on))
+            else:  # a scan: hand each target its summaries; a target with all of them steps on
+                if err is not None:
+                    for rid in dict.fromkeys(rid for rid, _ in what):
+                        if rid in need:
+                            del need[rid]
+                            got.pop(rid, None)
+                            finish(byid[rid], {"status": "failed", "error": err}, spent[rid])
+                else:
+                    sums, seconds = res
+                    if log:
+                        log(f"shared scan task\t{len(what)} pairs\t{seconds:.2f} s")
+                    for (rid, i), sm in zip(what, sums, strict=True):
+                        if rid in need:
+                            got[rid][i] = sm
+                    for rid in dict.fromkeys(rid for rid, _ in what):
+                        if rid in need and len(got[rid]) == need[rid]:
+                            n = need.pop(rid)
+                            mine = got.pop(rid)
+                            fed[rid].append([mine[i] for i in range(n)])
+                            nf = client.submit(advance_target, _task(byid[rid]), genome, variants,
+                                               fed[rid], pure=False, key=key(f"step-{rid}"))
+                            meta[nf.key] = ("step", byid[rid])
+                            ac.add(nf)
+                            steps += 1
+            if steps == 0 and waiting:
+                flush()
     finally:
         client.close()
         if cluster is not None:

@@ -28,6 +28,7 @@ def campaign_run(
     candidates: Annotated[int, typer.Option(help="Ranked designs kept per target (a row's --candidates overrides)")] = 10,
     workers: Annotated[int | None, typer.Option(help="Run the targets on a local Dask cluster of N workers")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Run the targets on a running Dask scheduler (tcp://host:8786)")] = None,
+    shared_scans: Annotated[bool, typer.Option("--shared-scans/--per-target-scans", help="Knockout targets' specificity scans as shared genome passes (default), or one design per target (same files)")] = True,
 ) -> None:
     """Design every target of the file into one folder; finished targets are skipped on
     a rerun, changed rows are redone. Exit code 1 when a target failed."""
@@ -39,7 +40,8 @@ def campaign_run(
 
     with cli_progress() as progress:
         rep = run_campaign(targets, genome=genome, out=folder, candidates=candidates,
-                           workers=workers, scheduler=scheduler, progress=progress)
+                           workers=workers, scheduler=scheduler, progress=progress,
+                           shared=shared_scans)
     for r in rep.rows:
         if r["status"] == "failed":
             info(f"taleforge: {r['id']}: {r['error']}")
