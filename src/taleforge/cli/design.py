@@ -48,6 +48,7 @@ def design_cmd(
     specificity_candidates: Annotated[int, typer.Option(help="How many of the best (diverse) on-target candidates get a genome-wide scan; each costs about 2.5 s on a 3.1-Gb genome")] = 20,
     max_mismatches: Annotated[int | None, typer.Option(help="Specificity in mismatch mode (<= N mismatches per half-site); omit for the default: every off-target site the binding model's score passes, no mismatch cap")] = None,
     model: Annotated[str, typer.Option(help="Binding model: positional or tale-nt")] = "positional",
+    methylation: Annotated[str, typer.Option(help="5-methyl-C context penalised where HD reads it: auto (from the genome: mtDNA/yeast none, E. coli K-12 dcm, else cpg assuming vertebrate nuclear DNA), cpg, dcm (CCWGG) or none")] = "auto",
     offtarget_genome: Annotated[str | None, typer.Option(help="Genome scanned for off-targets (default: --genome)")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (.tsv, .json, .bed, .gff3)")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write JSON here")] = None,
@@ -94,6 +95,7 @@ def design_cmd(
         specificity_candidates=specificity_candidates,
         max_mismatches=max_mismatches,
         model=model,
+        methylation=methylation,
     )
     params.resolved_scaffold()  # validate before any work
     if rebuild_index not in ("auto", "never", "always"):

@@ -22,16 +22,22 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from taleforge.design.pairs import PairCandidates, check_acgt, enumerate_pairs
+from taleforge.design.methylation import (
+    MethylationCall,
+    check_methylation_choice,
+    methylated_c_masks,
+    resolve_methylation,
+)
+from taleforge.design.pairs import PairCandidates, check_acgt, enumerate_pairs, seq_codes
 from taleforge.design.ranking import rank
 from taleforge.design.restriction import EnzymeSet, unique_sites_in
 from taleforge.design.result import DesignResult, Job, Provenance
 from taleforge.design.talen_rules import (
     RuleColumns,
-    cpg_count,
     evaluate_rules,
     half_site_matrices,
-    strong_rvd_fraction,
+    methylated_c_count,
+    pooled_strong_fraction,
 )
 from taleforge.errors import InputError, ParameterError
 from taleforge.model.interval import Interval
@@ -46,10 +52,16 @@ if TYPE_CHECKING:
     from taleforge.genome.index import Genome
     from taleforge.genome.vcf import Variant
 
+#: One rule for every knockout ranking term: it has a source (paper or design practice that
+#: ranks on it), or it is a *tie-break* whose weight is the most it can ever contribute. The
+#: tie-break weights sum to at most ``tie_break_budget`` (0.01), below the smallest step of a
+#: sourced term (one methylated C 0.3, one variant 1.0, 1 % of the CDS 0.02, one strong RVD
+#: of a 2 x 40-RVD pair 0.0125), so tie-breaks only order designs the sourced terms tie on
+#: (:func:`check_tie_breaks`, run on every job).
 RANKING = register_table(
     ParamTable(
         name="knockout_ranking",
-        version="1",
+        version="2",
         params=(
             Param("w_early_cds", 2.0, "score per unit", "CHOPCHOP (Labun 2019), E-TALEN (Heigwer 2013)", "K",
                   "times (1 - fraction of CDS before the cut): early cuts disrupt more protein"),
@@ -57,26 +69,66 @@ RANKING = register_table(
                   "cuts before this fraction of the CDS get no early-CDS credit"),
             Param("w_all_isoforms", 1.0, "score", "CHOPCHOP (Labun 2019), E-TALEN (Heigwer 2013)", "K",
                   "bonus when the cut lies in the CDS of every coding isoform"),
-            Param("w_strong_rvd", 1.0, "score per unit", "Streubel 2012: HD/NN strong RVDs", "K",
-                  "times the mean fraction of strong (HD, NN/NH) RVDs of the two arrays"),
-            Param("w_array_length", 0.05, "score per RVD", "Guilinger 2014: longer TALENs are "
-                  "more specific in a genome", "K",
-                  "bonus per RVD of the two arrays above twice the scaffold minimum"),
-            Param("w_spacer_pref", 0.15, "score per bp", "scaffold preferred spacer [U]", "U",
-                  "penalty per bp away from the scaffold's preferred spacer"),
+            Param("w_strong_rvd", 1.0, "score per unit",
+                  "Streubel et al. 2012 Nat Biotechnol 30:593 (HD, NN strong; arrays poor in "
+                  "strong RVDs are inactive); TALE-NT 2.0 reports the pooled %", "K",
+                  "times the pooled fraction of strong RVDs (HD, NN/NH) over both arrays, "
+                  "TALE-NT 2.0's \"% RVDs HD or NN/NH\"; the weight is not fitted to activity"),
             Param("w_repeat", 1.5, "score per unit", "soft-masked repeats are off-target prone", "K",
                   "penalty times the soft-masked fraction of the site"),
-            Param("w_cpg", 0.3, "score per CpG", "HD is blocked by 5-methyl-C (Valton 2012)", "K",
-                  "penalty per CpG in a half-site"),
+            Param("w_methylated_c", 0.3, "score per methylated C",
+                  "Valton et al. 2012 J Biol Chem 287:38427; Deng et al. 2012 Cell Res 22:1502 "
+                  "(HD does not read 5-methyl-C)", "K",
+                  "penalty per methylated C read by HD (the TALE's strand, bound bases), in the "
+                  "--methylation context (table methylation); the per-C size is not fitted"),
             Param("w_variant", 1.0, "score per variant", "avoid SNPs in half-sites (design practice)", "K",
                   "penalty per user-supplied variant in a half-site or position 0"),
-            Param("w_restriction", 0.2, "score", "genotyping aid (TALE-NT 2.0, Doyle 2012)", "K",
-                  "bonus when an enzyme site in the spacer is unique within the window"),
             Param("restriction_window_bp", 250, "bp", "TALE-NT 2.0 (Doyle 2012)", "V",
                   "uniqueness window on each side of the spacer"),
+            Param("tie_break_budget", 0.01, "score",
+                  "taleforge ranking rule (issue 10): a definition, not a measurement", "U",
+                  "the tie-break weights (w_array_length, w_layout, w_restriction) sum to at "
+                  "most this, below the smallest sourced step (see check_tie_breaks)"),
+            Param("w_array_length", 0.004, "score (whole range)",
+                  "tie-break; Guilinger et al. 2014 Nat Methods 11:429 (longer TALENs are more "
+                  "specific in a genome, which the specificity terms measure)", "U",
+                  "times (RVDs of both arrays above twice the scaffold minimum) / (the "
+                  "scaffold's largest such excess); no activity data behind array length"),
+            Param("w_layout", 0.003, "score (whole range)",
+                  "tie-break; the scaffold preset's proven layout (table scaffold_presets)", "U",
+                  "penalty times the distance from the preset's layout (RVDs + spacer bp) / "
+                  "the largest distance in the scaffold's ranges; presets without a layout: 0"),
+            Param("w_restriction", 0.003, "score",
+                  "tie-break; genotyping aid reported by TALE-NT 2.0 (Doyle 2012)", "U",
+                  "bonus when an enzyme site in the spacer is unique within the window"),
         ),
     )
 )
+
+#: the tie-break weights of ``knockout_ranking`` (each the most its term can contribute)
+TIE_BREAKS = ("w_array_length", "w_layout", "w_restriction")
+
+
+def smallest_sourced_step(rk: ParamTable, scaffold: Scaffold) -> float:
+    """The smallest score step a sourced term takes: one methylated C, one variant, the
+    isoform bonus, 1 % of the CDS, or one strong RVD of the longest pair of ``scaffold``."""
+    return min(float(rk["w_methylated_c"]), float(rk["w_variant"]),
+               float(rk["w_all_isoforms"]), float(rk["w_early_cds"]) * 0.01,
+               float(rk["w_strong_rvd"]) / (2 * scaffold.arm_max_rvds))
+
+
+def check_tie_breaks(rk: ParamTable, scaffold: Scaffold) -> None:
+    """Refuse a ranking table whose tie-breaks could outweigh a sourced difference."""
+    total = sum(abs(float(rk[n])) for n in TIE_BREAKS)
+    budget = float(rk["tie_break_budget"])
+    step = smallest_sourced_step(rk, scaffold)
+    if total > budget + 1e-12 or budget >= step:
+        raise ParameterError(
+            f"knockout ranking: tie-break weights sum to {total:g} (budget {budget:g}), the "
+            f"smallest sourced step is {step:g}",
+            hint="keep w_array_length + w_layout + w_restriction <= tie_break_budget < "
+                 "the smallest sourced step")
+
 
 TargetKind = Literal["gene", "region", "sequence"]
 
@@ -106,6 +158,7 @@ class KnockoutParams:
     max_mismatches: int | None = None  # None: score-defined specificity search
     model: str = "positional"
     ranking: ParamTable = RANKING
+    methylation: str = "auto"  # auto | cpg | dcm | none (design/methylation.py)
 
     def resolved_scaffold(self) -> Scaffold:
         base = self.scaffold if isinstance(self.scaffold, Scaffold) else get_scaffold(self.scaffold)
@@ -126,6 +179,7 @@ class KnockoutParams:
             raise ParameterError(
                 f"max mismatches {self.max_mismatches} outside 0-8", hint="use --max-mismatches 4"
             )
+        check_methylation_choice(self.methylation)
         return s
 
     def as_dict(self) -> dict[str, Any]:
@@ -149,6 +203,7 @@ class KnockoutParams:
             "specificity_candidates": self.specificity_candidates,
             "max_mismatches": self.max_mismatches,
             "model": self.model,
+            "methylation": self.methylation,
         }
 
 
@@ -344,9 +399,14 @@ class ScoreTerm:
         return round(v, 4)
 
 
-def knockout_terms(table: CandidateTable, rk: ParamTable, scaffold: Scaffold) -> list[ScoreTerm]:
+def knockout_terms(
+    table: CandidateTable, rk: ParamTable, scaffold: Scaffold,
+    methylation: MethylationCall | None = None,
+) -> list[ScoreTerm]:
     """The rank-score terms that apply to a knockout candidate table (columns from
-    :func:`_knockout_table`), in summation order."""
+    :func:`_knockout_table`), in summation order. Sourced terms first, then the tie-breaks
+    (weights bounded by ``tie_break_budget``; :func:`check_tie_breaks`)."""
+    check_tie_breaks(rk, scaffold)
     out: list[ScoreTerm] = []
     if "cds_fraction" in table:
         def early(t: CandidateTable) -> NDArray[np.float64]:
@@ -359,28 +419,45 @@ def knockout_terms(table: CandidateTable, rk: ParamTable, scaffold: Scaffold) ->
     if "all_isoforms" in table:
         out.append(ScoreTerm("all_isoforms", "cut lies in the CDS of every coding isoform",
                              lambda t: rk["w_all_isoforms"] * t["all_isoforms"]))
-    out.append(ScoreTerm("strong_rvds", "mean fraction of strong RVDs (HD, NN) in the two arrays",
-                         lambda t: rk["w_strong_rvd"] * t["strong_fraction"]))
-    out.append(ScoreTerm("array_length", "longer arrays are more specific (RVDs above the "
-                         "scaffold minimum)", lambda t: rk["w_array_length"] * t["array_excess"]))
-    if "spacer_delta" in table:
-        out.append(ScoreTerm("spacer_preference", "distance from the scaffold's preferred spacer",
-                             lambda t: -rk["w_spacer_pref"] * t["spacer_delta"]))
+    out.append(ScoreTerm("strong_rvds", "strong RVDs (HD, NN/NH) pooled over both arrays "
+                         "(TALE-NT's % RVDs HD or NN/NH; Streubel 2012)",
+                         lambda t: rk["w_strong_rvd"] * t["strong_fraction"],
+                         lambda t: t["strong_fraction"], "pct2"))
     out.append(ScoreTerm("repeat_overlap", "soft-masked (repeat) fraction of the site",
                          lambda t: -rk["w_repeat"] * t["repeat_fraction"],
                          lambda t: t["repeat_fraction"]))
-    out.append(ScoreTerm("cpg", "CpGs in the half-sites (HD blocked by 5-methyl-C)",
-                         lambda t: -rk["w_cpg"] * (t["cpg_left"] + t["cpg_right"]),
-                         lambda t: t["cpg_left"] + t["cpg_right"], "int"))
+    why = methylation.reason if methylation is not None else "methylation context cpg"
+    out.append(ScoreTerm("methylation", "methylated Cs read by HD in the half-sites (HD does "
+                         f"not read 5-methyl-C; Valton 2012); {why}",
+                         lambda t: -rk["w_methylated_c"] * t["methylated_c"],
+                         lambda t: t["methylated_c"], "int"))
     if "variants" in table:
         out.append(ScoreTerm("variants", "user-supplied variants in half-sites",
                              lambda t: -rk["w_variant"] * t["variants"],
                              lambda t: t["variants"], "int"))
+    out.append(ScoreTerm("array_length", "tie-break: longer arrays (RVDs above twice the "
+                         "scaffold minimum); genome-wide uniqueness is in the specificity terms",
+                         lambda t: rk["w_array_length"] * t["array_excess_frac"],
+                         lambda t: t["array_excess"], "int"))
+    if "layout_distance" in table and scaffold.layout is not None:
+        out.append(ScoreTerm("layout", f"tie-break: distance from the {scaffold.name} preset's "
+                             f"proven layout {scaffold.layout_text()} (RVDs/spacer/RVDs)",
+                             lambda t: -rk["w_layout"] * t["layout_distance_frac"],
+                             lambda t: t["layout_distance"], "int"))
     return out
+
+
+def _layout_max_distance(scaffold: Scaffold) -> int:
+    assert scaffold.layout is not None
+    lo, sp, ro = scaffold.layout
+    arm = (max(abs(scaffold.arm_min_rvds - lo), abs(scaffold.arm_max_rvds - lo))
+           + max(abs(scaffold.arm_min_rvds - ro), abs(scaffold.arm_max_rvds - ro)))
+    return arm + max(abs(scaffold.spacer_min_bp - sp), abs(scaffold.spacer_max_bp - sp))
 
 
 def _knockout_table(
     sub: PairCandidates, target: Target, variants: Sequence[Variant], scaffold: Scaffold,
+    methylation: MethylationCall | None = None,
 ) -> dict[str, NDArray[Any]]:
     """Columns the knockout score terms read, for the passing candidates ``sub``."""
     n = len(sub)
@@ -402,20 +479,28 @@ def _knockout_table(
                 dtype=np.float64,
             )
     lm, rm = half_site_matrices(sub)
-    t["strong_fraction"] = 0.5 * (strong_rvd_fraction(lm, sub.left_len)
-                                  + strong_rvd_fraction(rm, sub.right_len))
-    t["array_excess"] = (sub.left_len + sub.right_len - 2 * scaffold.arm_min_rvds).astype(
-        np.float64)
-    if scaffold.spacer_preferred_bp is not None:
-        t["spacer_delta"] = np.abs(sub.spacer_len - scaffold.spacer_preferred_bp).astype(
-            np.float64)
+    t["strong_fraction"] = pooled_strong_fraction(lm, rm, sub.left_len, sub.right_len,
+                                                  scaffold.g_rvd)
+    excess = (sub.left_len + sub.right_len - 2 * scaffold.arm_min_rvds).astype(np.float64)
+    span = 2 * (scaffold.arm_max_rvds - scaffold.arm_min_rvds)
+    t["array_excess"] = excess
+    t["array_excess_frac"] = excess / span if span else np.zeros(n)
+    if scaffold.layout is not None:
+        lo, sp, ro = scaffold.layout
+        dist = (np.abs(sub.left_len - lo) + np.abs(sub.spacer_len - sp)
+                + np.abs(sub.right_len - ro)).astype(np.float64)
+        span = _layout_max_distance(scaffold)
+        t["layout_distance"] = dist
+        t["layout_distance_frac"] = dist / span if span else np.zeros(n)
     # repeats: soft-masked fraction of the whole site (lower case in the fetched seq)
     low = np.frombuffer(sub.seq.encode(), dtype=np.uint8) >= ord("a")
     lcum = np.concatenate(([0], np.cumsum(low)))
     site_len = sub.left_len + sub.spacer_len + sub.right_len + 2
     t["repeat_fraction"] = (lcum[sub.p + site_len] - lcum[sub.p]) / site_len
-    t["cpg_left"] = cpg_count(sub, "left").astype(np.float64)
-    t["cpg_right"] = cpg_count(sub, "right").astype(np.float64)
+    ctx = methylation.context if methylation is not None else "cpg"
+    top, bot = methylated_c_masks(seq_codes(sub.seq), ctx)
+    t["methylated_c"] = (methylated_c_count(sub, "left", top, bot)
+                         + methylated_c_count(sub, "right", top, bot)).astype(np.float64)
     if variants:
         vpos = np.array(
             sorted(v.pos - sub.offset for v in variants if v.contig == sub.contig), dtype=np.int64
@@ -442,8 +527,10 @@ def _score_window(
     rules = evaluate_rules(cand, streubel=p.streubel, cermak=p.cermak, composition=p.composition)
     keep = rules.all_pass(len(cand))
     sub = cand.subset(keep)
-    table = _knockout_table(sub, target, variants, scaffold)
-    cols = {r.name: (r, r.evaluate(table)) for r in knockout_terms(table, p.ranking, scaffold)}
+    meth = resolve_methylation(p.methylation, genome, cand.contig)
+    table = _knockout_table(sub, target, variants, scaffold, meth)
+    cols = {r.name: (r, r.evaluate(table))
+            for r in knockout_terms(table, p.ranking, scaffold, meth)}
     terms = {name: col.score for name, (_, col) in cols.items()}
     return _Scored(cand, rules, keep, terms, cols)
 

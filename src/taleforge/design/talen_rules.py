@@ -255,20 +255,38 @@ def strong_rvd_fraction(mat: NDArray[np.uint8], lens: NDArray[np.int64]) -> NDAr
     return strong / lens.astype(np.float64)
 
 
-def cpg_count(c: PairCandidates, side: str) -> NDArray[np.int64]:
-    """CpG dinucleotides overlapping a half-site's bound bases (top-strand CpG; a CpG is
-    symmetric, so the same sites are methylated on both strands)."""
-    codes = seq_codes(c.seq)
-    is_cg = np.zeros(codes.size + 1, dtype=np.int64)
-    # a C at i followed by G at i+1: bases i and i+1 are methylation-relevant
-    cg = (codes[:-1] == 1) & (codes[1:] == 2)
-    is_cg[1:-1] = cg  # is_cg[i+1] = CpG starting at i
-    cum = np.concatenate(([0], np.cumsum(is_cg)))
+def strong_rvd_count(mat: NDArray[np.uint8], g_rvd: str = "NN") -> NDArray[np.int64]:
+    """Strong RVDs of each array: HD (C), and NN or NH (G) -- NK, the weak G RVD, is not
+    counted (Streubel 2012 Nat Biotechnol 30:593; TALE-NT 2.0 "% RVDs HD or NN/NH")."""
+    strong = mat == 1
+    if g_rvd in ("NN", "NH"):
+        strong = strong | (mat == 2)
+    return strong.sum(axis=1).astype(np.int64)
+
+
+def pooled_strong_fraction(
+    left: NDArray[np.uint8], right: NDArray[np.uint8], left_len: NDArray[np.int64],
+    right_len: NDArray[np.int64], g_rvd: str = "NN",
+) -> NDArray[np.float64]:
+    """TALE-NT 2.0's per-pair "% RVDs HD or NN/NH" as a fraction: strong RVDs of both arrays
+    over all RVDs of the pair (pooled, not the mean of the two arrays' fractions; TALE-NT
+    prints ``int(round(f, 2) * 100)``, which float rounding can put 1 below 100·f)."""
+    n = strong_rvd_count(left, g_rvd) + strong_rvd_count(right, g_rvd)
+    return n.astype(np.float64) / (left_len + right_len).astype(np.float64)
+
+
+def methylated_c_count(
+    c: PairCandidates, side: str, top: NDArray[np.bool_], bottom: NDArray[np.bool_],
+) -> NDArray[np.int64]:
+    """Methylated Cs a half-site's TALE reads with HD: bound bases on the TALE's own strand
+    (+ for the left TALE, - for the right one) whose C is methylated (``top``/``bottom`` from
+    :func:`taleforge.design.methylation.methylated_c_masks` over ``c.seq``)."""
+    mask = top if side == "left" else bottom
+    cum = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
     if side == "left":
         s = c.p + 1
         e = s + c.left_len
     else:
         s = c.p + 1 + c.left_len + c.spacer_len
         e = s + c.right_len
-    # CpG starting at i overlaps [s, e) when s-1 <= i <= e-1 -> is_cg index i+1 in [s, e]
-    return cum[np.minimum(e + 1, cum.size - 1)] - cum[s]
+    return cum[e] - cum[s]

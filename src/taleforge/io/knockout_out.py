@@ -18,7 +18,7 @@ COLUMNS = (
     "spacer_start", "spacer_end", "spacer_len", "spacer_seq",
     "right_start", "right_end", "right_pos0", "right_site", "right_rvds", "right_len",
     "cut", "transcript", "exon", "codon", "cds_pct", "all_isoforms",
-    "enzymes", "repeat_fraction", "cpg_left", "cpg_right", "variants",
+    "enzymes", "repeat_fraction", "cpg_left", "cpg_right", "variants", "strong_rvd_pct",
     "offtarget_pairs", "offtarget_sites", "specificity", "why",
 )
 
@@ -44,6 +44,8 @@ def design_row(d: Design) -> dict[str, Any]:
         "cpg_left": a.get("cpg_left"),
         "cpg_right": a.get("cpg_right"),
         "variants": a.get("variants"),
+        # TALE-NT 2.0's "% RVDs HD or NN/NH", pooled over both arrays (the strong_rvds term)
+        "strong_rvd_pct": next((r.value for r in d.rules if r.rule == "strong_rvds"), None),
         "offtarget_pairs": _value(spec.get("specificity_pairs")),
         "offtarget_sites": _value(spec.get("specificity_sites")),
         "specificity": _score(spec),

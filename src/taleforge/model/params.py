@@ -110,6 +110,7 @@ def all_tables() -> dict[str, ParamTable]:
 #: table defined in the source is listed.
 TABLE_MODULES: tuple[str, ...] = (
     "taleforge.model.rvd",
+    "taleforge.model.scaffold",
     "taleforge.model.editors",
     "taleforge.genome.annotation_model",
     "taleforge.scoring.talent",
@@ -118,6 +119,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "taleforge.engine.scored",
     "taleforge.design.talen_rules",
     "taleforge.design.knockout",
+    "taleforge.design.methylation",
     "taleforge.design.offtarget.records",
     "taleforge.design.specificity",
     "taleforge.design.base_edit.params",
@@ -128,8 +130,6 @@ TABLE_MODULES: tuple[str, ...] = (
     "taleforge.design.ssodn",
     "taleforge.design.blocking",
     "taleforge.design.primers",
-    "taleforge.design.restriction",
-    "taleforge.design.genotyping",
     "taleforge.design.multiplex",
     "taleforge.assembly.parts",
     "taleforge.assembly.dna",

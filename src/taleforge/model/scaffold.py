@@ -5,6 +5,11 @@ custom one with :func:`custom_scaffold`.
 
 Array lengths count RVDs (bound bases), *excluding* position 0. A "17-bp half-site
 including the T" is therefore 16 RVDs.
+
+A preset may carry its **proven layout** (``layout``: left RVDs, spacer bp, right RVDs) with
+the source that used it (``layout_source``); the knockout ranking prefers that layout by a
+tie-break term only (``knockout_ranking.w_layout``). The presets, their ranges and layouts
+are listed with sources by ``taleforge params`` (table ``scaffold_presets``).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from taleforge.errors import ParameterError, UnknownNameError
+from taleforge.model.params import Evidence, Param, ParamTable, register_table
 from taleforge.model.rvd import MAX_ARRAY_RVDS, MIN_ARRAY_RVDS, GRvd
 
 
@@ -22,12 +28,17 @@ class Scaffold:
     arm_max_rvds: int
     spacer_min_bp: int
     spacer_max_bp: int
-    spacer_preferred_bp: int | None
     pos0_bases: str  # allowed bases at position 0 ("T", "TC", "ACGT")
     g_rvd: GRvd
     description: str
     source: str
-    evidence: str
+    evidence: Evidence
+    layout: tuple[int, int, int] | None = None  # proven (left RVDs, spacer bp, right RVDs)
+    layout_source: str = ""
+
+    def layout_text(self) -> str:
+        """``16/15/16`` (RVDs/spacer/RVDs; half-sites are 1 bp longer with position 0)."""
+        return "/".join(str(x) for x in self.layout) if self.layout else "none"
 
     def validate(self) -> Scaffold:
         if self.arm_min_rvds > self.arm_max_rvds:
@@ -54,40 +65,77 @@ class Scaffold:
             )
         if self.g_rvd not in ("NN", "NH", "NK"):
             raise ParameterError(f"G RVD {self.g_rvd!r} invalid", hint="use NN, NH or NK")
+        if self.layout is not None and (len(self.layout) != 3 or min(self.layout) < 1):
+            raise ParameterError(f"scaffold layout {self.layout!r} invalid",
+                                 hint="give (left RVDs, spacer bp, right RVDs), e.g. (16, 15, 16)")
         return self
 
+
+_CELLECTIS_LAYOUT = (
+    "published Cellectis TALENs use 17-bp half-sites including the position-0 T (16 RVDs) "
+    "around a 15-bp spacer (17-15-17, 49 bp), e.g. the TRAC and CD52 TALENs of Poirot et al. "
+    "2015 Cancer Res 75:3853"
+)
 
 SCAFFOLDS: dict[str, Scaffold] = {
     s.name: s
     for s in (
         Scaffold(
-            "tale-nt", 15, 20, 15, 30, None, "T", "NN",
+            "tale-nt", 15, 20, 15, 30, "T", "NN",
             "TALE-NT 2.0 TALEN Targeter defaults",
             "Doyle et al. 2012 NAR 40:W117 (TALE-NT 2.0 code)", "V",
+            layout=None, layout_source="TALE-NT 2.0 prefers no layout within its ranges",
         ),
         Scaffold(
-            "cellectis-like", 16, 16, 12, 18, 15, "T", "NN",
+            "cellectis-like", 16, 16, 12, 18, "T", "NN",
             "17-bp half-sites including the position-0 T (16 RVDs), spacer 15 (49-bp layout)",
             "published Cellectis sites (17-15-17); active spacer range 12-18 is a placeholder",
-            "U",
+            "U", layout=(16, 15, 16), layout_source=_CELLECTIS_LAYOUT,
         ),
         Scaffold(
-            "goldy", 15, 15, 13, 20, None, "T", "NN",
+            "goldy", 15, 15, 13, 20, "T", "NN",
             "GoldyTALEN: 15 RVDs, spacer 13-20",
             "Ma et al. 2013 (14/14 pairs active in zebrafish)", "V",
+            layout=None, layout_source="15-RVD arrays are the preset's range; no single spacer "
+            "is reported as the proven one",
         ),
         Scaffold(
-            "plus63", 15, 20, 12, 21, None, "T", "NN",
+            "plus63", 15, 20, 12, 21, "T", "NN",
             "Delta152/+63 scaffold, spacer about 12-21",
             "Miller et al. 2011 Nat Biotechnol 29:143", "K",
+            layout=None, layout_source="no single proven layout recorded",
         ),
         Scaffold(
-            "evolved-ntd", 15, 20, 12, 21, None, "ACGT", "NN",
+            "evolved-ntd", 15, 20, 12, 21, "ACGT", "NN",
             "evolved N-terminal domain accepting any position-0 base",
             "Lamb et al. 2013 NAR 41:9779", "K",
+            layout=None, layout_source="no single proven layout recorded",
         ),
     )
 }
+
+#: The presets as a parameter table (``taleforge params``): ranges and the proven layout of
+#: each, with sources.
+SCAFFOLD_PRESETS = register_table(
+    ParamTable(
+        name="scaffold_presets",
+        version="2",
+        params=tuple(
+            p
+            for sc in SCAFFOLDS.values()
+            for p in (
+                Param(f"{sc.name}.ranges",
+                      f"arrays {sc.arm_min_rvds}-{sc.arm_max_rvds} RVDs, spacer "
+                      f"{sc.spacer_min_bp}-{sc.spacer_max_bp} bp, position 0 {sc.pos0_bases}, "
+                      f"G {sc.g_rvd}", "RVDs / bp", sc.source, sc.evidence, sc.description),
+                Param(f"{sc.name}.layout", sc.layout_text(), "RVDs/bp/RVDs",
+                      sc.layout_source, "K" if sc.layout else sc.evidence,
+                      "proven layout, preferred by a ranking tie-break"
+                      if sc.layout else "no preferred layout"),
+            )
+        ),
+    )
+)
 
 
 def get_scaffold(name: str) -> Scaffold:
