@@ -11,8 +11,9 @@ Only *usable* enzymes are offered (table ``restriction_enzymes``):
   Greenberg 1975 J Biol Chem 250:4060), the MspJI family (MspJI, FspEI, LpnPI, SgeI, AspBHI,
   RlaI; Cohen-Karni et al. 2011 PNAS 108:11040, Zheng et al. 2010 Nucleic Acids Res 38:5527),
   AbaSI (glucosyl-5hmC; Wang et al. 2011 Nucleic Acids Res 39:9294) and SibEnzyme's
-  methyl-directed enzymes (GlaI, BlsI, GluI, BisI, PkrI, AoxI, KroI, MalI, PcsI; Tarasova et
-  al. 2008 BMC Mol Biol 9:7, Chernukhin et al. 2007 — REBASE lists them as methyl-directed).
+  methyl-directed enzymes (GlaI, BlsI, GluI, BisI, PkrI, AoxI, KroI, MalI, PcsI; e.g. GlaI:
+  Tarasova et al. 2008 BMC Mol Biol 9:7; REBASE and the SibEnzyme catalogue list them as
+  methyl-directed).
   Methylation-*sensitive* enzymes (blocked by 5mC, e.g. HpaII) are kept: a PCR product is
   unmethylated, so they cut it.
 * **Isoschizomers are grouped**: every enzyme recognising the same site (either strand) is
