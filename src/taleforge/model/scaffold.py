@@ -129,7 +129,7 @@ SCAFFOLD_PRESETS = register_table(
                       f"{sc.spacer_min_bp}-{sc.spacer_max_bp} bp, position 0 {sc.pos0_bases}, "
                       f"G {sc.g_rvd}", "RVDs / bp", sc.source, sc.evidence, sc.description),
                 Param(f"{sc.name}.layout", sc.layout_text(), "RVDs/bp/RVDs",
-                      sc.layout_source, "K" if sc.layout else sc.evidence,
+                      sc.layout_source, "K" if sc.layout else "U",
                       "proven layout, preferred by a ranking tie-break"
                       if sc.layout else "no preferred layout"),
             )
