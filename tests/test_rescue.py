@@ -268,3 +268,16 @@ def test_rescue_is_deterministic() -> None:
     b = render("knockin", "json", design_rescue(LocusSequence(seq, tx, CONTIG), p), command="x")
     assert a == b
     assert "rescue" in {t["name"] for t in json.loads(a)["provenance"]["parameter_tables"]}
+
+
+def test_campaign_rescue_rows_are_refused_on_one_line(tmp_path: Path) -> None:
+    """--cargo became optional on `knockin` (for --rescue): a campaign knockin row without it,
+    or with --rescue, is a one-line row error rather than a crash."""
+    from taleforge.campaign import read_targets
+    from taleforge.errors import ParameterError
+    from tests.test_campaign import write_targets
+
+    for opts in ("--exon 2 --in-frame", "--rescue --exon 2"):
+        t = write_targets(tmp_path / "t.tsv", f"r\tknockin\tSYN1\t{opts}\n")
+        with pytest.raises(ParameterError, match="needs --cargo"):
+            read_targets(t)

@@ -286,6 +286,9 @@ def _resolve_knockin(line: int, rid: str, target: str, tokens: list[str], n: int
     if p["rescue"] or p["rescue_from"] is not None or p["cargo"] is None:
         raise _row_error(line, rid, "a knockin row needs --cargo (--rescue rows are not run by "
                          "campaigns yet)", "give --cargo FILE, or run taleforge knockin --rescue")
+    if p["rescue"] or p["rescue_from"] is not None or p["cargo"] is None:
+        raise _row_error(line, rid, "a knockin row needs --cargo (--rescue rows are not run by "
+                         "campaigns yet)", "give --cargo FILE, or run taleforge knockin --rescue")
     src = ctx.get_parameter_source("designs")
     if p["exon"] is not None and not p["in_frame"]:
         raise _row_error(line, rid, "--exon insertion needs --in-frame", "add --in-frame or use --intron")
