@@ -527,9 +527,11 @@ def rescue_window(
                          rules=(*scored[i][0].rules, *scored[i][1].rule_evals()))
                    for i in idx]
     else:
-        warns.append(DesignWarning("not-checked", "rescue designs listed without a genome-wide "
-                                   "off-target check (no genome given or --no-specificity)",
-                                   "note"))
+        warns.append(DesignWarning(
+            "no-genome-scanned",
+            "no genome was scanned for off-targets (none given with --genome, or "
+            "--no-specificity): second cuts elsewhere in the genome were not checked and the "
+            "rescue designs are ranked on the target alone"))
     designs = [_with(d, rank=r) for r, d in enumerate(designs[:n_designs], 1)]
     warns.extend(_allele_statement(designs, allele_specific, variant, contig))
     if str(elements.get("bGH_polyA").evidence) == "U":
