@@ -52,8 +52,8 @@ svg .col.bys{fill:#fb8500}svg .mk.polya{fill:#8250df}
 """
 
 JS = """
-document.querySelectorAll('table.sortable th').forEach(function(th,i){
-th.addEventListener('click',function(){var t=th.closest('table'),b=t.tBodies[0];
+document.querySelectorAll('table.sortable th').forEach(function(th){
+th.addEventListener('click',function(){var t=th.closest('table'),b=t.tBodies[0],i=th.cellIndex;
 var rows=Array.from(b.rows),asc=th.dataset.asc!=='1';th.dataset.asc=asc?'1':'0';
 rows.sort(function(a,c){var x=a.cells[i].textContent,y=c.cells[i].textContent;
 var p=parseFloat(x),q=parseFloat(y);var r=(!isNaN(p)&&!isNaN(q))?p-q:x.localeCompare(y);
