@@ -27,6 +27,17 @@ def _spec_terms(d: object) -> float:
     return sum(r.score for r in d.rules if r.rule.startswith("specificity"))  # type: ignore[attr-defined]
 
 
+def _order_key(res: KnockoutResult, d: object) -> tuple[int, int, float]:
+    a = d.annotations  # type: ignore[attr-defined]
+    no_clean = not any(x.checked and x.annotations["offtarget"]["n_pairs"] == 0
+                       for x in res.designs)
+    if not a["checked"]:
+        cls = 2 if no_clean else 1
+    else:
+        cls = 0 if a["offtarget"]["n_pairs"] == 0 else (1 if no_clean else 2)
+    return cls, a["shortlist_round"] or 0, -d.score  # type: ignore[attr-defined]
+
+
 def _check_merge(on: KnockoutResult, off: KnockoutResult) -> int:
     """Every reported design was scanned (specificity rules present), its score is the sum
     of its score terms, the ranking is by that score, and a design also reported without
@@ -38,7 +49,8 @@ def _check_merge(on: KnockoutResult, off: KnockoutResult) -> int:
     penalised = 0
     for d in on.designs:
         names = {r.rule for r in d.rules}
-        assert {"specificity_pairs", "specificity_sites"} <= names, d.pair.pair_id()
+        # scanned designs carry the specificity rules; unscanned ones say checked: false
+        assert ({"specificity_pairs", "specificity_sites"} <= names) == d.checked, d.pair.pair_id()
         total = sum(r.score for r in d.rules if r.kind == "score")
         assert math.isclose(d.score, total, abs_tol=2e-6)
         spec = _spec_terms(d)
@@ -46,8 +58,10 @@ def _check_merge(on: KnockoutResult, off: KnockoutResult) -> int:
         penalised += spec < 0
         if d.pair.pair_id() in off_score:
             assert math.isclose(d.score, off_score[d.pair.pair_id()] + spec, abs_tol=2e-6)
-    scores = [d.score for d in on.designs]
-    assert scores == sorted(scores, reverse=True)
+    # ranked on evidence: clean, not checked, known off-target pair (issue 10); within a
+    # class by shortlist round, then by score
+    keys = [_order_key(on, d) for d in on.designs]
+    assert keys == sorted(keys)
     assert [d.rank for d in on.designs] == list(range(1, len(on.designs) + 1))
     assert any("specificity computed" in n for n in on.notes)
     return penalised

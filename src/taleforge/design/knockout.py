@@ -29,9 +29,9 @@ from taleforge.design.methylation import (
     resolve_methylation,
 )
 from taleforge.design.pairs import PairCandidates, check_acgt, enumerate_pairs, seq_codes
-from taleforge.design.ranking import rank
+from taleforge.design.ranking import Ranking, rank
 from taleforge.design.restriction import EnzymeSet, unique_sites_in
-from taleforge.design.result import DesignResult, Job, Provenance
+from taleforge.design.result import DesignResult, DesignWarning, Job, Provenance
 from taleforge.design.talen_rules import (
     RuleColumns,
     evaluate_rules,
@@ -236,6 +236,11 @@ class Design:
     rules: tuple[RuleEval, ...]
     annotations: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def checked(self) -> bool:
+        """True when the design was scanned genome-wide for off-targets."""
+        return bool(self.annotations.get("checked", False))
+
     def explain(self) -> str:
         lines = [f"#{self.rank} {self.pair.pair_id()} score {self.score:.3f}"]
         for r in self.rules:
@@ -258,6 +263,7 @@ class KnockoutResult(DesignResult):
     provenance: dict[str, Any]
     notes: tuple[str, ...] = ()
     record: Provenance | None = None
+    typed: tuple[DesignWarning, ...] = ()  # second-cut, no-clean-design, not-checked, ...
 
     JOB: ClassVar[Job] = "knockout"
 
@@ -538,7 +544,15 @@ def _score_window(
 # --------------------------------------------------------------------------- main
 
 
-def design_knockout(
+def _open(genome: Genome | str | os.PathLike[str], progress: ProgressCallback | None) -> Genome:
+    from taleforge.genome.index import open_genome
+
+    return genome if not isinstance(genome, (str, os.PathLike)) else open_genome(
+        genome, progress=progress
+    )
+
+
+def plan_knockout(
     target: str | None = None,
     params: KnockoutParams | None = None,
     *,
@@ -550,18 +564,14 @@ def design_knockout(
     sequence: str | os.PathLike[str] | None = None,
     variants: Sequence[Variant] | str | os.PathLike[str] | None = None,
     offtarget_genome: Genome | str | os.PathLike[str] | None = None,
-) -> KnockoutResult:
-    """Design TALEN pairs that knock out the gene ``target`` (or cut in ``region`` /
-    ``sequence``, with ``target=None``).
-
-    ``genome``: a :class:`Genome`, a path, or a builtin name. For a builtin genome the
-    packaged annotation is used when ``annotation`` is None. ``sequence`` (a FASTA path or
-    raw sequence) replaces the genome: the whole sequence is the target. Specificity is
-    scanned against ``offtarget_genome`` (default: the design genome) with the engine
-    ``backend`` (passed through as it is).
-    """
+    nuclear_genome: Genome | str | os.PathLike[str] | None = None,
+) -> KnockoutPlan:
+    """Everything of :func:`design_knockout` up to the genome-wide specificity scans: the
+    target, the candidates, their on-target ranking. The returned :class:`KnockoutPlan`
+    asks for specificity summaries round by round (``pending()`` → ``feed()``), so a
+    campaign can batch many targets' scans into shared genome passes."""
     gene = target
-    from taleforge.genome.index import genome_from_sequence, open_genome
+    from taleforge.genome.index import genome_from_sequence
 
     p = params or KnockoutParams()
     scaffold = p.resolved_scaffold()
@@ -574,9 +584,7 @@ def design_knockout(
                 hint="the whole sequence is the target",
             )
     else:
-        g = genome if not isinstance(genome, (str, os.PathLike)) else open_genome(
-            genome, progress=progress
-        )
+        g = _open(genome, progress)
     ann = _load_annotation(annotation, g)
     var = _load_variants(variants)
     report(progress, "target", 0, 1)
@@ -614,7 +622,8 @@ def design_knockout(
         report(progress, "enumerate candidates", wi + 1, len(tgt.windows))
 
     # pool all passing candidates, rank by on-target score (design.ranking.rank; explicit
-    # tie-breaks: contig, cut, left length, spacer, right length; cut-spacing diversity)
+    # tie-breaks: contig, cut, left length, spacer, right length; cut-spacing diversity).
+    # The pool's order does not depend on --top (a greedy walk): its prefix is the same.
     contig_rank = {c: i for i, c in enumerate(sorted({w.contig for w in tgt.windows}))}
     keys = ("neg", "ctg", "cut", "l", "s", "r", "si", "j")
     cols: dict[str, list[NDArray[Any]]] = {k: [] for k in keys}
@@ -633,102 +642,442 @@ def design_knockout(
         cols["j"].append(np.arange(len(sub), dtype=np.int64))
     arr = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in cols.items()}
     n_pass = int(arr["neg"].size)
-    kept = rank(arr, RANK_KEYS, min_cut_spacing_bp=p.min_cut_spacing_bp,
-                limit=max(p.top, p.specificity_candidates), contig="ctg", cut="cut")
+    budget = _shortlist_budget(p)
+    kept = _pool(arr, p, p.top + (budget if p.specificity else 0))
     pool = [_Pick(float(arr["neg"][k]), int(arr["ctg"][k]), int(arr["cut"][k]),
                   int(arr["l"][k]), int(arr["s"][k]), int(arr["r"][k]), int(arr["si"][k]),
                   int(arr["j"][k])) for k in kept]
 
-    # specificity for the best on-target candidates
-    n_spec = min(len(pool), p.specificity_candidates if p.specificity else 0)
-    if p.specificity and n_spec < p.top and len(pool) > n_spec:
-        n_spec = min(len(pool), p.top)
-    head = pool[: max(n_spec, p.top)]
-    pairs = [_materialize(scored, it, scaffold) for it in head]
-    spec_evals: list[list[RuleEval]] = [[] for _ in head]
-    spec_top: list[list[dict[str, Any]]] = [[] for _ in head]
-    if n_spec:
-        from taleforge.design.specificity import specificity_for_pairs
-
-        og = g
-        if offtarget_genome is not None:
-            og = (
-                offtarget_genome
-                if not isinstance(offtarget_genome, (str, os.PathLike))
-                else open_genome(offtarget_genome, progress=progress)
-            )
+    scans: list[tuple[str, Genome]] = []
+    if p.specificity and pool:
+        og = g if offtarget_genome is None else _open(offtarget_genome, progress)
         if sequence is not None and offtarget_genome is None:
             notes.append(
                 "specificity was scanned against the input sequence only; pass "
                 "--offtarget-genome to scan a whole genome"
             )
-        summaries = specificity_for_pairs(
-            og,
-            pairs[:n_spec],
-            scaffold=scaffold,
-            max_mismatches=p.max_mismatches,
-            model=p.model,
-            progress=progress,
-            backend=backend,
-        )
-        for i, s in enumerate(summaries):
-            spec_evals[i] = list(s.rule_evals())
-            spec_top[i] = _top_sites(s, ann)
-    if n_pass > n_spec and n_spec:
-        notes.append(
-            f"genome-wide specificity computed for the best {n_spec} of {n_pass} candidates "
-            "by on-target score; raise --specificity-candidates to scan more"
-        )
+        scans.append(("genome", og))
+        if nuclear_genome is not None:
+            scans.append(("nuclear", _open(nuclear_genome, progress)))
+    elif nuclear_genome is not None and p.specificity:
+        _open(nuclear_genome, progress)  # a bad path fails the same way with no candidate
+    return KnockoutPlan(
+        params=p, scaffold=scaffold, genome=g, annotation=ann, target=tgt, scored=scored,
+        pool=pool, n_candidates=n_cand, n_passing=n_pass, rejections=rejections,
+        notes=notes, scans=scans, budget=budget, backend=backend,
+    )
 
-    built = []
-    for i, it in enumerate(head):
-        sc = scored[it.window]
-        evals = _evals_for(sc, it.row, p) + spec_evals[i]
-        ann_d = _annotate(g, pairs[i], tgt, p, evals)
-        if spec_top[i]:
-            ann_d["offtarget_top_sites"] = spec_top[i]
+
+def design_knockout(
+    target: str | None = None,
+    params: KnockoutParams | None = None,
+    *,
+    genome: Genome | str | os.PathLike[str] = "builtin:hg38-chrM",
+    annotation: Annotation | str | os.PathLike[str] | None = None,
+    progress: ProgressCallback | None = None,
+    backend: str = "auto",
+    region: str | None = None,
+    sequence: str | os.PathLike[str] | None = None,
+    variants: Sequence[Variant] | str | os.PathLike[str] | None = None,
+    offtarget_genome: Genome | str | os.PathLike[str] | None = None,
+    nuclear_genome: Genome | str | os.PathLike[str] | None = None,
+) -> KnockoutResult:
+    """Design TALEN pairs that knock out the gene ``target`` (or cut in ``region`` /
+    ``sequence``, with ``target=None``).
+
+    ``genome``: a :class:`Genome`, a path, or a builtin name. For a builtin genome the
+    packaged annotation is used when ``annotation`` is None. ``sequence`` (a FASTA path or
+    raw sequence) replaces the genome: the whole sequence is the target. Specificity is
+    scanned against ``offtarget_genome`` (default: the design genome) with the engine
+    ``backend`` (passed through as it is), and also against ``nuclear_genome`` when given
+    (an mtDNA target's nuclear copies, NUMTs).
+
+    Exactly :func:`plan_knockout`, then ``pending()`` → :func:`specificity_for_pairs` →
+    ``feed()`` until done: a campaign driving many plans through shared scans gets the
+    same results.
+    """
+    from taleforge.design.specificity import specificity_for_pairs
+
+    plan = plan_knockout(
+        target, params, genome=genome, annotation=annotation, progress=progress,
+        backend=backend, region=region, sequence=sequence, variants=variants,
+        offtarget_genome=offtarget_genome, nuclear_genome=nuclear_genome,
+    )
+    while not plan.done:
+        plan.feed(specificity_for_pairs(plan.spec_genome, plan.pending(), **plan.spec_kwargs,
+                                        progress=progress))
+    return plan.result()
+
+
+KNOCKOUT_SHORTLIST = register_table(
+    ParamTable(
+        name="knockout_shortlist",
+        version="1",
+        params=(
+            Param("max_candidates", 100, "candidates", "taleforge (issue 10)", "U",
+                  "specificity shortlist budget: while fewer than --top scanned designs are "
+                  "free of passing off-target pairs, further rounds of "
+                  "--specificity-candidates candidates (next by on-target score) are "
+                  "scanned, up to this many in total (or --specificity-candidates if larger); "
+                  "each candidate costs about 2.5 s on a 3.1-Gb genome"),
+        ),
+    )
+)
+
+
+def _slack(p: KnockoutParams) -> float:
+    """The most a term added after the pool ranking can move a design (the restriction-site
+    term of :func:`_annotate`)."""
+    return abs(float(p.ranking["w_restriction"]))
+
+
+def _pool(arr: dict[str, NDArray[Any]], p: KnockoutParams, need: int) -> list[int]:
+    """The first ``need`` diverse candidates by on-target score (cut-spacing walk), plus every
+    further one within :func:`_slack` of the last: no candidate left out could outrank a kept
+    one once the restriction term is added, so the order of the reported designs does not
+    depend on how many are asked for."""
+    r = Ranking(arr, RANK_KEYS, min_cut_spacing_bp=p.min_cut_spacing_bp, contig="ctg",
+                cut="cut")
+    slack = _slack(p)
+    for i in r.walk():
+        if len(r.kept) >= need and arr["neg"][i] > arr["neg"][r.kept[need - 1]] + slack + 1e-9:
+            break
+        r.keep(i)
+    return r.kept
+
+
+def _shortlist_budget(p: KnockoutParams) -> int:
+    return max(int(KNOCKOUT_SHORTLIST["max_candidates"]), p.specificity_candidates, 0)
+
+
+#: ranking classes of knockout designs (first key of the final ranking)
+CLEAN, NOT_CHECKED, HAS_OFFTARGET = 0, 1, 2
+
+
+@dataclass
+class KnockoutPlan:
+    """A knockout job between its on-target ranking and its result: it asks for genome-wide
+    specificity summaries of a shortlist in rounds.
+
+    Protocol: while not ``done``: ``pending()`` are the pairs that need a
+    :class:`~taleforge.design.specificity.SpecificitySummary` this round, to be computed by
+    ``specificity_for_pairs(spec_genome, pending(), **spec_kwargs)`` and passed to
+    ``feed()`` in the same order; then ``result()``. Plans with equal ``spec_key`` (same
+    genome, same scan arguments) may share one ``specificity_for_pairs`` call (summaries do
+    not depend on the other pairs of a call).
+
+    Rounds: the first ``--specificity-candidates`` of the pool (on-target order), each
+    scanned on the off-target genome and then, with ``nuclear_genome``, on the nuclear
+    genome; while fewer than ``--top`` scanned designs are clean (no passing off-target
+    pair), the next ``--specificity-candidates`` are scanned, up to the
+    ``knockout_shortlist.max_candidates`` budget."""
+
+    params: KnockoutParams
+    scaffold: Scaffold
+    genome: Genome
+    annotation: Annotation | None
+    target: Target
+    scored: list[_Scored]
+    pool: list[_Pick]
+    n_candidates: int
+    n_passing: int
+    rejections: dict[str, int]
+    notes: list[str]
+    scans: list[tuple[str, Genome]]  # (tag, genome) scanned in each round, in order
+    budget: int
+    backend: str = "auto"
+    # state
+    summaries: dict[str, dict[int, Any]] = field(default_factory=dict)  # tag -> pool i -> sum
+    round_of: dict[int, int] = field(default_factory=dict)  # pool index -> round (0-based)
+    _round: list[int] = field(default_factory=list)  # pool indices of the current round
+    _phase: int = 0  # index into scans
+    _n_rounds: int = 0
+    _pairs: dict[int, TalenPair] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._next_round()
+
+    # -- protocol
+    @property
+    def done(self) -> bool:
+        return not self._round
+
+    @property
+    def spec_genome(self) -> Genome:
+        """The genome the pending pairs are to be scanned on."""
+        return self.scans[self._phase][1]
+
+    @property
+    def spec_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of ``specificity_for_pairs`` besides genome, pairs, progress."""
+        sc = self.scaffold
+        return {
+            "scaffold": sc,
+            "max_mismatches": self.params.max_mismatches,
+            "model": self.params.model,
+            "spacer_min": sc.spacer_min_bp,
+            "spacer_max": sc.spacer_max_bp,
+            "pos0_bases": "scaffold",
+            "backend": self.backend,
+        }
+
+    @property
+    def spec_key(self) -> tuple[Any, ...]:
+        """Hashable form of ``spec_kwargs`` plus the genome's identity (name, sha256)."""
+        g = self.spec_genome
+        return ((getattr(g, "name", None), getattr(g, "checksum", None)),
+                *sorted(self.spec_kwargs.items()))
+
+    def pending(self) -> list[TalenPair]:
+        return [self._pair(i) for i in self._round]
+
+    def feed(self, summaries: Sequence[Any]) -> None:
+        if self.done:
+            raise ParameterError("knockout plan fed after it was done",
+                                 hint="check plan.done before calling pending()/feed()")
+        if len(summaries) != len(self._round):
+            raise ParameterError(
+                f"knockout plan fed {len(summaries)} summaries for {len(self._round)} pairs",
+                hint="feed the summaries of pending(), in the same order")
+        tag = self.scans[self._phase][0]
+        for i, s in zip(self._round, summaries, strict=True):
+            if s.pair_id != self._pair(i).pair_id():
+                raise ParameterError(
+                    f"summary of {s.pair_id} fed for pair {self._pair(i).pair_id()}",
+                    hint="feed the summaries of pending(), in the same order")
+            self.summaries.setdefault(tag, {})[i] = s
+        self._phase += 1
+        if self._phase >= len(self.scans):
+            self._phase = 0
+            self._next_round()
+
+    # -- rounds
+    def pair_of(self, i: int) -> TalenPair:
+        """The candidate pair of pool index ``i`` (keys of ``summaries[tag]``)."""
+        return self._pair(i)
+
+    def _pair(self, i: int) -> TalenPair:
+        if i not in self._pairs:
+            self._pairs[i] = _materialize(self.scored, self.pool[i], self.scaffold)
+        return self._pairs[i]
+
+    @property
+    def n_scanned(self) -> int:
+        return len(self.round_of)
+
+    def _is_clean(self, i: int) -> bool:
+        """Scanned on every genome of the plan, with no passing off-target pair."""
+        sums = [self.summaries.get(tag, {}).get(i) for tag, _ in self.scans]
+        return all(s is not None and s.n_offtarget_pairs == 0 for s in sums)
+
+    def n_clean(self) -> int:
+        return sum(1 for i in self.round_of if self._is_clean(i))
+
+    def _next_round(self) -> None:
+        """The next shortlist round (empty = done): the next --specificity-candidates of the
+        pool, while fewer than --top scanned designs are clean, within the budget. Round
+        sizes do not depend on --top, so the first rounds are the same whatever --top."""
+        self._round = []
+        if not self.scans or (self._n_rounds and self.n_clean() >= self.params.top):
+            return
+        start = self.n_scanned
+        stop = min(len(self.pool), start + max(1, self.params.specificity_candidates),
+                   self.budget)
+        self._round = list(range(start, stop))
+        for i in self._round:
+            self.round_of[i] = self._n_rounds
+        if self._round:
+            self._n_rounds += 1
+
+    # -- result
+    def result(self) -> KnockoutResult:
+        if not self.done:
+            raise ParameterError("knockout plan asked for its result before it was done",
+                                 hint="feed every pending() round first")
+        return _knockout_result(self)
+
+
+def _renamed(e: RuleEval, prefix: str, what: str) -> RuleEval:
+    from dataclasses import replace
+
+    return replace(e, rule=prefix + e.rule, reason=f"{what}: {e.reason}")
+
+
+def _knockout_result(plan: KnockoutPlan) -> KnockoutResult:
+    """Materialise the designs of a finished plan: the scanned shortlist plus enough
+    unscanned candidates to fill --top, ranked by class (checked and clean, not checked,
+    checked with a passing off-target pair), then the shortlist round (scanned designs), then
+    the full score and the explicit tie-breaks. When
+    no scanned design is clean (a duplicated target), the best available are the checked
+    designs, each with its second cut listed: they rank before the unchecked ones."""
+    from taleforge.design.second_cut import offtarget_breakdown, pair_details, second_cut_warnings
+    from taleforge.genome.annotation_model import is_mito_contig
+
+    p, g, ann, tgt = plan.params, plan.genome, plan.annotation, plan.target
+    notes = list(plan.notes)
+    typed: list[DesignWarning] = []
+    scanned = sorted(plan.round_of)
+    unscanned = [i for i in range(len(plan.pool)) if i not in plan.round_of]
+    if len(unscanned) > p.top:  # the first --top, and any the restriction term could lift
+        edge = plan.pool[unscanned[p.top - 1]].neg + _slack(p) + 1e-9
+        unscanned = unscanned[: p.top] + [i for i in unscanned[p.top:]
+                                          if plan.pool[i].neg <= edge]
+    og = plan.scans[0][1] if plan.scans else None
+    og_ann = ann if og is g else None
+    n_clean = plan.n_clean()
+    no_clean = bool(plan.scans) and bool(scanned) and n_clean == 0
+    order = {CLEAN: 0, NOT_CHECKED: 2 if no_clean else 1, HAS_OFFTARGET: 1 if no_clean else 2}
+    built: list[tuple[int, TalenPair, list[RuleEval], float, dict[str, Any], int, int]] = []
+    for i in scanned + unscanned:
+        it = plan.pool[i]
+        pair = plan._pair(i)
+        evals = _evals_for(plan.scored[it.window], it.row, p)
+        main = plan.summaries.get("genome", {}).get(i)
+        nuc = plan.summaries.get("nuclear", {}).get(i)
+        if main is not None:
+            evals += main.rule_evals()
+        if nuc is not None:
+            evals += [_renamed(e, "nuclear_", "nuclear genome") for e in nuc.rule_evals()]
+        ann_d = _annotate(g, pair, tgt, p, evals)
+        checked = i in plan.round_of
+        ann_d["checked"] = checked
+        if main is not None:
+            ann_d["offtarget_top_sites"] = _top_sites(main, og_ann)
+            ann_d["offtarget"] = offtarget_breakdown(
+                main, target_contig=pair.contig, target_cut=pair.cut, annotation=og_ann)
+        if nuc is not None:
+            ann_d["offtarget_nuclear"] = offtarget_breakdown(nuc)
+        cls = NOT_CHECKED if not checked else CLEAN if plan._is_clean(i) else HAS_OFFTARGET
+        ann_d["second_cut"] = _second_cut_text(ann_d) if cls == HAS_OFFTARGET else None
         score = sum(e.score for e in evals if e.kind == "score")
-        built.append((pairs[i], evals, score, ann_d))
-    # specificity-scored candidates rank before unscanned ones; then the full score and
-    # the same explicit tie-breaks
+        ann_d["shortlist_round"] = plan.round_of[i] + 1 if checked else None
+        built.append((i, pair, evals, score, ann_d, cls, plan.round_of[i] if checked else 0))
     final = rank(
         {
-            "unscanned": np.array([0 if (i < n_spec or not n_spec) else 1
-                                   for i in range(len(head))], dtype=np.int64),
-            "neg": np.array([-round(b[2], 9) for b in built], dtype=np.float64),
-            "ctg": np.array([it.ctg for it in head], dtype=np.int64),
-            "cut": np.array([it.cut for it in head], dtype=np.int64),
-            "l": np.array([it.left for it in head], dtype=np.int64),
-            "s": np.array([it.spacer for it in head], dtype=np.int64),
-            "r": np.array([it.right for it in head], dtype=np.int64),
+            "cls": np.array([order[b[5]] for b in built], dtype=np.int64),
+            "tier": np.array([b[6] for b in built], dtype=np.int64),
+            "neg": np.array([-round(b[3], 9) for b in built], dtype=np.float64),
+            "ctg": np.array([plan.pool[b[0]].ctg for b in built], dtype=np.int64),
+            "cut": np.array([plan.pool[b[0]].cut for b in built], dtype=np.int64),
+            "l": np.array([plan.pool[b[0]].left for b in built], dtype=np.int64),
+            "s": np.array([plan.pool[b[0]].spacer for b in built], dtype=np.int64),
+            "r": np.array([plan.pool[b[0]].right for b in built], dtype=np.int64),
         },
-        ("unscanned", *RANK_KEYS),
+        ("cls", "tier", *RANK_KEYS),
         limit=p.top,
     )
     designs = [
-        Design(rank_, built[k][0], round(built[k][2], 6), tuple(built[k][1]), built[k][3])
+        Design(rank_, built[k][1], round(built[k][3], 6), tuple(built[k][2]), built[k][4])
         for rank_, k in enumerate(final, start=1)
     ]
+
+    n_scanned = len(scanned)
+    if not plan.scans:
+        why = ("--no-specificity" if not p.specificity else "no candidate to scan")
+        typed.append(DesignWarning(
+            "no-genome-scanned",
+            f"no genome was scanned for off-targets ({why}): no design is known to cut "
+            "only once", details={"reason": why}))
+    elif plan.n_passing > n_scanned:
+        notes.append(
+            f"genome-wide specificity computed for the best {n_scanned} of {plan.n_passing} "
+            f"candidates by on-target score, in {plan._n_rounds} round(s) (shortlist budget "
+            f"{plan.budget}); raise --specificity-candidates to scan more"
+        )
+    if no_clean:
+        typed.append(DesignWarning(
+            "no-clean-design",
+            f"none of the {n_scanned} scanned designs (shortlist budget {plan.budget}) is "
+            "free of passing off-target pairs: the target region may be duplicated "
+            "(paralogue, segmental duplication, pseudogene); listed are the best available, "
+            "each with its second cut, then any unchecked designs",
+            details={"n_scanned": n_scanned, "budget": plan.budget}))
+    for d in designs:
+        if d.annotations.get("checked") is False:
+            continue
+        i = next(b[0] for b in built if b[1] is d.pair)
+        main = plan.summaries.get("genome", {}).get(i)
+        if main is not None:
+            typed += second_cut_warnings(main, design_id=f"#{d.rank} {d.pair.pair_id()}",
+                                         target_contig=d.pair.contig, target_cut=d.pair.cut,
+                                         annotation=og_ann)
+        nuc = plan.summaries.get("nuclear", {}).get(i)
+        if nuc is not None and nuc.n_offtarget_pairs:
+            det = pair_details(nuc.top_pairs[0]) if nuc.top_pairs else {}
+            det["n_pairs"] = nuc.n_offtarget_pairs
+            det["consequence"] = "double-strand break in nuclear DNA"
+            at = f" at {det['contig']}:{det['start']}-{det['end']}" if nuc.top_pairs else ""
+            typed.append(DesignWarning(
+                "second-cut",
+                f"TALENs also form {nuc.n_offtarget_pairs} passing pair(s) in the nuclear "
+                f"genome{at} (a NUMT or other nuclear site): a nuclear double-strand break",
+                design=f"#{d.rank} {d.pair.pair_id()}", details=det))
+    unchecked = [d.rank for d in designs if d.annotations.get("checked") is False]
+    if unchecked and plan.scans:
+        typed.append(DesignWarning(
+            "not-checked",
+            f"{len(unchecked)} of {len(designs)} designs were not checked genome-wide "
+            f"(ranks {_ranks(unchecked)}; checked: false): ranked after the "
+            + ("checked designs" if no_clean else
+               "clean designs and before designs with a known off-target pair"),
+            severity="note",
+            details={"ranks": unchecked}))
+    mito = any(is_mito_contig(w.contig) for w in tgt.windows)
+    if mito and p.specificity and not any(tag == "nuclear" for tag, _ in plan.scans):
+        typed.append(DesignWarning(
+            "numt-not-checked",
+            "mtDNA target scanned without --nuclear-genome: nuclear copies of mtDNA (NUMTs) "
+            "were not checked for second cuts; pass --nuclear-genome to scan them"))
+
+    nuclear = next((gg for tag, gg in plan.scans if tag == "nuclear"), None)
+    spec = bool(plan.scans)
     prov = {
         "genome": g.provenance(),
         "annotation": getattr(ann, "source", None),
         "target": tgt.as_dict(),
         "parameters": p.as_dict(),
-        "model": p.model if n_spec else None,
+        "model": p.model if spec else None,
+        "offtarget_genome": og.provenance() if og is not None and og is not g else None,
+        "nuclear_genome": nuclear.provenance() if nuclear is not None else None,
     }
     from taleforge.design.result import make_provenance
 
     record = make_provenance(
-        genome=g, annotation=ann, model=p.model if n_spec else None,
-        tables=_TABLES + (_SPEC_TABLES if n_spec else ()), extra_tables=(p.ranking,),
+        genome=g, annotation=ann, model=p.model if spec else None,
+        tables=_TABLES + (_SPEC_TABLES if spec else ()), extra_tables=(p.ranking,),
     )
     return KnockoutResult(
-        tgt, tuple(designs), n_cand, n_pass, rejections, p, prov, tuple(notes), record
+        tgt, tuple(designs), plan.n_candidates, plan.n_passing, plan.rejections, p, prov,
+        tuple(notes), record, tuple(typed),
     )
+
+
+def _ranks(r: Sequence[int]) -> str:
+    """1,2,5-7 style."""
+    out: list[str] = []
+    for x in r:
+        if out and "-" not in out[-1] and int(out[-1]) == x - 1:
+            out[-1] = f"{out[-1]}-{x}"
+        elif out and "-" in out[-1] and int(out[-1].split("-")[1]) == x - 1:
+            out[-1] = f"{out[-1].split('-')[0]}-{x}"
+        else:
+            out.append(str(x))
+    return ",".join(out)
+
+
+def _second_cut_text(ann_d: dict[str, Any]) -> str | None:
+    """Short TSV form of the closest off-target pair's consequence."""
+    cp = (ann_d.get("offtarget") or {}).get("closest_pair")
+    if cp is None:
+        nuc = ann_d.get("offtarget_nuclear") or {}
+        return "nuclear double-strand break" if nuc.get("n_pairs") else None
+    d = cp.get("distance_bp")
+    return f"{cp['consequence']} ({'other contig' if d is None else f'{d:+d} bp'})"
 
 
 _TABLES = ("knockout_ranking", "talen_filters", "rvd_code")
-_SPEC_TABLES = ("offtarget_specificity", "scored_scan", "halfsite_scan")
+_SPEC_TABLES = ("offtarget_specificity", "scored_scan", "halfsite_scan", "knockout_shortlist",
+                "second_cut")
 
 
 #: rank keys of knockout candidates (design.ranking.rank): score descending (``neg`` is
@@ -860,12 +1209,15 @@ def _load_variants(variants: Sequence[Variant] | str | os.PathLike[str] | None) 
 
 
 __all__ = [
+    "KNOCKOUT_SHORTLIST",
     "RANKING",
     "Design",
     "KnockoutParams",
+    "KnockoutPlan",
     "KnockoutResult",
     "Target",
     "design_knockout",
+    "plan_knockout",
     "resolve_target",
 ]
 

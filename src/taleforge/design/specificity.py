@@ -11,6 +11,11 @@ Pairings: within each pair L/R, R/L, L/L and R/R (tail to tail, spacer in range)
 ``cross_pairs=True`` the pairs are one set delivered together (multiplex): every TALE is also
 paired with every TALE of the other pairs (L1 with R2, R2 with L1, L1 with L2, ...); a cross
 pairing is counted once, for the pair whose TALE is upstream.
+
+Besides counts, each summary keeps the ``top_pairs`` best passing off-target pairs (lowest
+engine cost = best combined score) as :class:`SpecPair` records: where a second cut would
+be (see :mod:`taleforge.design.second_cut`). They are kept per pair over the streamed
+blocks, top-N by cost, like the half-site top-N.
 """
 
 from __future__ import annotations
@@ -46,9 +51,70 @@ from taleforge.model.rules import RuleEval
 from taleforge.model.scaffold import Scaffold
 from taleforge.model.talen import TalenPair
 from taleforge.progress import ProgressCallback
-from taleforge.scoring.base import BindingModel
+from taleforge.scoring.base import BindingModel, combine_scores
 
-__all__ = ["SpecificitySummary", "specificity_for_pairs"]
+__all__ = ["SpecPair", "SpecificitySummary", "specificity_for_pairs"]
+
+Orientation = Literal["L/R", "R/L", "L/L", "R/R"]
+
+
+@dataclass(frozen=True)
+class SpecPair:
+    """One passing off-target pair of a candidate (tail to tail): ``up`` reads the top strand
+    upstream, ``down`` the bottom strand downstream (sites 0-based half-open, as
+    :class:`OffTargetSite`). ``orientation`` = role of the upstream / downstream TALE;
+    ``score`` the model's combined pair score, ``cost`` the summed engine cost (lower =
+    closer to a perfect site)."""
+
+    orientation: Orientation
+    contig: str
+    up: OffTargetSite
+    down: OffTargetSite
+    spacer: int
+    score: float
+    cost: float
+
+    @property
+    def start(self) -> int:
+        """0-based start of the pair footprint (the upstream position 0)."""
+        return self.up.start - 1
+
+    @property
+    def end(self) -> int:
+        """0-based half-open end of the footprint (the downstream position 0 included)."""
+        return self.down.end + 1
+
+    @property
+    def cut(self) -> int:
+        """0-based spacer centre (where FokI would cut)."""
+        return self.up.end + self.spacer // 2
+
+    @property
+    def total_mismatches(self) -> int:
+        return self.up.mismatches + self.down.mismatches
+
+    def label(self) -> str:
+        return f"{self.contig}:{self.start + 1}-{self.end} {self.orientation}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """1-based inclusive coordinates of both half-sites (bound bases)."""
+        return {
+            "contig": self.contig,
+            "start": self.start + 1,
+            "end": self.end,
+            "orientation": self.orientation,
+            "up": {"role": self.up.role, "start": self.up.start + 1, "end": self.up.end,
+                   "strand": self.up.strand, "mismatches": self.up.mismatches,
+                   "site": self.up.pos0_base + self.up.seq},
+            "down": {"role": self.down.role, "start": self.down.start + 1,
+                     "end": self.down.end, "strand": self.down.strand,
+                     "mismatches": self.down.mismatches,
+                     "site": self.down.pos0_base + self.down.seq},
+            "spacer": self.spacer,
+            "mismatches": [self.up.mismatches, self.down.mismatches],
+            "score": round(self.score, 6),
+            "cost": round(self.cost, 6),
+        }
 
 
 @dataclass(frozen=True)
@@ -65,6 +131,7 @@ class SpecificitySummary:
     top_sites: tuple[OffTargetSite, ...]
     ontarget_found: bool
     params: ParamTable = OFFTARGET_PARAMS
+    top_pairs: tuple[SpecPair, ...] = ()  # best passing off-target pairs, best first
 
     @property
     def n_offtarget_pairs(self) -> int:
@@ -144,6 +211,7 @@ class SpecificitySummary:
                  "strand": s.strand, "mismatches": s.mismatches, "score": round(s.score, 6)}
                 for s in self.top_sites
             ],
+            "top_pairs": [p.as_dict() for p in self.top_pairs],
         }
 
 
@@ -158,6 +226,7 @@ def specificity_for_pairs(
     spacer_max: int | None = None,
     pos0_bases: str | Literal["scaffold"] | None = "scaffold",
     top_n: int | None = None,
+    top_pairs: int | None = None,
     scheduler: str | None = None,
     n_workers: int | None = None,
     progress: ProgressCallback | None = None,
@@ -170,7 +239,8 @@ def specificity_for_pairs(
     ``batch_size`` pairs are searched together in one genome pass, block by block. For each
     pair, off-target pairs (L/R, R/L, L/L, R/R within the spacer range) and single
     half-sites that pass the model's threshold are counted by mismatches, excluding the
-    pair's own on-target sites; the ``top_n`` best-scoring off-target half-sites are kept.
+    pair's own on-target sites; the ``top_n`` best-scoring off-target half-sites and the
+    ``top_pairs`` best off-target pairs (default: the ``offtarget_specificity`` table) are kept.
     Memory is bounded by one genome block plus counts, whatever the arrays.
     ``max_mismatches=N`` switches to mismatch mode (every site with <= N mismatches, in
     memory). Returned in input order.
@@ -189,6 +259,7 @@ def specificity_for_pairs(
     smax = sc.spacer_max_bp if spacer_max is None else int(spacer_max)
     p0rule = _pos0_rule(sc, pos0_bases)
     ntop = int(OFFTARGET_PARAMS["top_sites"]) if top_n is None else int(top_n)
+    npairs = int(OFFTARGET_PARAMS["top_pairs"]) if top_pairs is None else int(top_pairs)
     gi = _resolve_genome(genome, progress)
     packed = gi.packed
     out: list[SpecificitySummary] = []
@@ -202,8 +273,9 @@ def specificity_for_pairs(
                 if rv not in qindex:
                     qindex[rv] = len(queries)
                     queries.append(rv)
-        combos, combo_pair = _pairings(batch, qindex, cross_pairs)
-        acc = _SpecAccumulator(packed, batch, qindex, combos, combo_pair, ntop, len(queries))
+        combos, combo_pair, orient = _pairings(batch, qindex, cross_pairs)
+        acc = _SpecAccumulator(packed, batch, qindex, combos, combo_pair, ntop, len(queries),
+                               orient, npairs)
         task = f"specificity scan {b + 1}/{nb}" if nb > 1 else "specificity scan"
         if max_mismatches is None:
             sqs = [mdl.score_query(q, p0rule) for q in queries]
@@ -229,32 +301,41 @@ def specificity_for_pairs(
 
 
 def _pairings(batch: Sequence[TalenPair], qindex: dict[tuple[str, ...], int], cross: bool
-              ) -> tuple[list[tuple[int, int]], list[int]]:
-    """(upstream query, downstream query) combos and the index of the pair each is counted
-    for: within each pair L/R, R/L, L/L, R/R; with ``cross`` also every ordered pairing of a
-    TALE of pair i (upstream) with a TALE of another pair, unless it is already a pairing
-    within some pair of the set."""
+              ) -> tuple[list[tuple[int, int]], list[int], list[Orientation]]:
+    """(upstream query, downstream query) combos, the index of the pair each is counted
+    for and its orientation (roles of the upstream/downstream TALE): within each pair L/R,
+    R/L, L/L, R/R; with ``cross`` also every ordered pairing of a TALE of pair i (upstream)
+    with a TALE of another pair, unless it is already a pairing within some pair of the
+    set."""
     combos: list[tuple[int, int]] = []
     combo_pair: list[int] = []
+    orient: list[Orientation] = []
     tales: list[tuple[int, int]] = []
     for i, pr in enumerate(batch):
         li, ri = qindex[tuple(pr.left.rvds)], qindex[tuple(pr.right.rvds)]
         tales.append((li, ri))
-        for c in dict.fromkeys(((li, ri), (ri, li), (li, li), (ri, ri))):
+        named: dict[tuple[int, int], Orientation] = {}
+        for c, o in (((li, ri), "L/R"), ((ri, li), "R/L"), ((li, li), "L/L"), ((ri, ri), "R/R")):
+            named.setdefault(c, o)  # type: ignore[arg-type]
+        for c, o in named.items():
             combos.append(c)
             combo_pair.append(i)
+            orient.append(o)
     if cross:
         seen = set(combos)
         for i, (li, ri) in enumerate(tales):
             for j, (lj, rj) in enumerate(tales):
                 if i == j:
                     continue
-                for c in ((li, lj), (li, rj), (ri, lj), (ri, rj)):
+                cross_o: tuple[tuple[tuple[int, int], Orientation], ...] = (
+                    ((li, lj), "L/L"), ((li, rj), "L/R"), ((ri, lj), "R/L"), ((ri, rj), "R/R"))
+                for c, o in cross_o:
                     if c not in seen:
                         seen.add(c)
                         combos.append(c)
                         combo_pair.append(i)
-    return combos, combo_pair
+                        orient.append(o)
+    return combos, combo_pair, orient
 
 
 def _renamed_progress(progress: ProgressCallback | None, task: str) -> ProgressCallback | None:
@@ -274,13 +355,19 @@ class _SpecAccumulator:
 
     def __init__(self, packed: PackedGenome, batch: list[TalenPair],
                  qindex: dict[tuple[str, ...], int], combos: list[tuple[int, int]],
-                 combo_pair: list[int], ntop: int, nq: int) -> None:
+                 combo_pair: list[int], ntop: int, nq: int,
+                 orient: Sequence[Orientation] = (), npairs: int = 0) -> None:
         self.packed = packed
         self.batch = batch
         self.qindex = qindex
         self.combos = np.asarray(combos, dtype=np.int64).reshape(-1, 2)
         self.combo_pair = np.asarray(combo_pair, dtype=np.int64)
         self.ntop = ntop
+        self.orient = list(orient)
+        self.npairs = npairs
+        # per pair: candidate off-target pairs (cost, up gpos, down gpos, combo, spacer,
+        # upstream site cost)
+        self.ptop: list[list[NDArray[np.float64]]] = [[] for _ in batch]
         self.site_mm: list[NDArray[np.int64]] = [np.zeros(1, np.int64) for _ in range(nq)]
         self.pair_mm: list[NDArray[np.int64]] = [np.zeros(1, np.int64) for _ in batch]
         self.top: list[list[NDArray[Any]]] = [[] for _ in range(nq)]  # (gpos, strand, cost, mm)
@@ -333,6 +420,42 @@ class _SpecAccumulator:
             if is_on.any():
                 self.found[i] = True
             self.pair_mm[i] = self._addhist(self.pair_mm[i], tot[sel][~is_on])
+            if self.npairs > 0:
+                self._keep_pairs(i, table, pix, np.flatnonzero(sel)[~is_on])
+
+    def _keep_pairs(self, i: int, table: ScoredHits, pix: PairIndex,
+                    rows: NDArray[np.intp]) -> None:
+        """Per-pair top-N off-target pairs by (cost, up gpos, down gpos, combo)."""
+        if rows.size == 0:
+            return
+        h = table.hits
+        up, dn = pix.up[rows], pix.down[rows]
+        cand = np.stack([table.cost[up] + table.cost[dn], h.gpos[up].astype(np.float64),
+                         h.gpos[dn].astype(np.float64), pix.combo[rows].astype(np.float64),
+                         pix.spacer[rows].astype(np.float64), table.cost[up]], axis=1)
+        self.ptop[i].append(cand)
+        allc = np.concatenate(self.ptop[i])
+        if allc.shape[0] > 4 * self.npairs:
+            o = np.lexsort((allc[:, 3], allc[:, 2], allc[:, 1], allc[:, 0]))[: self.npairs]
+            self.ptop[i] = [allc[o]]
+
+    def _top_pairs(self, i: int, mdl: BindingModel, queries: list[tuple[str, ...]]
+                   ) -> tuple[SpecPair, ...]:
+        if not self.ptop[i]:
+            return ()
+        allc = np.concatenate(self.ptop[i])
+        o = np.lexsort((allc[:, 3], allc[:, 2], allc[:, 1], allc[:, 0]))[: self.npairs]
+        out: list[SpecPair] = []
+        for cost, gu, gd, c, sp, cu in allc[o].tolist():
+            qu, qd = (int(x) for x in self.combos[int(c)])
+            o_: Orientation = self.orient[int(c)]
+            ru, rd = o_.split("/")
+            cd = float(cost) - cu
+            su = _site_from_hit(self.packed, mdl, queries[qu], int(gu), 1, ru, cu)  # type: ignore[arg-type]
+            sd = _site_from_hit(self.packed, mdl, queries[qd], int(gd), -1, rd, cd)  # type: ignore[arg-type]
+            out.append(SpecPair(o_, su.contig, su, sd, int(sp),
+                                combine_scores(mdl, su.score, sd.score), float(cost)))
+        return tuple(out)
 
     def summaries(self, mdl: BindingModel, queries: list[tuple[str, ...]],
                   k: int | None) -> list[SpecificitySummary]:
@@ -370,5 +493,7 @@ class _SpecAccumulator:
                 pair_counts=tuple(int(x) for x in self.pair_mm[i]),
                 left_site_counts=tuple(counts[0]), right_site_counts=tuple(counts[1]),
                 top_sites=tuple(tops), ontarget_found=self.found[i],
+                top_pairs=self._top_pairs(i, mdl, queries),
             ))
         return out
+

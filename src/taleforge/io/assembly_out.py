@@ -2,11 +2,13 @@
 :mod:`taleforge.io.registry`; the renderers themselves are :mod:`taleforge.assembly.writers`.
 
 A folder job: ``assembly.json``, ``protein.fa``, ``orf.fa``, ``<side>.gb`` per construct,
-``plan.tsv`` (kit route only) and ``order.csv``.
+``plan.tsv`` (kit route only), ``order.csv`` and ``report.html`` (ORF and plasmid maps,
+:mod:`taleforge.io.html.plasmid`).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from taleforge.io.registry import MULTI, register
@@ -28,4 +30,7 @@ def assembly_files(res: Any, *, command: str = "", **_: Any) -> dict[str, str]:
     if res.kit is not None:
         out["plan.tsv"] = w.plan_tsv(res)
     out["order.csv"] = w.order_csv(res)
+    from taleforge.io.html.plasmid import assembly_report
+
+    out["report.html"] = assembly_report(json.loads(out["assembly.json"]))
     return out

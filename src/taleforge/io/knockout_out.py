@@ -19,7 +19,8 @@ COLUMNS = (
     "right_start", "right_end", "right_pos0", "right_site", "right_rvds", "right_len",
     "cut", "transcript", "exon", "codon", "cds_pct", "all_isoforms",
     "enzymes", "repeat_fraction", "cpg_left", "cpg_right", "variants", "strong_rvd_pct",
-    "offtarget_pairs", "offtarget_sites", "specificity", "why",
+    "checked", "offtarget_pairs", "offtarget_sites", "closest_offtarget_pair", "second_cut",
+    "specificity", "why",
 )
 
 
@@ -46,11 +47,28 @@ def design_row(d: Design) -> dict[str, Any]:
         "variants": a.get("variants"),
         # TALE-NT 2.0's "% RVDs HD or NN/NH", pooled over both arrays (the strong_rvds term)
         "strong_rvd_pct": next((r.value for r in d.rules if r.rule == "strong_rvds"), None),
+        "checked": bool(a.get("checked", False)),
         "offtarget_pairs": _value(spec.get("specificity_pairs")),
         "offtarget_sites": _value(spec.get("specificity_sites")),
+        "closest_offtarget_pair": _closest(a),
+        "second_cut": a.get("second_cut"),
         "specificity": _score(spec),
         "why": why,
     }
+
+
+def _closest(a: dict[str, Any]) -> str | None:
+    """``contig:start-end orientation up+down mm [near gene]`` of the closest off-target
+    pair (1-based), or None."""
+    cp = (a.get("offtarget") or {}).get("closest_pair")
+    if cp is None:
+        cp = (a.get("offtarget_nuclear") or {}).get("closest_pair")
+        if cp is None:
+            return None
+    mm = cp["mismatches"]
+    near = f" near {cp['nearest_gene']}" if cp.get("nearest_gene") else ""
+    return (f"{cp['contig']}:{cp['start']}-{cp['end']} {cp['orientation']} "
+            f"{mm['up']}+{mm['down']}mm{near}")
 
 
 def _value(r: Any) -> Any:
@@ -74,6 +92,8 @@ def header_lines(res: KnockoutResult) -> list[str]:
         f"candidates: {res.n_candidates} enumerated, {res.n_passing} passed filters, "
         f"{len(res.designs)} reported",
         *(f"note: {n}" for n in res.notes),
+        *(f"warning ({w.code}): {w.message}" for w in res.typed if w.severity == "warning"
+          and w.design is None),
     ]
 
 
@@ -101,6 +121,9 @@ def knockout_json(res: KnockoutResult, *, command: str | None = None, **_: Any) 
                 {
                     **design_row(d),
                     "rules": [r.as_dict() for r in d.rules],
+                    "offtarget": d.annotations.get("offtarget"),
+                    **({"offtarget_nuclear": d.annotations["offtarget_nuclear"]}
+                       if "offtarget_nuclear" in d.annotations else {}),
                     "offtarget_top_sites": d.annotations.get("offtarget_top_sites", []),
                     "explanation": d.explain(),
                 }

@@ -122,6 +122,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "taleforge.design.methylation",
     "taleforge.design.offtarget.records",
     "taleforge.design.specificity",
+    "taleforge.design.second_cut",
     "taleforge.design.base_edit.params",
     "taleforge.design.donor.common",
     "taleforge.design.donor.rescue",

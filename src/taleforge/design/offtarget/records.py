@@ -33,6 +33,9 @@ OFFTARGET_PARAMS = register_table(
                   "total mismatches"),
             Param("top_sites", 20, "sites", "taleforge", "U",
                   "off-target sites kept per candidate in specificity summaries"),
+            Param("top_pairs", 5, "pairs", "taleforge", "U",
+                  "best-scoring passing off-target pairs kept per candidate in specificity "
+                  "summaries (second-cut reports)"),
             Param("annotate_max", 20000, "sites", "taleforge", "U",
                   "sites/pairs annotated with gene context (the rest are left blank)"),
             Param("max_records", 10000, "records", "taleforge (issue 8)", "U",
