@@ -63,10 +63,10 @@ def client(env: None, tmp_path_factory: pytest.TempPathFactory,
         yield c
 
 
-def wait(c: TestClient, jid: str, timeout_s: float = 600) -> dict[str, Any]:
+def wait(c: TestClient, jid: str, timeout_s: float = 600, **kw: Any) -> dict[str, Any]:
     t0 = time.monotonic()
     while True:
-        st = c.get(f"/api/jobs/{jid}").json()
+        st = c.get(f"/api/jobs/{jid}", **kw).json()
         if st["status"] in FINISHED:
             return st
         assert time.monotonic() - t0 < timeout_s, st  # a hung job, not a timing check
@@ -438,3 +438,71 @@ def test_serve_refuses_a_public_address_without_the_flag(capsys: pytest.CaptureF
     with pytest.raises(SystemExit) as ei:
         main(["serve", "--genomes", "/nonexistent-folder"])
     assert ei.value.code == 2 and "is not a folder" in capsys.readouterr().err
+
+
+def test_remote_mode_same_origin_posts(env: None, tmp_path: Path) -> None:
+    """Off loopback the token guards; a post from the page's own origin (any host name) works,
+    one from another origin does not."""
+    token = "t0ken-" + "y" * 20
+    cfg = ServerConfig(state_dir=tmp_path, workers=1, host="0.0.0.0", token=token,
+                       genomes=GenomeSet(use_registry=False))
+    hdr = {"authorization": f"Bearer {token}"}
+    body = {"job": "knockout", "target": "MT-ND4", "genome": MITO, "options": {"top": 1, "specificity": False}}
+    with TestClient(create_app(cfg), base_url="http://lab-server.example:8765") as c:
+        r = c.post("/api/jobs", json=body, headers={**hdr, "origin": "http://lab-server.example:8765"})
+        assert r.status_code == 201, r.text
+        r2 = c.post("/api/jobs", json=body, headers={**hdr, "origin": "http://evil.example:8765"})
+        assert r2.status_code == 403
+        assert wait(c, r.json()["id"], headers=hdr)["status"] == "done"
+
+
+def test_progress_file(tmp_path: Path) -> None:
+    from taleforge.web.worker import ProgressFile
+
+    p = ProgressFile(tmp_path / "progress.json", interval_s=3600)
+    p("specificity scan", 5, 10)
+    first = json.loads((tmp_path / "progress.json").read_text())
+    assert first == {"task": "specificity scan", "done": 5, "total": 10, "fraction": 0.5}
+    p("specificity scan", 6, 10)  # throttled
+    assert json.loads((tmp_path / "progress.json").read_text()) == first
+    p("specificity scan", 10, 10)  # a finished task is always written
+    assert json.loads((tmp_path / "progress.json").read_text())["fraction"] == 1.0
+
+
+def test_taleforge_serve_starts_and_serves(tmp_path: Path) -> None:
+    """The real command: `taleforge serve` on a free port answers the start page and the API."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "TALEFORGE_CACHE": str(tmp_path / "cache")}
+    proc = subprocess.Popen([sys.executable, "-c", "from taleforge.cli import main; main()", "serve",
+                             "--port", str(port), "--state", str(tmp_path / "state"), "--workers", "1"],
+                            env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        t0 = time.monotonic()
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/api/genomes", timeout=5)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                assert time.monotonic() - t0 < 120, "the server did not start"
+                time.sleep(0.2)
+        assert r.status_code == 200 and r.json()["genomes"][0]["id"] == MITO
+        assert "TALEN knockout" in httpx.get(f"http://127.0.0.1:{port}/").text
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    err = proc.stderr.read() if proc.stderr else ""
+    assert f"open http://127.0.0.1:{port}/" in err and "Traceback" not in err

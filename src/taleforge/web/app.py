@@ -13,8 +13,9 @@ HTTP API (the pages use it too)::
     GET  /  /new/{job}  /jobs/{id}      the pages
 
 Security: every request's ``Host`` must name this server (a loopback name, or the address
-given with ``--host``), which defeats DNS rebinding; a request changing state must not come
-from another site (``Origin``/``Sec-Fetch-Site`` checked) and must be JSON (an HTML form on
+given with ``--host``), which defeats DNS rebinding (with a token, required off loopback, the
+token does); a request changing state must not come from another origin (``Origin`` must be
+the ``Host`` itself, ``Sec-Fetch-Site`` same-origin) and must be JSON (an HTML form on
 another site cannot send it without a CORS preflight, which is never granted); with a
 token (required off loopback) every request carries it (``Authorization: Bearer``, the
 ``taleforge_token`` cookie, or ``?token=`` once, which sets the cookie). Bodies are capped;
@@ -124,7 +125,9 @@ def create_app(config: ServerConfig, *, store: JobStore | None = None) -> Any:
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
         host = request.headers.get("host", "")
-        if _hostname(host) not in config.allowed_hostnames():
+        # without a token the Host check is what stops DNS rebinding; with one (required off
+        # loopback, where the server's public name is not known) the token does
+        if not config.token and _hostname(host) not in config.allowed_hostnames():
             return err(403, f"host {host!r} is not this server. Open it as http://127.0.0.1:{config.port}/.")
         method = request.method.upper()
         if method not in ("GET", "HEAD", "OPTIONS"):
@@ -132,9 +135,7 @@ def create_app(config: ServerConfig, *, store: JobStore | None = None) -> Any:
             if origin is not None:
                 from urllib.parse import urlsplit
 
-                o = urlsplit(origin)
-                if origin == "null" or _hostname(o.netloc) not in config.allowed_hostnames() \
-                        or (o.port or 80) != (request.url.port or 80):
+                if origin == "null" or urlsplit(origin).netloc.lower() != host.strip().lower():
                     return err(403, f"cross-site request from {origin!r} refused. "
                                     "Use the server's own pages.")
             if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
