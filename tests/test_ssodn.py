@@ -37,13 +37,43 @@ def test_design_both_strands_and_changes() -> None:
                Change(160, seq[160], "C" if seq[160] != "C" else "A", "blocking")]
     top, bot = design_ssodn(seq, 0, changes, gene_strand="+")
     assert bot.seq == reverse_complement(top.seq)
-    assert top.left_arm_nt == top.right_arm_nt
-    assert len(top.seq) == 2 * top.left_arm_nt + 11
+    # the default layout is symmetric around the changed block ...
+    assert top.flank_nt[0] == top.flank_nt[1]
+    assert len(top.seq) == 2 * top.flank_nt[0] + 11
+    # ... and the arms are reported from the edited base (150), not from the block
+    assert top.left_arm_nt == 150 - top.start and top.right_arm_nt == top.end - 1 - 150
+    assert top.right_arm_nt == top.left_arm_nt + 10
     assert top.seq[top.left_arm_nt] == changes[0].alt
     assert top.seq[top.left_arm_nt + 10] == changes[1].alt
+    assert top.as_dict()["arms_nt"] == [top.left_arm_nt, top.right_arm_nt]
     assert top.idt.count("*") == 2 * int(SSODN_PARAMS["ps_bonds"])
     assert top.note.startswith("sense")
+    # asymmetric arms are counted from the edited base too
     a, _b = design_ssodn(seq, 0, changes, left_arm_nt=30, right_arm_nt=70)
-    assert (a.left_arm_nt, a.right_arm_nt) == (30, 70) and len(a.seq) == 111
+    assert (a.left_arm_nt, a.right_arm_nt) == (30, 70) and len(a.seq) == 101
+    assert a.start == 120 and a.flank_nt == (30, 60)
     with pytest.raises(RegionError):
         design_ssodn(seq, 0, [Change(5, seq[5], "A" if seq[5] != "A" else "C")])
+
+
+def test_user_arms_must_cover_every_change() -> None:
+    seq = ("ACGTTGCA" * 40)
+    changes = [Change(150, seq[150], "G" if seq[150] != "G" else "A"),
+               Change(160, seq[160], "C" if seq[160] != "C" else "A", "blocking")]
+    with pytest.raises(ParameterError) as ei:
+        design_ssodn(seq, 0, changes, left_arm_nt=40, right_arm_nt=8)
+    assert "161 outside the oligo" in ei.value.message and "at least 11" in (ei.value.hint or "")
+
+
+@settings(max_examples=30, deadline=None)
+@given(edit=st.integers(100, 200), blk=st.integers(-30, 30))
+def test_arms_are_measured_from_the_edit(edit: int, blk: int) -> None:
+    seq = ("ACGTTGCAAGT" * 40)
+    flip = {"A": "C", "C": "G", "G": "T", "T": "A"}
+    ch = [Change(edit, seq[edit], flip[seq[edit]], "edit")]
+    if blk:
+        ch.append(Change(edit + blk, seq[edit + blk], flip[seq[edit + blk]], "blocking"))
+    top, _ = design_ssodn(seq, 0, ch)
+    assert top.start + top.left_arm_nt == edit
+    assert top.end - 1 - top.right_arm_nt == edit
+    assert top.seq[top.left_arm_nt] == ch[0].alt

@@ -22,6 +22,7 @@ from taleforge.cli.common import (
     output_folder,
     report_tail,
     route_folder,
+    warnings_banner,
 )
 from taleforge.cli.progress import cli_progress
 from taleforge.errors import InputError, ParameterError
@@ -57,7 +58,11 @@ def _ranges(text: str, sep: str) -> list[tuple[int, int]]:
     return sorted(out)
 
 
-def _local_transcript(contig: str, exons: str | None, cds: str | None) -> list[Any]:
+def _local_transcript(contig: str, exons: str | None, cds: str | None,
+                      length: int | None = None) -> list[Any]:
+    """The transcript given by --exons/--cds on a --sequence of ``length`` bp (checked:
+    exons inside the sequence, CDS a whole number of codons)."""
+    from taleforge.design.donor.common import check_local_transcripts
     from taleforge.genome.annotation import Transcript
 
     if exons is None and cds is None:
@@ -69,10 +74,13 @@ def _local_transcript(contig: str, exons: str | None, cds: str | None) -> list[A
     cds_iv = [Interval(contig, max(a, cs), min(b, ce)) for a, b in ex if max(a, cs) < min(b, ce)]
     if not cds_iv:
         raise ParameterError("--cds does not overlap --exons", hint="check the coordinates")
-    return [
+    txs = [
         Transcript("local", "local", "local", contig, "+",
                    tuple(Interval(contig, a, b) for a, b in ex), tuple(cds_iv))
     ]
+    if length is not None:
+        check_local_transcripts(txs, 0, length)
+    return txs
 
 
 OUT_HELP = (
@@ -80,11 +88,32 @@ OUT_HELP = (
     "the job, e.g. correction-chr11-5227002-T-A); an existing folder is refused unless --force"
 )
 FORCE_HELP = "Write into an existing output folder (replacing files of an earlier run)"
+OFFTARGET_GENOME_HELP = (
+    "Genome scanned for off-targets (second cuts) instead of --genome; with --sequence, "
+    "--genome is scanned too. The design's own site is located in it when it is there"
+)
+PARTS_HELP = (
+    "GenBank or FASTA file with your own donor parts replacing the built-in ones: features "
+    "(or FASTA records) named polyA, splice_acceptor, P2A, T2A, E2A, F2A or GSG"
+)
+
+
+def _scan_genome(genome: str | None, offtarget_genome: str | None, prog: Any) -> Any:
+    """The genome to scan for off-targets with --sequence: --offtarget-genome, else --genome."""
+    from taleforge.genome.index import open_genome
+
+    name = offtarget_genome or genome
+    return open_genome(name, progress=prog) if name is not None else None
+
+
+def _print_warnings(res: Any) -> None:
+    warnings_banner(res.typed_warnings())
 
 
 @app.command("correct")
 def correct_cmd(
     genome: Annotated[str | None, typer.Option("--genome", "-g", help=GENOME_HELP)] = None,
+    offtarget_genome: Annotated[str | None, typer.Option(help=OFFTARGET_GENOME_HELP)] = None,
     annotation: Annotated[Path | None, typer.Option(help="GTF, GFF3 or GenBank annotation")] = None,
     variant: Annotated[str | None, typer.Option(help="CONTIG:POS:REF>ALT on the reference + strand; the cells carry ALT, the design restores REF")] = None,
     allele_specific: Annotated[bool, typer.Option("--allele-specific", help="Cut the mutant allele only as far as the model tells: pairs with the variant in a half-site, ranked by the margin between the alleles")] = False,
@@ -147,17 +176,20 @@ def correct_cmd(
                 raise ParameterError("--variant needs --genome (and no --sequence)",
                                      hint="or use --sequence with --position and --to")
             g = open_genome(genome, progress=prog)
+            og = open_genome(offtarget_genome, progress=prog) if offtarget_genome else None
             res = design_correction(variant, params, genome=g,
-                                    annotation=_annotation_for(g, annotation), progress=prog)
+                                    annotation=_annotation_for(g, annotation), progress=prog,
+                                    offtarget_genome=og)
         elif sequence is not None:
             if position is None or to is None:
                 raise ParameterError("--sequence needs --position and --to",
                                      hint="e.g. --position 570 --to A")
             name, seq = _read_sequence(sequence)
-            txs = _local_transcript(name, exons, cds)
+            txs = _local_transcript(name, exons, cds, len(seq))
             res = design_correction(
                 SequenceEdit(seq, position - 1, to, contig=name, transcripts=tuple(txs)),
                 params, progress=prog,
+                offtarget_genome=_scan_genome(genome, offtarget_genome, prog),
             )
         else:
             raise ParameterError("give --variant (with --genome) or --sequence",
@@ -171,6 +203,7 @@ def correct_cmd(
     written = outs.commit()
     info(f"correcting {res.contig}:{res.position + 1}: the cells' {res.current_base} (+ strand) "
          f"-> {res.corrected_base}")
+    _print_warnings(res)
     for d in res.designs:
         blk = d.blocking
         out_console.print(
@@ -178,7 +211,8 @@ def correct_cmd(
             f"{' (edit in spacer)' if d.edit_in_spacer else ''}; blocking: "
             + ", ".join(f"{m.change.pos + 1}{m.change.ref}>{m.change.alt}" for m in blk.mutations)
             + f"; {blk.left_before.model} left {blk.left_before.score:.3f}->{blk.left_after.score:.3f}, "
-            f"right {blk.right_before.score:.3f}->{blk.right_after.score:.3f}",
+            f"right {blk.right_before.score:.3f}->{blk.right_after.score:.3f}; "
+            + d.offtarget.label(),
             markup=False, highlight=False, soft_wrap=True,
         )
         out_console.print("   " + "; ".join(c.hgvs_p + " " + c.c_notation for c in d.consequences),
@@ -198,6 +232,8 @@ def knockin_cmd(
     allele_specific: Annotated[bool, typer.Option("--allele-specific", help="With --rescue --variant: cut with pairs holding the variant in the half-site 3' of the cut, ranked by the allele margin")] = False,
     cis_variants: Annotated[Path | None, typer.Option("--variants", help="With --allele-specific: VCF of heterozygous SNPs in cis with the variant")] = None,
     genome: Annotated[str | None, typer.Option("--genome", "-g", help=GENOME_HELP)] = None,
+    offtarget_genome: Annotated[str | None, typer.Option(help=OFFTARGET_GENOME_HELP)] = None,
+    parts: Annotated[Path | None, typer.Option("--parts", help=PARTS_HELP)] = None,
     annotation: Annotated[Path | None, typer.Option(help="GTF, GFF3 or GenBank annotation")] = None,
     gene: Annotated[str | None, typer.Option(help="Gene symbol or ID")] = None,
     transcript: Annotated[str | None, typer.Option(help="Transcript (default: canonical)")] = None,
@@ -237,7 +273,7 @@ def knockin_cmd(
     if variant is not None or allele_specific or cis_variants is not None:
         raise ParameterError("--variant, --allele-specific and --variants go with --rescue",
                              hint="add --rescue (corrective CDS insertion)")
-    from taleforge.design.cargo import read_cargo
+    from taleforge.design.cargo import DONOR_ELEMENTS, read_cargo, read_parts
     from taleforge.design.donor import (
         DONOR_PARAMS,
         KnockinParams,
@@ -261,29 +297,34 @@ def knockin_cmd(
     folder = output_folder(out, "knockin", f"{gene or Path(sequence or 'locus').stem}-{where}",
                            force=force)
     cg = read_cargo(cargo)
+    elements = read_parts(parts) if parts is not None else DONOR_ELEMENTS
     params = KnockinParams(
         cargo=cg, exon=exon, intron=intron, transcript=transcript, two_a=two_a,
         gsg_linker=gsg, layout=layout, keep_stop=keep_stop,  # type: ignore[arg-type]
         polya=polya, own_cassette=cassette_as_is, arm_nt=arm, arms_nt=arms_t,
         scaffold=scaffold, model=model, n_designs=designs, specificity=specificity,
         donor_params=DONOR_PARAMS.override({"aav_capacity_bp": aav_capacity}),
+        elements=elements,
     )
     with cli_progress() as prog:
         if sequence is not None:
             name, seq = _read_sequence(sequence)
-            txs = _local_transcript(name, exons, cds)
+            txs = _local_transcript(name, exons, cds, len(seq))
             if not txs:
                 raise ParameterError("--sequence needs --exons and --cds for a knock-in",
                                      hint="e.g. --exons 501-642,773-995,1846-2108 --cds 551..1974")
             res = design_knockin(LocusSequence(seq, txs[0], contig=txs[0].contig), params,
-                                 progress=prog)
+                                 progress=prog,
+                                 offtarget_genome=_scan_genome(genome, offtarget_genome, prog))
         else:
             if genome is None or gene is None:
                 raise ParameterError("give --genome and --gene (or --sequence)",
                                      hint="see taleforge knockin --help")
             g = open_genome(genome, progress=prog)
+            og = open_genome(offtarget_genome, progress=prog) if offtarget_genome else None
             res = design_knockin(gene, params, genome=g,
-                                 annotation=_annotation_for(g, annotation), progress=prog)
+                                 annotation=_annotation_for(g, annotation), progress=prog,
+                                 offtarget_genome=og)
     outs = route_folder(folder, "knockin", res, command=command_line())
     if html_out is not None:
         from taleforge.io.registry import render
@@ -291,11 +332,12 @@ def knockin_cmd(
         outs.add(html_out, render("knockin", "html", res, command=command_line(),
                                   annotation=annotation))
     written = outs.commit()
+    _print_warnings(res)
     for d in res.designs:
         out_console.print(
             f"#{d.rank} {d.pair.pair_id()} insertion after {res.contig}:{d.insertion} "
             f"(phase {d.frame_phase}); insert {len(d.insert_seq)} bp, donor {len(d.donor_plus)} bp; "
-            f"re-cut sites after integration: {len(d.cleavable_after)}"
+            f"re-cut sites after integration: {len(d.cleavable_after)}; {d.offtarget.label()}"
             + ("; " + "; ".join(d.warnings) if d.warnings else ""),
             markup=False, highlight=False, soft_wrap=True,
         )

@@ -1,10 +1,14 @@
 """Single-stranded oligo donors (ssODN) for point corrections (Renaud 2016 Cell Rep;
 Paquet 2016 Nature; docs/science.md §5).
 
-Arms are counted from the outermost changed base: the left arm is the run of unchanged
-bases 5' (on the + strand) of the first change, the right arm the run 3' of the last change.
-Both strand versions are returned; phosphorothioate bonds use IDT notation (``*`` between
-two bases joined by a PS bond).
+Arm lengths are reported from the edited base (the change of kind ``"edit"``), as published
+ssODN designs give them (e.g. "36 nt 5' / 91 nt 3' of the edit", Richardson 2016 Nat
+Biotechnol): the left arm is the oligo 5' (on the + strand) of the edited base, the right arm
+3' of it. The default layout is symmetric around the changed block (edit + blocking
+mutations), so that the outermost change keeps 40-60 nt of homology on its side
+(``homology_beyond_changes_nt``); user arms (``left_arm_nt``/``right_arm_nt``) are counted
+from the edited base and must cover every change. Both strand versions are returned;
+phosphorothioate bonds use IDT notation (``*`` between two bases joined by a PS bond).
 """
 
 from __future__ import annotations
@@ -42,9 +46,10 @@ class Ssodn:
     idt: str  # with phosphorothioate bonds as '*'
     start: int  # genome interval covered (0-based, half-open, + strand coordinates)
     end: int
-    left_arm_nt: int  # + strand left arm
-    right_arm_nt: int
+    left_arm_nt: int  # + strand left arm: oligo bases 5' of the edited base
+    right_arm_nt: int  # oligo bases 3' of the edited base
     note: str
+    flank_nt: tuple[int, int] = (0, 0)  # unchanged bases beyond the first / last change
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -56,6 +61,8 @@ class Ssodn:
             "start": self.start + 1,
             "end": self.end,
             "arms_nt": [self.left_arm_nt, self.right_arm_nt],
+            "arms_from": "the edited base (+ strand 5' arm, 3' arm)",
+            "homology_beyond_changes_nt": list(self.flank_nt),
             "note": self.note,
         }
 
@@ -110,13 +117,16 @@ def design_ssodn(
     gene_strand: str | None = None,
 ) -> tuple[Ssodn, Ssodn]:
     """Both strand versions of the ssODN carrying ``changes`` (applied to ``target``, a
-    + strand window starting at genome ``offset``). Symmetric arms unless both
-    ``left_arm_nt`` and ``right_arm_nt`` are given (asymmetric, + strand sense)."""
+    + strand window starting at genome ``offset``). Symmetric around the changed block
+    unless both ``left_arm_nt`` and ``right_arm_nt`` are given (asymmetric arms counted from
+    the edited base, + strand sense). Reported arms are always from the edited base (the
+    change of kind "edit"; the first change when none is)."""
     if not changes:
         raise ParameterError("an ssODN needs at least one change", hint="give the edit")
     first = min(c.pos for c in changes)
     last = max(c.pos for c in changes)
     span = last - first + 1
+    edit = next((c.pos for c in sorted(changes) if c.kind == "edit"), first)
     if left_arm_nt is None or right_arm_nt is None:
         if (left_arm_nt is None) != (right_arm_nt is None):
             raise ParameterError(
@@ -129,12 +139,20 @@ def design_ssodn(
             total_min_nt=int(params["total_min_nt"]),
             total_max_nt=int(params["total_max_nt"]),
         )
-        la = ra = a
+        start, end = first - a, last + 1 + a
     else:
         la, ra = left_arm_nt, right_arm_nt
         if la < 1 or ra < 1:
             raise ParameterError("ssODN arms must be >= 1 nt", hint="use 30-90 nt arms")
-    start, end = first - la, last + 1 + ra
+        start, end = edit - la, edit + 1 + ra
+        if first < start or last >= end:
+            far = first if first < start else last
+            raise ParameterError(
+                f"ssODN arms {la},{ra} (from the edited base {edit + 1}) leave the change at "
+                f"{far + 1} outside the oligo",
+                hint=f"lengthen the {'left' if far < edit else 'right'} arm to at least "
+                f"{abs(far - edit) + 1} nt",
+            )
     if start < offset or end > offset + len(target):
         raise RegionError(
             f"ssODN {start + 1}-{end} runs off the available sequence "
@@ -146,9 +164,11 @@ def design_ssodn(
     bonds = int(params["ps_bonds"])
     sense_note = {"+": ("sense (coding)", "antisense (template)"),
                   "-": ("antisense (template)", "sense (coding)")}.get(gene_strand or "", ("", ""))
+    la, ra = edit - start, end - 1 - edit
+    flank = (first - start, end - 1 - last)
     plus = Ssodn("ssODN_top", "+", top, idt_phosphorothioate(top, bonds), start, end, la, ra,
-                 sense_note[0])
+                 sense_note[0], flank)
     bot = reverse_complement(top)
     minus = Ssodn("ssODN_bottom", "-", bot, idt_phosphorothioate(bot, bonds), start, end, la, ra,
-                  sense_note[1])
+                  sense_note[1], flank)
     return plus, minus

@@ -45,15 +45,19 @@ def make_record(
     description: str,
     reverse: bool = False,
     transl_table: int = 1,
+    comments: Sequence[str] = (),
 ) -> SeqRecord:
     """A SeqRecord of ``seq`` with ``features``; ``reverse`` writes the reverse complement
-    (features mapped), e.g. to give a minus-strand gene's donor in gene orientation."""
+    (features mapped), e.g. to give a minus-strand gene's donor in gene orientation.
+    ``comments``: lines of the record's COMMENT (e.g. the design's warnings)."""
     locus = "".join(ch for ch in name if ch.isalnum() or ch in "_-")[:16] or "donor"
     rec = SeqRecord(Seq(seq.upper()), id=locus, name=locus, description=description)
     rec.annotations["molecule_type"] = "DNA"
     rec.annotations["topology"] = "linear"
     rec.annotations["data_file_division"] = "SYN"
     rec.annotations["date"] = "01-JAN-2000"
+    if comments:
+        rec.annotations["comment"] = "\n".join(comments)
     for f in sorted(features, key=lambda f: (f.start, f.end, f.kind, f.label)):
         quals: dict[str, list[str]] = {"label": [f.label]}
         if f.note:

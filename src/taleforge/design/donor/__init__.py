@@ -14,7 +14,7 @@ whose first base is ``offset``); 1-based inclusive in every ``as_dict``/report t
 
 from __future__ import annotations
 
-from taleforge.design.donor.common import DONOR_PARAMS, Layout
+from taleforge.design.donor.common import DONOR_PARAMS, Layout, refuse_mito_hdr
 from taleforge.design.donor.correction import (
     CORRECTION_RANK_KEYS,
     CORRECTION_SPEC_RANK_KEYS,
@@ -62,4 +62,5 @@ __all__ = [
     "knockin_genbank",
     "knockin_window",
     "parse_variant",
+    "refuse_mito_hdr",
 ]

@@ -25,10 +25,13 @@ from taleforge.design.blocking import (
 )
 from taleforge.design.donor.common import (
     DONOR_PARAMS,
+    NOT_CHECKED,
+    OffTargetCall,
     _annotation,
     _distance_to_cut,
     _explain,
     _filter_streubel,
+    _genome_id,
     _open,
     _pair_quality,
     _pair_summary,
@@ -36,6 +39,10 @@ from taleforge.design.donor.common import (
     _resolve,
     _spec_rule,
     _specificity,
+    check_local_transcripts,
+    offtarget_calls,
+    refuse_mito_hdr,
+    scan_warnings,
 )
 from taleforge.design.pairs import check_acgt, enumerate_pairs
 from taleforge.design.primers import (
@@ -46,7 +53,7 @@ from taleforge.design.primers import (
 )
 from taleforge.design.primers import design_primers as _primer3
 from taleforge.design.ranking import rank
-from taleforge.design.result import DesignResult, Job, Provenance
+from taleforge.design.result import DesignResult, DesignWarning, Job, Provenance
 from taleforge.design.ssodn import SSODN_PARAMS, Ssodn, design_ssodn
 from taleforge.design.talen_rules import evaluate_rules
 from taleforge.errors import (
@@ -83,6 +90,7 @@ class CorrectionDesign:
     primers: tuple[PrimerPair, ...]
     warnings: tuple[str, ...] = ()
     rules: tuple[RuleEval, ...] = ()  # rule by rule: filters passed, then the rank keys
+    offtarget: OffTargetCall = NOT_CHECKED
 
     def explain(self) -> str:
         return _explain(f"#{self.rank} {self.pair.pair_id()}", self.rules)
@@ -112,6 +120,7 @@ class CorrectionDesign:
             "edit_in_spacer": self.edit_in_spacer,
             "pair_quality": round(self.quality, 6),
             "specificity": self.specificity,
+            **self.offtarget.as_dict(),
             "blocking": self.blocking.as_dict(),
             "changes": [
                 {"position": c.pos + 1, "from": c.ref, "to": c.alt, "kind": c.kind}
@@ -139,9 +148,10 @@ class CorrectionResult(DesignResult):
     rejections: dict[str, int]
     scaffold: str
     model: str
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[DesignWarning | str, ...] = ()
     transcripts: tuple[str, ...] = ()
     record: Provenance | None = None
+    offtarget_genome: dict[str, Any] | None = None  # {"name", "sha256"} of the scanned genome
 
     JOB: ClassVar[Job] = "correction"
 
@@ -160,9 +170,10 @@ class CorrectionResult(DesignResult):
             "consequence_direction": "protein_consequences read from the cells' current "
             "allele to the corrected allele (e.g. p.Val7Glu = Val now, Glu after correction); "
             "blocking mutations are synonymous (p.Xaa=)",
+            "offtarget_genome": self.offtarget_genome,
             "n_candidate_pairs": self.n_candidates,
             "rejections": dict(sorted(self.rejections.items())),
-            "warnings": list(self.warnings),
+            "warnings": [w.as_dict() for w in self.typed_warnings()],
             "designs": [d.as_dict(self.offset) for d in self.designs],
         }
 
@@ -173,13 +184,16 @@ class CorrectionResult(DesignResult):
 CORRECTION_RANK_KEYS = ("outside_spacer", "distance", "-quality", "p", "L", "S", "R")
 
 
-CORRECTION_SPEC_RANK_KEYS = ("outside_spacer", "distance", "-specificity", "-quality", "p", "L",
-                             "S", "R")
+#: with a specificity scan: checked designs without a passing off-target pair first, then
+#: designs with one (a second cut; tier), then the keys above with the specificity score
+#: after the distance
+CORRECTION_SPEC_RANK_KEYS = ("tier", "outside_spacer", "distance", "-specificity", "-quality",
+                             "p", "L", "S", "R")
 
 
 def _correction_rules(
     filters: Any, i: int, d: int, dmax: int, insp: bool, q: float, spec: float | None,
-    scanned: bool, blk: BlockingResult,
+    scanned: bool, blk: BlockingResult, call: OffTargetCall | None = None,
 ) -> tuple[RuleEval, ...]:
     """Rule-by-rule explanation of one correction design (candidate ``i`` of the
     Streubel-filtered candidates)."""
@@ -194,12 +208,19 @@ def _correction_rules(
         f"corrected allele ({la.model}: left {blk.left_before.score:.3f}->{la.score:.3f}, "
         f"right {blk.right_before.score:.3f}->{ra.score:.3f})"))
     keys = ["rank key 1", "rank key 2", "rank key 3", "rank key 4"]
+    if scanned and call is not None:
+        ev.append(RuleEval(
+            "second_cut_tier", "rank", bool(call.clean), call.tier, 0.0,
+            "rank key 0: " + ("no passing off-target pair in the scanned genome (clean "
+                              "designs rank first)" if call.clean else
+                              "a passing off-target pair elsewhere (second cut): ranks after "
+                              "every clean design")))
     ev.append(RuleEval("edit_in_spacer", "rank", insp, int(insp), 0.0,
                        f"{keys[0]}: the edit lies {'inside' if insp else 'outside'} the spacer "
                        "(inside ranks first)"))
     ev.append(RuleEval("cut_distance_rank", "rank", True, d, 0.0,
                        f"{keys[1]}: {d} bp from the cut (closer ranks first)"))
-    ev.append(_spec_rule(spec, scanned, keys[2]))
+    ev.append(_spec_rule(spec, scanned, keys[2], call))
     ev.append(RuleEval("pair_quality", "rank", True, round(q, 6), 0.0,
                        f"{keys[3] if scanned else keys[2]}: mean fraction of strong RVDs (HD, "
                        f"NN) {q:.3f} (higher ranks first; ties: position, arm and spacer "
@@ -238,11 +259,16 @@ def correct_window(
     backend: str = "auto",
     reference: Any = None,
     annotation: Any = None,
+    local_coordinates: bool = False,
     pair_filter: Any = None,
 ) -> CorrectionResult:
     """Design TALEN + ssODN point corrections of genome base ``position`` (0-based) to
     ``to_base`` (+ strand). ``seq`` is the *current* allele (+ strand window starting at
-    ``offset``). Deterministic."""
+    ``offset``). ``genome``: scanned for off-targets (None = not scanned; a
+    "no-genome-scanned" warning); ``local_coordinates``: ``seq``'s coordinates are not the
+    scanned genome's (a given sequence): the on-target is located in the genome
+    (:func:`~taleforge.design.donor.common.locate_ontarget`). Deterministic."""
+    refuse_mito_hdr(contig, "point correction with an ssODN", transcripts)
     check_acgt(seq, name="sequence")
     to_base = to_base.upper()
     if to_base not in ("A", "C", "G", "T"):
@@ -326,10 +352,15 @@ def correct_window(
             hint="allow more blocking mutations (--max-blocking), a larger --max-cut-distance, "
             "or another scaffold",
         )
-    specs = _specificity(genome, [p[0] for p in pairs_kept], sc, md, progress, backend)
+    summaries = _specificity(genome, [p[0] for p in pairs_kept], sc, md, progress, backend)
+    calls = offtarget_calls(summaries, [p[0] for p in pairs_kept], seq=seq, offset=offset,
+                            genome=genome, local_coordinates=local_coordinates,
+                            annotation=annotation, ignore=(position,), params=params)
+    specs = [c.score for c in calls]
     scanned = any(s is not None for s in specs)
     if scanned:  # one contig: the pair key is position, then lengths
         idx = rank({
+            "tier": [c.tier for c in calls],
             "outside_spacer": [not k[2] for k in pairs_kept],
             "distance": [k[1] for k in pairs_kept],
             "specificity": [s or 0.0 for s in specs],
@@ -341,10 +372,22 @@ def correct_window(
         }, CORRECTION_SPEC_RANK_KEYS)
         pairs_kept = [pairs_kept[k] for k in idx]
         specs = [specs[k] for k in idx]
-    pairs_kept, specs = pairs_kept[:n_designs], specs[:n_designs]
+        calls = [calls[k] for k in idx]
+    run_warns = scan_warnings(calls, genome=genome,
+                              local_coordinates=local_coordinates)
+    pairs_kept, specs, calls = pairs_kept[:n_designs], specs[:n_designs], calls[:n_designs]
+    if not transcripts:
+        run_warns.append(DesignWarning(
+            "no-transcript-model",
+            ("no coding transcript of the annotation overlaps the edit" if annotation
+             is not None else "no transcript model was given (no annotation, or --sequence "
+             "without --exons/--cds)") + ": the blocking mutations were not checked for "
+            "coding, splice-site or start-codon (Kozak) effects; give the gene's exons and CDS "
+            "if the edit lies in or near a gene",
+            "note" if annotation is not None else "warning"))
     gene_strand = transcripts[0].strand if transcripts else None
-    for rank_, ((pair, d, insp, q, blk, ci), spec) in enumerate(
-            zip(pairs_kept, specs, strict=True), 1):
+    for rank_, ((pair, d, insp, q, blk, ci), spec, call) in enumerate(
+            zip(pairs_kept, specs, calls, strict=True), 1):
         changes = tuple(sorted([edit] + [m.change for m in blk.mutations]))
         corrected = apply_changes(seq, offset, changes)
         cons = tuple(protein_changes(seq, offset, changes, transcripts))
@@ -374,19 +417,22 @@ def correct_window(
                 tuple(c.pos for c in changes), amplicon=amp,
             )
         )
-        rules = _correction_rules(filters, ci, d, dmax, insp, q, spec, scanned, blk)
+        rules = _correction_rules(filters, ci, d, dmax, insp, q, spec, scanned, blk, call)
+        run_warns.extend(call.warnings)
         designs.append(
             CorrectionDesign(rank_, pair, d, insp, q, spec, blk, changes, corrected, cons,
-                             oligos, rsites, primers, tuple(warns), rules)
+                             oligos, rsites, primers, tuple(warns), rules, call)
         )
     report(progress, "blocking mutations", tried, tried)
-    record = _record(reference if reference is not None else genome, seq, contig, annotation,
+    record = _record(reference if reference is not None else
+                     (None if local_coordinates else genome), seq, contig, annotation,
                      md, genome is not None,
                      ("donor", "ssodn", "blocking", "genotyping_primers"),
                      (params, ssodn_params, blocking_params, primer_params))
     return CorrectionResult(
         contig, offset, position, cur, to_base, tuple(designs), n_raw, rejections, sc.name,
-        md.name, (), tuple(t.id for t in transcripts), record,
+        md.name, tuple(run_warns), tuple(t.id for t in transcripts), record,
+        _genome_id(genome),
     )
 
 
@@ -484,6 +530,7 @@ def design_correction(
     annotation: Any = None,
     progress: ProgressCallback | None = None,
     backend: str = "auto",
+    offtarget_genome: Any = None,
 ) -> CorrectionResult:
     """Design TALEN + ssODN point corrections.
 
@@ -491,9 +538,14 @@ def design_correction(
     cells carry ALT, the design restores REF; needs ``genome``), or a :class:`SequenceEdit`
     (the current allele as sequence; ``genome``, when given, is scanned for specificity).
     ``genome``: a :class:`~taleforge.genome.index.Genome`, a path or a builtin name;
-    ``annotation``: an Annotation or a path (default: the built-in genome's)."""
+    ``annotation``: an Annotation or a path (default: the built-in genome's);
+    ``offtarget_genome``: the genome scanned for off-targets instead of ``genome`` (its
+    coordinates need not be the target's: the on-target is located in it). A job that
+    scans no genome says so in a "no-genome-scanned" warning."""
     p = params or CorrectionParams()
     g = _open(genome, progress)
+    og = _open(offtarget_genome, progress)
+    scan = og if og is not None else g
     kw = p.window_kwargs()
     if isinstance(target, str):
         if g is None:
@@ -501,11 +553,12 @@ def design_correction(
                                  hint="pass genome= (--genome), or give a SequenceEdit")
         ann = _annotation(annotation, g)
         return correction_from_variant(g, target, annotation=ann, progress=progress,
-                                       genome=g if p.specificity else None, backend=backend,
-                                       **kw)
+                                       genome=scan if p.specificity else None, backend=backend,
+                                       local_coordinates=og is not None and og is not g, **kw)
+    check_local_transcripts(target.transcripts, target.offset, len(target.seq))
     return correct_window(
         target.seq, target.position, target.to_base, contig=target.contig,
         offset=target.offset, transcripts=target.transcripts,
-        genome=g if p.specificity else None, reference=g, annotation=annotation,
-        progress=progress, backend=backend, **kw,
+        genome=scan if p.specificity else None, annotation=_annotation(annotation, None),
+        progress=progress, backend=backend, local_coordinates=True, **kw,
     )

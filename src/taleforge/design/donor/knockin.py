@@ -16,14 +16,24 @@ from taleforge.design.blocking import (
     cleavable_sites,
     score_half_sites,
 )
-from taleforge.design.cargo import DONOR_ELEMENTS, Cargo, two_a_sequence
+from taleforge.design.cargo import (
+    DONOR_ELEMENTS,
+    Cargo,
+    part_label,
+    placeholder_note,
+    placeholder_warnings,
+    two_a_sequence,
+)
 from taleforge.design.donor.common import (
     DONOR_PARAMS,
+    NOT_CHECKED,
     Layout,
+    OffTargetCall,
     _annotation,
     _explain,
     _fetcher,
     _filter_streubel,
+    _genome_id,
     _open,
     _pair_quality,
     _pair_summary,
@@ -31,6 +41,10 @@ from taleforge.design.donor.common import (
     _resolve,
     _spec_rule,
     _specificity,
+    check_local_transcripts,
+    offtarget_calls,
+    refuse_mito_hdr,
+    scan_warnings,
 )
 from taleforge.design.pairs import check_acgt, enumerate_pairs
 from taleforge.design.primers import (
@@ -40,7 +54,7 @@ from taleforge.design.primers import (
 )
 from taleforge.design.primers import design_primers as _primer3
 from taleforge.design.ranking import Ranking, rank
-from taleforge.design.result import DesignResult, Job, Provenance
+from taleforge.design.result import DesignResult, DesignWarning, Job, Provenance
 from taleforge.design.talen_rules import evaluate_rules
 from taleforge.errors import (
     NoResultError,
@@ -92,6 +106,7 @@ class KnockinDesign:
     warnings: tuple[str, ...]
     junction_primers: tuple[tuple[str, PrimerPair], ...] = ()  # integrated-allele coords
     rules: tuple[RuleEval, ...] = ()  # rule by rule: filters passed, then the rank keys
+    offtarget: OffTargetCall = NOT_CHECKED
 
     def explain(self) -> str:
         return _explain(f"#{self.rank} {self.pair.pair_id()}", self.rules)
@@ -105,6 +120,7 @@ class KnockinDesign:
             "insertion_between": [self.insertion, self.insertion + 1],
             "pair_quality": round(self.quality, 6),
             "specificity": self.specificity,
+            **self.offtarget.as_dict(),
             "insert_bp": len(self.insert_seq),
             "donor_bp": len(self.donor_plus),
             "left_arm": [self.left_arm[0] + 1, self.left_arm[1]],
@@ -153,8 +169,9 @@ class KnockinResult(DesignResult):
     rejections: dict[str, int]
     scaffold: str
     model: str
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[DesignWarning | str, ...] = ()
     record: Provenance | None = None
+    offtarget_genome: dict[str, Any] | None = None  # {"name", "sha256"} of the scanned genome
 
     JOB: ClassVar[Job] = "knockin"
 
@@ -172,17 +189,21 @@ class KnockinResult(DesignResult):
             "target": self.target,
             "scaffold": self.scaffold,
             "binding_model": self.model,
+            "offtarget_genome": self.offtarget_genome,
             "n_candidate_pairs": self.n_candidates,
             "rejections": dict(sorted(self.rejections.items())),
-            "warnings": list(self.warnings),
+            "warnings": [w.as_dict() for w in self.typed_warnings()],
             "designs": [d.as_dict() for d in self.designs],
         }
 
 
 #: design.ranking.rank keys of knock-in pairs: pair quality, then the cut in transcript
 #: order (5'-most first), position and lengths; cut-spacing diversity from the ``donor``
-#: table; with a specificity scan the kept designs are re-ranked by specificity first
+#: table; with a specificity scan the kept designs (three times ``n_designs``) are re-ranked:
+#: designs without a passing off-target pair first (tier), then by specificity, then in the
+#: order above
 KNOCKIN_RANK_KEYS = ("-quality", "tx_position", "p", "L", "S", "R")
+KNOCKIN_SPEC_RANK_KEYS = ("tier", "-specificity", "order")
 
 
 def _knockin_filters(
@@ -206,8 +227,16 @@ def _knockin_filters(
 
 
 def _knockin_rank_rules(d: KnockinDesign, spec: float | None, scanned: bool,
-                        minus: bool) -> tuple[RuleEval, ...]:
-    ev = [_spec_rule(spec, scanned, "rank key 1")]
+                        minus: bool, call: OffTargetCall | None = None) -> tuple[RuleEval, ...]:
+    ev: list[RuleEval] = []
+    if scanned and call is not None:
+        ev.append(RuleEval(
+            "second_cut_tier", "rank", bool(call.clean), call.tier, 0.0,
+            "rank key 0: " + ("no passing off-target pair in the scanned genome (clean "
+                              "designs rank first)" if call.clean else
+                              "a passing off-target pair elsewhere (second cut): ranks after "
+                              "every clean design")))
+    ev.append(_spec_rule(spec, scanned, "rank key 1", call))
     k = 2 if scanned else 1
     ev.append(RuleEval("pair_quality", "rank", True, round(d.quality, 6), 0.0,
                        f"rank key {k}: mean fraction of strong RVDs (HD, NN) {d.quality:.3f} "
@@ -348,12 +377,18 @@ def knockin_window(
     backend: str = "auto",
     reference: Any = None,
     annotation: Any = None,
+    local_coordinates: bool = False,
 ) -> KnockinResult:
     """Design knock-in donors into ``exon`` (in-frame, 2A) or ``intron`` (splice acceptor
     cassette) of ``transcript``; ``seq`` is a + strand window starting at ``offset`` that
-    covers the transcript's CDS and the homology arms. Deterministic."""
-    check_acgt(seq, name="sequence")
+    covers the transcript's CDS and the homology arms. ``genome``: scanned for off-targets
+    (None = not scanned; a "no-genome-scanned" warning); ``local_coordinates``: ``seq``'s
+    coordinates are not the scanned genome's (a given sequence). Parts marked [U] in
+    ``elements`` (built-in splice acceptor, bGH polyA) give a "placeholder-part" warning;
+    :func:`taleforge.design.cargo.read_parts` replaces them. Deterministic."""
     contig = contig or transcript.contig
+    refuse_mito_hdr(contig, "a knock-in donor", (transcript,))
+    check_acgt(seq, name="sequence")
     if (exon is None) == (intron is None):
         raise ParameterError("give exactly one of --exon or --intron", hint="e.g. --exon 1")
     sc, md = _resolve(scaffold, model)
@@ -449,8 +484,9 @@ def knockin_window(
     designs: list[tuple[TalenPair, float, KnockinDesign]] = []
     tried = 0
     frame_fail = 0
+    pool = n_designs * 3 if genome is not None else n_designs
     for i in ranking.walk():
-        if len(designs) >= n_designs or tried >= int(params["max_pairs_tried"]):
+        if len(designs) >= pool or tried >= int(params["max_pairs_tried"]):
             break
         tried += 1
         pair = cands.materialize(i, g_rvd=sc.g_rvd)
@@ -476,7 +512,8 @@ def knockin_window(
                 if head:
                     parts.append(("filler", "codon restart", head))
             elif polya:
-                parts.append(("polyA", "bGH polyA", str(elements["bGH_polyA"])))
+                parts.append(("polyA", part_label(elements, "bGH_polyA"),
+                              str(elements["bGH_polyA"])))
             insert = "".join(s for _, _, s in parts)
             edited_cds = cds_tx[:k] + insert + (cds_tx[k:] if layout == "2a-cargo-2a" else "")
             prot = str(Seq(edited_cds[: len(edited_cds) // 3 * 3]).translate(table=tt))
@@ -508,14 +545,16 @@ def knockin_window(
                     )
                 phase = (off + 1) % 3
                 fill = {0: "", 1: "GC", 2: "C"}[phase]
-                parts.append(("splice_acceptor", "splice acceptor", str(elements["splice_acceptor"])))
+                parts.append(("splice_acceptor", part_label(elements, "splice_acceptor"),
+                              str(elements["splice_acceptor"])))
                 if fill:
                     parts.append(("filler", "frame filler", fill))
                 parts.append(("2A", ("GSG-" if gsg_linker else "") + two_a.upper(),
                               two_a_sequence(two_a, gsg=gsg_linker, table=elements)))
                 parts.append(("cargo", cargo.name, orf))
                 if polya:
-                    parts.append(("polyA", "bGH polyA", str(elements["bGH_polyA"])))
+                    parts.append(("polyA", part_label(elements, "bGH_polyA"),
+                                  str(elements["bGH_polyA"])))
                 upstream = cds_tx[: off + 1]
                 spliced = upstream + "".join(s for k2, _, s in parts if k2 != "splice_acceptor"
                                              and k2 != "polyA")
@@ -559,7 +598,8 @@ def knockin_window(
             total = len(insert)
             seg = [(k2, lb, nl + total - (b - nl), nl + total - (a - nl)) for k2, lb, a, b in seg]
         for kind, label, a, b in seg:
-            feats.append(_feature(kind, a, b, label, strand=-1 if minus else 1))
+            feats.append(_feature(kind, a, b, label, placeholder_note(elements, label),
+                                  strand=-1 if minus else 1))
         nins = len(ins_plus)
         feats.append(_feature("homology_arm", nl + nins, len(donor_plus), "right homology arm",
                               f"{contig}:{cl + offset + 1}-{re_ + offset}"))
@@ -636,28 +676,43 @@ def knockin_window(
             "examined; " + "; ".join(f"{k}: {v}" for k, v in sorted(rejections.items())) + ")",
             hint="try another scaffold, exon or intron",
         )
-    specs = _specificity(genome, [d[0] for d in designs], sc, md, progress, backend)
+    summaries = _specificity(genome, [d[0] for d in designs], sc, md, progress, backend)
+    calls = offtarget_calls(summaries, [d[0] for d in designs], seq=seq, offset=offset,
+                            genome=genome, local_coordinates=local_coordinates,
+                            annotation=annotation, params=params)
+    specs = [c.score for c in calls]
     scanned = any(x is not None for x in specs)
-    if scanned:  # most specific first; the on-target order otherwise
-        idx = rank({"specificity": [x or 0.0 for x in specs]}, ("-specificity",))
+    if scanned:  # clean first, then most specific; the on-target order otherwise
+        idx = rank({"tier": [c.tier for c in calls], "specificity": [x or 0.0 for x in specs],
+                    "order": list(range(len(designs)))}, KNOCKIN_SPEC_RANK_KEYS)
         designs = [designs[j] for j in idx]
         specs = [specs[j] for j in idx]
+        calls = [calls[j] for j in idx]
+    run_warns: list[DesignWarning | str] = [*warns, *scan_warnings(
+        calls, genome=genome,
+        local_coordinates=local_coordinates)]
+    designs, specs, calls = designs[:n_designs], specs[:n_designs], calls[:n_designs]
     out = tuple(
         KnockinDesign(
             r, d.pair, d.insertion, d.quality, s, d.insert_seq, d.donor_plus, d.left_arm,
             d.right_arm, d.features, d.cleavable_before, d.cleavable_after, d.scores_before,
             d.frame_phase, d.protein_preview, d.intended_stop_aa,
             d.primers, d.warnings, d.junction_primers,
-            (*d.rules, *_knockin_rank_rules(d, s, scanned, minus)),
+            (*d.rules, *_knockin_rank_rules(d, s, scanned, minus, c)), c,
         )
-        for r, ((_, _, d), s) in enumerate(zip(designs, specs, strict=True), 1)
+        for r, ((_, _, d), s, c) in enumerate(zip(designs, specs, calls, strict=True), 1)
     )
-    record = _record(reference if reference is not None else genome, seq, contig, annotation,
+    for call in calls:
+        run_warns.extend(call.warnings)
+    run_warns.extend(placeholder_warnings(elements, {f.label for d in out for f in d.features}))
+    record = _record(reference if reference is not None else
+                     (None if local_coordinates else genome), seq, contig, annotation,
                      md, genome is not None, ("donor", "donor_elements", "genotyping_primers"),
                      (params, elements, primer_params))
     return KnockinResult(
         contig, offset, transcript.id, transcript.gene_name, transcript.strand, mode,
-        target_label, out, n_raw, rejections, sc.name, md.name, tuple(warns), record,
+        target_label, out, n_raw, rejections, sc.name, md.name, tuple(run_warns), record,
+        _genome_id(genome),
     )
 
 
@@ -717,17 +772,24 @@ def design_knockin(
     annotation: Any = None,
     progress: ProgressCallback | None = None,
     backend: str = "auto",
+    offtarget_genome: Any = None,
 ) -> KnockinResult:
     """Design knock-in donors. ``target``: a gene symbol or ID (needs ``genome`` and an
     annotation, given or built in; the window is fetched around the transcript) or a
-    :class:`LocusSequence`. ``genome``, when given, is scanned for specificity."""
+    :class:`LocusSequence`. ``genome``, when given, is scanned for specificity (or
+    ``offtarget_genome`` instead: its coordinates need not be the target's, the on-target
+    is located in it); a job that scans no genome says so ("no-genome-scanned")."""
     g = _open(genome, progress)
+    og = _open(offtarget_genome, progress)
+    scan = og if og is not None else g
     kw = params.window_kwargs()
     if isinstance(target, LocusSequence):
+        check_local_transcripts((target.transcript,), target.offset, len(target.seq))
         return knockin_window(
             target.seq, target.transcript, params.cargo, contig=target.contig,
-            offset=target.offset, genome=g if params.specificity else None, reference=g,
-            annotation=annotation, progress=progress, backend=backend, **kw,
+            offset=target.offset, genome=scan if params.specificity else None,
+            annotation=_annotation(annotation, None), progress=progress, backend=backend,
+            local_coordinates=True, **kw,
         )
     if g is None:
         raise ParameterError(f"gene {target} needs a genome",
@@ -744,6 +806,6 @@ def design_knockin(
     seq = g.fetch(tx.contig, off, min(n, tx.end + pad))
     return knockin_window(
         seq, tx, params.cargo, contig=tx.contig, offset=off,
-        genome=g if params.specificity else None, reference=g, annotation=ann,
-        progress=progress, backend=backend, **kw,
+        genome=scan if params.specificity else None, reference=g, annotation=ann,
+        progress=progress, backend=backend, local_coordinates=og is not None and og is not g, **kw,
     )

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from taleforge.design.donor.correction import CorrectionDesign, CorrectionResult
 from taleforge.design.donor.knockin import KnockinDesign, KnockinResult
+
+
+def _comments(result: Any, design: Any) -> list[str]:
+    """COMMENT lines of a design's GenBank record: the run's warnings that concern it (its
+    second cut, placeholder parts, an unscanned genome, no transcript model)."""
+    pid = design.pair.pair_id()
+    out = []
+    for w in result.typed_warnings():
+        if w.severity == "warning" and w.design in (None, pid):
+            out.append(f"WARNING ({w.code}): {w.message}")
+    return out
 
 
 def knockin_genbank(result: KnockinResult, design: KnockinDesign) -> str:
@@ -24,6 +37,7 @@ def knockin_genbank(result: KnockinResult, design: KnockinDesign) -> str:
         f"TALEN {design.pair.pair_id()}, insertion between {result.contig}:"
         f"{design.insertion}-{design.insertion + 1} (1-based)",
         reverse=result.strand == "-",
+        comments=_comments(result, design),
     )
     return genbank_text(rec)
 
@@ -60,5 +74,6 @@ def correction_genbank(
         feats,
         description=f"ssODN (top strand) correcting {result.contig}:{result.position + 1} "
         f"{result.current_base}>{result.corrected_base}, TALEN {design.pair.pair_id()}",
+        comments=_comments(result, design),
     )
     return genbank_text(rec)
