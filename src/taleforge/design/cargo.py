@@ -239,8 +239,7 @@ def placeholder_note(table: ParamTable, label: str) -> str:
     key = _placeholder_key(table, label)
     if key is None:
         return ""
-    return (f"placeholder [U] sequence: {table.get(key).source}; verify it against your "
-            "backbone or give your own part with --parts")
+    return f"placeholder [U] sequence: {table.get(key).source}; own part: --parts FILE"
 
 
 def placeholder_warnings(table: ParamTable, labels: Iterable[str]) -> list[DesignWarning]:
@@ -252,10 +251,9 @@ def placeholder_warnings(table: ParamTable, labels: Iterable[str]) -> list[Desig
         if p.name in used:
             out.append(DesignWarning(
                 "placeholder-part",
-                f"the {_BUILTIN_LABELS[p.name]} in the donor is a placeholder sequence [U] "
-                f"({p.source}): verify it before ordering, or give your own with --parts FILE "
-                f"(a GenBank feature or FASTA record named "
-                f"{'polyA' if p.name == 'bGH_polyA' else p.name})",
+                f"the {_BUILTIN_LABELS[p.name]} in the donor is a placeholder sequence [U]: "
+                f"{p.source}. Give your own with --parts FILE (a GenBank feature or FASTA "
+                f"record named {'polyA' if p.name == 'bGH_polyA' else p.name})",
                 details={"part": p.name, "evidence": p.evidence, "source": p.source}))
     return out
 
