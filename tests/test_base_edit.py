@@ -735,3 +735,21 @@ def test_ecoli_tufa_base_edits_flag_deamination_at_tufb(monkeypatch: pytest.Monk
     assert "no-clean-design" in codes and "numt-not-checked" not in codes
     w = res.warnings[0]
     assert w.details is not None and "no deletion" in w.details["consequence"]
+
+
+def test_offtarget_breakdown_by_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Per design: pairs and half-sites by mismatches with counts and the closest pair with
+    its location (the planted copy), in the JSON, not one summed number."""
+    _small_rounds(monkeypatch, 5, 5)
+    g, pos, copy, ccontig = _dup_genome(True)
+    res = design_base_edit(g, position=pos + 1, to="T", contig="c",
+                           editors=["DdCBE-G1333-NL"], max_designs=2)
+    d = res.designs[0]
+    bd = d.offtarget.breakdown
+    assert bd is not None and bd["n_pairs"] == d.offtarget.pair_hits >= 1
+    assert bd["pairs_by_mismatches"][0] == {"mismatches": 0, "count": 1}
+    cp = bd["closest_pair"]
+    assert cp["contig"] == ccontig and cp["start"] <= copy + 1 <= cp["end"]
+    assert "consequence" not in cp  # no DSB: no deletion/translocation consequence
+    doc = json.loads(wv.to_json_text(res, genome=g))
+    assert doc["designs"][0]["offtarget"]["breakdown"]["n_pairs"] == bd["n_pairs"]

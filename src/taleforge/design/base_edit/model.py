@@ -152,6 +152,10 @@ class OffTargetSummary:
     strong_halfsites: int = 0  # half-site hits with <= strong_halfsite_max_mismatches
     nuclear_strong_halfsites: int = 0
     edits: tuple[OffTargetEdit, ...] = ()  # where off-target editing may happen
+    #: per-genome breakdown (second_cut.offtarget_breakdown): pairs and half-sites by
+    #: mismatches with counts, the closest pair with its location
+    breakdown: dict[str, Any] | None = None
+    nuclear_breakdown: dict[str, Any] | None = None
 
     @property
     def status(self) -> str:
@@ -175,6 +179,8 @@ class OffTargetSummary:
             "nuclear_pair_hits": self.nuclear_pair_hits,
             "note": self.note,
             "offtarget_editing": [e.as_dict() for e in self.edits],
+            "breakdown": self.breakdown,
+            "nuclear_breakdown": self.nuclear_breakdown,
         }
 
 

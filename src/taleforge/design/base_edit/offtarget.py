@@ -36,6 +36,7 @@ def _offtarget(
     unless ``k`` asks for mismatch mode). With ``table``, the passing off-target pairs and
     strong half-sites become :class:`OffTargetEdit` records with the bases that would change
     (and, with the genome's ``annotation``, the nearest gene)."""
+    from taleforge.design.second_cut import offtarget_breakdown
     from taleforge.design.specificity import specificity_for_pairs
 
     if not designs:
@@ -52,15 +53,20 @@ def _offtarget(
     for i, d in enumerate(designs):
         half, pairs, top, n_strong = _counts(results["genome"][i], strong)
         nh = npair = n_nstrong = 0
-        edits = _edit_sites(d, results["genome"][i], genome, "genome", table, strong,
-                            annotation)
+        sm = results["genome"][i]
+        edits = _edit_sites(d, sm, genome, "genome", table, strong, annotation)
+        bd = offtarget_breakdown(sm, annotation=annotation) if sm is not None else None
+        nbd = None
         if "nuclear" in results and nuclear is not None:
-            nh, npair, ntop, n_nstrong = _counts(results["nuclear"][i], strong)
+            nsm = results["nuclear"][i]
+            nh, npair, ntop, n_nstrong = _counts(nsm, strong)
             top = "; ".join(x for x in (top, ("nuclear: " + ntop) if ntop else "") if x)
-            edits += _edit_sites(d, results["nuclear"][i], nuclear, "nuclear", table, strong)
+            edits += _edit_sites(d, nsm, nuclear, "nuclear", table, strong)
+            nbd = offtarget_breakdown(nsm) if nsm is not None else None
         d.ot = OffTargetSummary(True, half, pairs, "nuclear" in results, nh, npair, k,
                                 note=top, strong_halfsites=n_strong,
-                                nuclear_strong_halfsites=n_nstrong, edits=tuple(edits))
+                                nuclear_strong_halfsites=n_nstrong, edits=tuple(edits),
+                                breakdown=bd, nuclear_breakdown=nbd)
 
 
 def _counts(sm: SpecificitySummary | None, strong: int) -> tuple[int, int, str, int]:
