@@ -122,7 +122,7 @@ def test_knockout_files_are_the_clis(client: TestClient, tmp_path: Path) -> None
     cmd_web, cmd_cli = json.loads(res.text)["provenance"]["command"], json.loads((tmp_path / "d.json").read_text())["provenance"]["command"]
     from taleforge.io.html.svg import esc
 
-    assert report.replace(esc(cmd_web), "") == mine.replace(esc(cmd_cli), "")
+    assert report.replace(f"<code>{esc(cmd_web)}</code>", "") == mine.replace(f"<code>{esc(cmd_cli)}</code>", "")
     # the result page is that report with a downloads bar
     page = client.get(f"/jobs/{jid}")
     assert page.status_code == 200 and "<svg" in page.text and 'id="downloads"' in page.text
