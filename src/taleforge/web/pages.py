@@ -132,7 +132,9 @@ async function poll(){var r=await fetch('/api/jobs/'+jid);if(!r.ok){return;}var 
 document.getElementById('status').textContent=s.status+(s.queue_position?(' (position '+s.queue_position+' in the queue)'):'');
 var p=s.progress;if(p){document.getElementById('task').textContent=p.task+(p.total?(': '+p.done+' / '+p.total):'');
 if(p.fraction!==null)document.getElementById('bar').style.width=(100*p.fraction)+'%';}
-if(s.status==='done'){window.location.reload();return;}
+if(s.status==='done'){if(s.files.indexOf('report.html')>=0){window.location.reload();}else{
+document.getElementById('task').innerHTML=s.files.map(function(f){return '<a href="/api/jobs/'+jid+'/files/'+encodeURIComponent(f)+'">'+f.replace(/[<>&"]/g,'')+'</a>';}).join(' ');
+document.getElementById('cancel').style.display='none';}return;}
 if(s.status==='failed'||s.status==='cancelled'){document.getElementById('error').textContent=s.error||s.status;
 document.getElementById('cancel').style.display='none';return;}
 setTimeout(poll,500);}
