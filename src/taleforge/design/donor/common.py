@@ -56,6 +56,11 @@ DONOR_PARAMS = register_table(
                   "skip knock-in designs whose cut is this close to a better design's cut"),
             Param("window_bp", 1500, "bp", "placeholder", "U",
                   "sequence fetched either side of the site in genome mode"),
+            Param("specificity_rounds", 3, "rounds", "taleforge (as the knockout shortlist "
+                  "rounds)", "U",
+                  "with a genome: candidates are scanned for off-targets in rounds of "
+                  "3 x n_designs until n_designs are clean (no passing off-target pair) or "
+                  "this many rounds are used; one round without a genome"),
             Param("ontarget_context_bp", 100, "bp", "taleforge heuristic", "U",
                   "--sequence jobs scanned against a genome: an exact off-target pair is the "
                   "design's own site when the genome equals the sequence this far either "

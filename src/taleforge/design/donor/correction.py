@@ -327,21 +327,37 @@ def correct_window(
     designs: list[CorrectionDesign] = []
     pairs_kept: list[tuple[TalenPair, int, bool, float, BlockingResult, int]] = []
     limit = int(params["max_pairs_tried"])
+    # off-target check in rounds: 3 x n_designs candidates per round until n_designs are
+    # clean or the donor table's specificity_rounds are used (one round without a genome)
     pool = n_designs * 3 if genome is not None else n_designs
-    for i in order:
-        if len(pairs_kept) >= pool or tried >= limit:
+    rounds = int(params["specificity_rounds"]) if genome is not None else 1
+    calls: list[OffTargetCall] = []
+    k = 0
+    for _round in range(rounds):
+        start, target = len(pairs_kept), len(pairs_kept) + pool
+        while k < len(order) and len(pairs_kept) < target and tried < limit:
+            i = order[k]
+            k += 1
+            tried += 1
+            report(progress, "blocking mutations", tried, min(limit, len(order)))
+            pair = cands.materialize(i, g_rvd=sc.g_rvd)
+            blk = choose_blocking(
+                seq, target_seq, offset, pair, md, sc, transcripts, protected=(position,),
+                min_blocking=min_blocking, max_blocking=max_blocking, params=blocking_params,
+            )
+            if blk is None:
+                blocked_fail += 1
+                continue
+            pairs_kept.append((pair, int(dist[i]), bool(in_sp[i]), float(qual[i]), blk, i))
+        fresh = [pk[0] for pk in pairs_kept[start:]]
+        if not fresh:
             break
-        tried += 1
-        report(progress, "blocking mutations", tried, min(limit, len(order)))
-        pair = cands.materialize(i, g_rvd=sc.g_rvd)
-        blk = choose_blocking(
-            seq, target_seq, offset, pair, md, sc, transcripts, protected=(position,),
-            min_blocking=min_blocking, max_blocking=max_blocking, params=blocking_params,
-        )
-        if blk is None:
-            blocked_fail += 1
-            continue
-        pairs_kept.append((pair, int(dist[i]), bool(in_sp[i]), float(qual[i]), blk, i))
+        calls += offtarget_calls(
+            _specificity(genome, fresh, sc, md, progress, backend), fresh, seq=seq,
+            offset=offset, genome=genome, local_coordinates=local_coordinates,
+            annotation=annotation, ignore=(position,), params=params)
+        if genome is None or sum(bool(c.clean) for c in calls) >= n_designs:
+            break
     if blocked_fail:
         rejections["no_silent_blocking"] = blocked_fail
     if not pairs_kept:
@@ -352,10 +368,6 @@ def correct_window(
             hint="allow more blocking mutations (--max-blocking), a larger --max-cut-distance, "
             "or another scaffold",
         )
-    summaries = _specificity(genome, [p[0] for p in pairs_kept], sc, md, progress, backend)
-    calls = offtarget_calls(summaries, [p[0] for p in pairs_kept], seq=seq, offset=offset,
-                            genome=genome, local_coordinates=local_coordinates,
-                            annotation=annotation, ignore=(position,), params=params)
     specs = [c.score for c in calls]
     scanned = any(s is not None for s in specs)
     if scanned:  # one contig: the pair key is position, then lengths

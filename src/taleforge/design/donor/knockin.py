@@ -484,190 +484,208 @@ def knockin_window(
     designs: list[tuple[TalenPair, float, KnockinDesign]] = []
     tried = 0
     frame_fail = 0
+    # off-target check in rounds, as in correction (donor table: specificity_rounds)
     pool = n_designs * 3 if genome is not None else n_designs
-    for i in ranking.walk():
-        if len(designs) >= pool or tried >= int(params["max_pairs_tried"]):
-            break
-        tried += 1
-        pair = cands.materialize(i, g_rvd=sc.g_rvd)
-        c = pair.cut
-        parts = []
-        preview, stop_aa = "", None
-        if exon is not None:
-            k = _upstream_cds_len(transcript, c)
-            if k is None:
-                frame_fail += 1
-                continue
-            phase = k % 3
-            tail = cds_tx[k : k + (3 - phase)] if phase else ""
-            head = cds_tx[k - phase : k] if phase else ""
-            if tail:
-                parts.append(("filler", "codon completion", tail))
-            parts.append(("2A", ("GSG-" if gsg_linker else "") + two_a.upper(),
-                          two_a_sequence(two_a, gsg=gsg_linker, table=elements)))
-            parts.append(("cargo", cargo.name, orf))
-            if layout == "2a-cargo-2a":
-                parts.append(("2A", ("GSG-" if gsg_linker else "") + two_a.upper(),
-                              two_a_sequence(two_a, gsg=gsg_linker, table=elements)))
-                if head:
-                    parts.append(("filler", "codon restart", head))
-            elif polya:
-                parts.append(("polyA", part_label(elements, "bGH_polyA"),
-                              str(elements["bGH_polyA"])))
-            insert = "".join(s for _, _, s in parts)
-            edited_cds = cds_tx[:k] + insert + (cds_tx[k:] if layout == "2a-cargo-2a" else "")
-            prot = str(Seq(edited_cds[: len(edited_cds) // 3 * 3]).translate(table=tt))
-            first_stop = prot.find("*")
-            if layout == "2a-cargo-polya":
-                stop_aa = (k + len(tail) + len(orf)
-                           + len(two_a_sequence(two_a, gsg=gsg_linker, table=elements))) // 3
-            else:
-                stop_aa = len(prot) if prot.endswith("*") else None
-            if first_stop == -1 or stop_aa is None or first_stop + 1 != stop_aa:
-                frame_fail += 1
-                continue
-            preview = prot[:first_stop + 1]
-        else:
-            if own_cassette:
-                parts.append(("cargo", cargo.name + " (user cassette)", orf))
-                phase = None
-            else:
-                ups = [e for e in transcript.exons_in_order()][:intron]
-                last = ups[-1]
-                gl = last.end - 1 if not minus else last.start
-                off = transcript.cds_offset(gl)
-                if off is None:
-                    raise NoResultError(
-                        f"frame impossible: intron {intron} of {transcript.id} is not inside "
-                        "the coding sequence, so a 2A cassette cannot be put in frame",
-                        hint="give your own cassette (--cassette-as-is, e.g. with its own "
-                        "promoter or IRES) or choose an intron within the CDS",
-                    )
-                phase = (off + 1) % 3
-                fill = {0: "", 1: "GC", 2: "C"}[phase]
-                parts.append(("splice_acceptor", part_label(elements, "splice_acceptor"),
-                              str(elements["splice_acceptor"])))
-                if fill:
-                    parts.append(("filler", "frame filler", fill))
+    rounds = int(params["specificity_rounds"]) if genome is not None else 1
+    max_tried = int(params["max_pairs_tried"])
+    calls: list[OffTargetCall] = []
+    walker = ranking.walk()
+    for _round in range(rounds):
+        start, target = len(designs), len(designs) + pool
+        while len(designs) < target and tried < max_tried:
+            nxt = next(walker, None)
+            if nxt is None:
+                break
+            i = nxt
+            tried += 1
+            pair = cands.materialize(i, g_rvd=sc.g_rvd)
+            c = pair.cut
+            parts = []
+            preview, stop_aa = "", None
+            if exon is not None:
+                k = _upstream_cds_len(transcript, c)
+                if k is None:
+                    frame_fail += 1
+                    continue
+                phase = k % 3
+                tail = cds_tx[k : k + (3 - phase)] if phase else ""
+                head = cds_tx[k - phase : k] if phase else ""
+                if tail:
+                    parts.append(("filler", "codon completion", tail))
                 parts.append(("2A", ("GSG-" if gsg_linker else "") + two_a.upper(),
                               two_a_sequence(two_a, gsg=gsg_linker, table=elements)))
                 parts.append(("cargo", cargo.name, orf))
-                if polya:
+                if layout == "2a-cargo-2a":
+                    parts.append(("2A", ("GSG-" if gsg_linker else "") + two_a.upper(),
+                                  two_a_sequence(two_a, gsg=gsg_linker, table=elements)))
+                    if head:
+                        parts.append(("filler", "codon restart", head))
+                elif polya:
                     parts.append(("polyA", part_label(elements, "bGH_polyA"),
                                   str(elements["bGH_polyA"])))
-                upstream = cds_tx[: off + 1]
-                spliced = upstream + "".join(s for k2, _, s in parts if k2 != "splice_acceptor"
-                                             and k2 != "polyA")
-                prot = str(Seq(spliced[: len(spliced) // 3 * 3]).translate(table=tt))
-                stop_aa = (len(spliced)) // 3
-                first = prot.find("*")
-                if first + 1 != stop_aa:
+                insert = "".join(s for _, _, s in parts)
+                edited_cds = cds_tx[:k] + insert + (cds_tx[k:] if layout == "2a-cargo-2a" else "")
+                prot = str(Seq(edited_cds[: len(edited_cds) // 3 * 3]).translate(table=tt))
+                first_stop = prot.find("*")
+                if layout == "2a-cargo-polya":
+                    stop_aa = (k + len(tail) + len(orf)
+                               + len(two_a_sequence(two_a, gsg=gsg_linker, table=elements))) // 3
+                else:
+                    stop_aa = len(prot) if prot.endswith("*") else None
+                if first_stop == -1 or stop_aa is None or first_stop + 1 != stop_aa:
                     frame_fail += 1
                     continue
-                preview = prot[: first + 1]
-            insert = "".join(s for _, _, s in parts)
-        ins_plus = reverse_complement(insert) if minus else insert
-        cl = c - offset
-        ls_, re_ = cl - la_nt, cl + ra_nt
-        if minus:
-            ls_, re_ = cl - ra_nt, cl + la_nt
-        if ls_ < 0 or re_ > len(seq):
-            raise RegionError(
-                f"homology arms run off the given sequence (need {contig}:{ls_ + offset + 1}-"
-                f"{re_ + offset})",
-                hint="give more flanking sequence or shorter arms (--arm)",
-            )
-        donor_plus = seq[ls_:cl].upper() + ins_plus + seq[cl:re_].upper()
-        integrated = seq[:cl] + ins_plus + seq[cl:]
-        after = tuple(cleavable_sites(integrated, offset, pair, md, sc))
-        before = len(cleavable_sites(seq, offset, pair, md, sc))
-        if after:
-            continue
-        scores = score_half_sites(seq, offset, pair, md)
-        # features on the + strand donor
-        feats: list[DonorFeature] = []
-        nl = cl - ls_
-        feats.append(_feature("homology_arm", 0, nl, "left homology arm",
-                              f"{contig}:{ls_ + offset + 1}-{cl + offset}"))
-        pos = nl
-        seg: list[tuple[str, str, int, int]] = []
-        for kind, label, s in parts:
-            seg.append((kind, label, pos, pos + len(s)))
-            pos += len(s)
-        if minus:  # parts were laid out in transcript orientation; mirror them
-            total = len(insert)
-            seg = [(k2, lb, nl + total - (b - nl), nl + total - (a - nl)) for k2, lb, a, b in seg]
-        for kind, label, a, b in seg:
-            feats.append(_feature(kind, a, b, label, placeholder_note(elements, label),
-                                  strand=-1 if minus else 1))
-        nins = len(ins_plus)
-        feats.append(_feature("homology_arm", nl + nins, len(donor_plus), "right homology arm",
-                              f"{contig}:{cl + offset + 1}-{re_ + offset}"))
-        for name, hs, st in (("left TALE", pair.left, 1), ("right TALE", pair.right, -1)):
-            a, b = hs.bound.start - offset - ls_, hs.bound.end - offset - ls_
-            if b <= nl:
-                feats.append(_feature("tale_site", a, b, name, hs.rvd_string(), st))
-            elif a >= nl:
-                feats.append(_feature("tale_site", a + nins, b + nins, name, hs.rvd_string(), st))
-        pw: list[str] = []
-        primers: tuple[PrimerPair, ...] = ()
-        try:
-            primers = tuple(_primer3(seq, offset, pair.left.pos0, pair.right.pos0 + 1,
-                                     params=primer_params))
-        except NoResultError as exc:
-            pw.append(exc.one_line())
-        for pp in primers:
-            a = pp.left_start - offset - ls_
-            b = pp.right_end - offset - ls_
-            if 0 <= a and a + len(pp.left_seq) <= nl:
-                feats.append(_feature("primer", a, a + len(pp.left_seq), "genotyping forward"))
-            if nl <= b - len(pp.right_seq) and b <= len(donor_plus) - nins:
-                feats.append(_feature("primer", b - len(pp.right_seq) + nins, b + nins,
-                                      "genotyping reverse", strand=-1))
-        # junction PCR on the integrated allele (+ strand): outside arm <-> inside insert
-        junctions: list[tuple[str, PrimerPair]] = []
-        integ_len = len(integrated)
-        a_out, b_out = ls_, re_ + nins  # donor span on the integrated allele
-        span_l, span_r = cl - ls_, re_ - cl
-        for jname, lreg, rreg, prange in (
-            ("5' junction" if not minus else "3' junction",
-             (max(0, a_out - 300), a_out - 20), (cl + 30, min(cl + nins, cl + 400)),
-             (span_l + 50, span_l + 750)),
-            ("3' junction" if not minus else "5' junction",
-             (max(cl, cl + nins - 400), cl + nins - 30), (b_out + 20, min(integ_len, b_out + 300)),
-             (span_r + 50, span_r + 750)),
-        ):
-            jp = primers_in_regions(integrated, lreg, rreg, prange, params=primer_params)
-            if jp is None:
-                pw.append(f"no {jname} PCR primers (too little sequence outside the arms?)")
-                continue
-            junctions.append((jname, jp))
-            inner_l = lreg[0] >= cl  # forward primer inside the insert
-            if inner_l:
-                a = jp.left_start - ls_
-                feats.append(_feature("primer", a, a + len(jp.left_seq), f"{jname} forward"))
+                preview = prot[:first_stop + 1]
             else:
-                b = jp.right_end - ls_
-                feats.append(_feature("primer", b - len(jp.right_seq), b, f"{jname} reverse",
-                                      strand=-1))
-        payload = len(donor_plus)
-        cap = int(params["aav_capacity_bp"])
-        if payload > cap:
-            pw.append(
-                f"arms + insert = {payload} bp exceed the AAV packaging limit of about {cap} bp; "
-                "use shorter arms or a dsDNA/plasmid donor"
+                if own_cassette:
+                    parts.append(("cargo", cargo.name + " (user cassette)", orf))
+                    phase = None
+                else:
+                    ups = [e for e in transcript.exons_in_order()][:intron]
+                    last = ups[-1]
+                    gl = last.end - 1 if not minus else last.start
+                    off = transcript.cds_offset(gl)
+                    if off is None:
+                        raise NoResultError(
+                            f"frame impossible: intron {intron} of {transcript.id} is not inside "
+                            "the coding sequence, so a 2A cassette cannot be put in frame",
+                            hint="give your own cassette (--cassette-as-is, e.g. with its own "
+                            "promoter or IRES) or choose an intron within the CDS",
+                        )
+                    phase = (off + 1) % 3
+                    fill = {0: "", 1: "GC", 2: "C"}[phase]
+                    parts.append(("splice_acceptor", part_label(elements, "splice_acceptor"),
+                                  str(elements["splice_acceptor"])))
+                    if fill:
+                        parts.append(("filler", "frame filler", fill))
+                    parts.append(("2A", ("GSG-" if gsg_linker else "") + two_a.upper(),
+                                  two_a_sequence(two_a, gsg=gsg_linker, table=elements)))
+                    parts.append(("cargo", cargo.name, orf))
+                    if polya:
+                        parts.append(("polyA", part_label(elements, "bGH_polyA"),
+                                      str(elements["bGH_polyA"])))
+                    upstream = cds_tx[: off + 1]
+                    spliced = upstream + "".join(s for k2, _, s in parts if k2 != "splice_acceptor"
+                                                 and k2 != "polyA")
+                    prot = str(Seq(spliced[: len(spliced) // 3 * 3]).translate(table=tt))
+                    stop_aa = (len(spliced)) // 3
+                    first = prot.find("*")
+                    if first + 1 != stop_aa:
+                        frame_fail += 1
+                        continue
+                    preview = prot[: first + 1]
+                insert = "".join(s for _, _, s in parts)
+            ins_plus = reverse_complement(insert) if minus else insert
+            cl = c - offset
+            ls_, re_ = cl - la_nt, cl + ra_nt
+            if minus:
+                ls_, re_ = cl - ra_nt, cl + la_nt
+            if ls_ < 0 or re_ > len(seq):
+                raise RegionError(
+                    f"homology arms run off the given sequence (need {contig}:{ls_ + offset + 1}-"
+                    f"{re_ + offset})",
+                    hint="give more flanking sequence or shorter arms (--arm)",
+                )
+            donor_plus = seq[ls_:cl].upper() + ins_plus + seq[cl:re_].upper()
+            integrated = seq[:cl] + ins_plus + seq[cl:]
+            after = tuple(cleavable_sites(integrated, offset, pair, md, sc))
+            before = len(cleavable_sites(seq, offset, pair, md, sc))
+            if after:
+                continue
+            scores = score_half_sites(seq, offset, pair, md)
+            # features on the + strand donor
+            feats: list[DonorFeature] = []
+            nl = cl - ls_
+            feats.append(_feature("homology_arm", 0, nl, "left homology arm",
+                                  f"{contig}:{ls_ + offset + 1}-{cl + offset}"))
+            pos = nl
+            seg: list[tuple[str, str, int, int]] = []
+            for kind, label, s in parts:
+                seg.append((kind, label, pos, pos + len(s)))
+                pos += len(s)
+            if minus:  # parts were laid out in transcript orientation; mirror them
+                total = len(insert)
+                seg = [(k2, lb, nl + total - (b - nl), nl + total - (a - nl)) for k2, lb, a, b in seg]
+            for kind, label, a, b in seg:
+                feats.append(_feature(kind, a, b, label, placeholder_note(elements, label),
+                                      strand=-1 if minus else 1))
+            nins = len(ins_plus)
+            feats.append(_feature("homology_arm", nl + nins, len(donor_plus), "right homology arm",
+                                  f"{contig}:{cl + offset + 1}-{re_ + offset}"))
+            for name, hs, st in (("left TALE", pair.left, 1), ("right TALE", pair.right, -1)):
+                a, b = hs.bound.start - offset - ls_, hs.bound.end - offset - ls_
+                if b <= nl:
+                    feats.append(_feature("tale_site", a, b, name, hs.rvd_string(), st))
+                elif a >= nl:
+                    feats.append(_feature("tale_site", a + nins, b + nins, name, hs.rvd_string(), st))
+            pw: list[str] = []
+            primers: tuple[PrimerPair, ...] = ()
+            try:
+                primers = tuple(_primer3(seq, offset, pair.left.pos0, pair.right.pos0 + 1,
+                                         params=primer_params))
+            except NoResultError as exc:
+                pw.append(exc.one_line())
+            for pp in primers:
+                a = pp.left_start - offset - ls_
+                b = pp.right_end - offset - ls_
+                if 0 <= a and a + len(pp.left_seq) <= nl:
+                    feats.append(_feature("primer", a, a + len(pp.left_seq), "genotyping forward"))
+                if nl <= b - len(pp.right_seq) and b <= len(donor_plus) - nins:
+                    feats.append(_feature("primer", b - len(pp.right_seq) + nins, b + nins,
+                                          "genotyping reverse", strand=-1))
+            # junction PCR on the integrated allele (+ strand): outside arm <-> inside insert
+            junctions: list[tuple[str, PrimerPair]] = []
+            integ_len = len(integrated)
+            a_out, b_out = ls_, re_ + nins  # donor span on the integrated allele
+            span_l, span_r = cl - ls_, re_ - cl
+            for jname, lreg, rreg, prange in (
+                ("5' junction" if not minus else "3' junction",
+                 (max(0, a_out - 300), a_out - 20), (cl + 30, min(cl + nins, cl + 400)),
+                 (span_l + 50, span_l + 750)),
+                ("3' junction" if not minus else "5' junction",
+                 (max(cl, cl + nins - 400), cl + nins - 30), (b_out + 20, min(integ_len, b_out + 300)),
+                 (span_r + 50, span_r + 750)),
+            ):
+                jp = primers_in_regions(integrated, lreg, rreg, prange, params=primer_params)
+                if jp is None:
+                    pw.append(f"no {jname} PCR primers (too little sequence outside the arms?)")
+                    continue
+                junctions.append((jname, jp))
+                inner_l = lreg[0] >= cl  # forward primer inside the insert
+                if inner_l:
+                    a = jp.left_start - ls_
+                    feats.append(_feature("primer", a, a + len(jp.left_seq), f"{jname} forward"))
+                else:
+                    b = jp.right_end - ls_
+                    feats.append(_feature("primer", b - len(jp.right_seq), b, f"{jname} reverse",
+                                          strand=-1))
+            payload = len(donor_plus)
+            cap = int(params["aav_capacity_bp"])
+            if payload > cap:
+                pw.append(
+                    f"arms + insert = {payload} bp exceed the AAV packaging limit of about {cap} bp; "
+                    "use shorter arms or a dsDNA/plasmid donor"
+                )
+            kd = KnockinDesign(
+                0, pair, c, float(qual[i]), None, insert, donor_plus,
+                (ls_ + offset, cl + offset), (cl + offset, re_ + offset),
+                tuple(sorted(feats, key=lambda f: (f.start, f.end, f.kind, f.label))),
+                before, after, scores, phase, preview, stop_aa, primers, tuple(pw + warns),
+                tuple(junctions),
+                _knockin_filters(filters, i, target_label, mode, phase, stop_aa, before,
+                                 len(insert), len(pair.spacer)),
             )
-        kd = KnockinDesign(
-            0, pair, c, float(qual[i]), None, insert, donor_plus,
-            (ls_ + offset, cl + offset), (cl + offset, re_ + offset),
-            tuple(sorted(feats, key=lambda f: (f.start, f.end, f.kind, f.label))),
-            before, after, scores, phase, preview, stop_aa, primers, tuple(pw + warns),
-            tuple(junctions),
-            _knockin_filters(filters, i, target_label, mode, phase, stop_aa, before,
-                             len(insert), len(pair.spacer)),
-        )
-        ranking.keep(i)
-        designs.append((pair, float(qual[i]), kd))
+            ranking.keep(i)
+            designs.append((pair, float(qual[i]), kd))
+        fresh = [dd[0] for dd in designs[start:]]
+        if not fresh:
+            break
+        calls += offtarget_calls(
+            _specificity(genome, fresh, sc, md, progress, backend), fresh, seq=seq,
+            offset=offset, genome=genome, local_coordinates=local_coordinates,
+            annotation=annotation, params=params)
+        if genome is None or sum(bool(c.clean) for c in calls) >= n_designs:
+            break
     if frame_fail:
         rejections["frame check failed"] = frame_fail
     if not designs:
@@ -676,10 +694,6 @@ def knockin_window(
             "examined; " + "; ".join(f"{k}: {v}" for k, v in sorted(rejections.items())) + ")",
             hint="try another scaffold, exon or intron",
         )
-    summaries = _specificity(genome, [d[0] for d in designs], sc, md, progress, backend)
-    calls = offtarget_calls(summaries, [d[0] for d in designs], seq=seq, offset=offset,
-                            genome=genome, local_coordinates=local_coordinates,
-                            annotation=annotation, params=params)
     specs = [c.score for c in calls]
     scanned = any(x is not None for x in specs)
     if scanned:  # clean first, then most specific; the on-target order otherwise
