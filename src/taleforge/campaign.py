@@ -286,9 +286,6 @@ def _resolve_knockin(line: int, rid: str, target: str, tokens: list[str], n: int
     if p["rescue"] or p["rescue_from"] is not None or p["cargo"] is None:
         raise _row_error(line, rid, "a knockin row needs --cargo (--rescue rows are not run by "
                          "campaigns yet)", "give --cargo FILE, or run taleforge knockin --rescue")
-    if p["rescue"] or p["rescue_from"] is not None or p["cargo"] is None:
-        raise _row_error(line, rid, "a knockin row needs --cargo (--rescue rows are not run by "
-                         "campaigns yet)", "give --cargo FILE, or run taleforge knockin --rescue")
     src = ctx.get_parameter_source("designs")
     if p["exon"] is not None and not p["in_frame"]:
         raise _row_error(line, rid, "--exon insertion needs --in-frame", "add --in-frame or use --intron")
@@ -1149,16 +1146,20 @@ def _run_dask(todo: list[Row], genome: str, variants: str | None, workers: int |
                 meta[fut.key] = ("target", r)
             ac.add(fut)
 
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})) or (workers or 1))
+
         def flush() -> None:
             for skey, items in list(waiting.items()):
                 pairs = [(rid, i, pr) for rid, prs, _, _ in items for i, pr in enumerate(prs)]
                 kwargs, scan_on = items[0][2], items[0][3]
                 for rid, prs, _, _ in items:
                     got[rid], need[rid] = {}, len(prs)
-                for b in range(0, len(pairs), batch_size):
-                    chunk = pairs[b:b + batch_size]
+                # at most batch_size pairs per task, and at least one task per worker
+                step = max(1, min(batch_size, -(-len(pairs) // n_workers)))
+                for b in range(0, len(pairs), step):
+                    chunk = pairs[b:b + step]
                     fut = client.submit(_timed_scan, scan_on, [c[2] for c in chunk], kwargs,
-                                        batch_size, pure=False, key=key("scan"))
+                                        step, pure=False, key=key("scan"))
                     meta[fut.key] = ("scan", [(c[0], c[1]) for c in chunk])
                     ac.add(fut)
                 del waiting[skey]
