@@ -281,3 +281,24 @@ def test_campaign_rescue_rows_are_refused_on_one_line(tmp_path: Path) -> None:
         t = write_targets(tmp_path / "t.tsv", f"r\tknockin\tSYN1\t{opts}\n")
         with pytest.raises(ParameterError, match="needs --cargo"):
             read_targets(t)
+
+
+def test_rescue_offtarget_evidence_as_every_donor(tmp_path: Path) -> None:
+    from tests.test_donor_cli import _gff3
+
+    seq, tx = make_gene(11, "+")
+    fa = tmp_path / "g.fa"
+    fa.write_text(f">{CONTIG}\n{seq}\n")
+    gff = tmp_path / "g.gff3"
+    gff.write_text(_gff3(tx))
+    res = design_rescue("SYN1", RescueParams(exon=2, arm_nt=400, n_designs=1), genome=fa,
+                        annotation=gff)
+    d = res.designs[0]
+    assert d.offtarget.checked and d.offtarget.clean is not None
+    data = json.loads(json.dumps(res.as_dict()))
+    assert data["designs"][0]["checked"] is True and data["offtarget_genome"]["sha256"]
+    assert any(r.rule == "specificity" and r.kind == "rank" for r in d.rules)
+    unscanned = design_rescue("SYN1", RescueParams(exon=2, arm_nt=400, n_designs=1,
+                                                   specificity=False), genome=fa, annotation=gff)
+    assert "no-genome-scanned" in {w.code for w in unscanned.typed_warnings()}
+    assert not unscanned.designs[0].offtarget.checked

@@ -441,7 +441,7 @@ def _rescue_cmd(
         out_console.print(
             f"#{d.rank} {d.pair.pair_id()} rescue insertion after {res.contig}:{d.insertion} "
             f"(phase {d.frame_phase}); insert {len(d.insert_seq)} bp (recoded wild-type CDS + "
-            f"polyA), donor {len(d.donor_plus)} bp"
+            f"polyA), donor {len(d.donor_plus)} bp; {d.offtarget.label()}"
             + ("; " + "; ".join(d.warnings) if d.warnings else ""),
             markup=False, highlight=False, soft_wrap=True,
         )

@@ -32,22 +32,28 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 from Bio.Data import CodonTable
 from Bio.Seq import Seq
 
 from taleforge.design.blocking import cleavable_sites, score_half_sites
-from taleforge.design.cargo import DONOR_ELEMENTS
+from taleforge.design.cargo import DONOR_ELEMENTS, part_label, placeholder_note, placeholder_warnings
 from taleforge.design.donor.common import (
     DONOR_PARAMS,
     _annotation,
     _fetcher,
+    _genome_id,
     _open,
     _pair_quality,
     _record,
     _resolve,
+    _spec_rule,
+    _specificity,
+    offtarget_calls,
+    refuse_mito_hdr,
+    scan_warnings,
 )
 from taleforge.design.donor.knockin import (
     DonorFeature,
@@ -60,7 +66,7 @@ from taleforge.design.donor.knockin import (
 from taleforge.design.pairs import PairCandidates, check_acgt, enumerate_pairs
 from taleforge.design.primers import PRIMER_PARAMS, PrimerPair, primers_in_regions
 from taleforge.design.primers import design_primers as _primer3
-from taleforge.design.ranking import Ranking
+from taleforge.design.ranking import Ranking, rank
 from taleforge.design.result import DesignWarning
 from taleforge.design.talen_rules import evaluate_rules
 from taleforge.errors import InputError, NoResultError, ParameterError, RegionError
@@ -349,23 +355,9 @@ class RescueParams:
 
 
 def _refuse_mito(contig: str, transcript: Transcript) -> None:
-    """No HDR in mitochondria: refuse with the donor jobs' one-line message (their
-    ``refuse_mito_hdr`` when present; the same check otherwise)."""
-    from taleforge.design.donor import common
-
-    job = "a corrective coding-sequence insertion (knockin --rescue)"
-    refuse = getattr(common, "refuse_mito_hdr", None)
-    if refuse is not None:
-        refuse(contig, job, (transcript,))
-        return
-    from taleforge.genome.annotation_model import is_mito_contig
-
-    if is_mito_contig(contig) or transcript.transl_table == 2:
-        raise InputError(
-            f"{job} needs homology-directed repair, which mitochondria lack ({contig} is "
-            "mitochondrial DNA; no efficient HDR in mtDNA, Gammage 2018 Trends Genet)",
-            hint="change an mtDNA base without a donor with taleforge base-edit (DdCBE/TALED "
-            "base editors)")
+    """No HDR in mitochondria: refused with the donor jobs' one-line message."""
+    refuse_mito_hdr(contig, "a corrective coding-sequence insertion (knockin --rescue)",
+                    (transcript,))
 
 
 def _cds_index(tx: Transcript, gpos: int) -> int | None:
@@ -425,11 +417,13 @@ def rescue_window(
     backend: str = "auto",
     reference: Any = None,
     annotation: Any = None,
+    local_coordinates: bool = False,
 ) -> KnockinResult:
     """Rescue donors for ``transcript`` on the + strand reference window ``seq`` (first base =
     genome ``offset``). ``variant``: (0-based genome position, REF, ALT) of the dominant
     mutation; ``rescue_from``: 1-based c. position the insert must cover. ``genome``, when
-    given, is scanned for specificity. Deterministic."""
+    given, is scanned for specificity (``local_coordinates``: ``seq``'s coordinates are not
+    the genome's, the on-target is located in it). Deterministic."""
     contig = contig or transcript.contig
     _refuse_mito(contig, transcript)
     check_acgt(seq, name="sequence")
@@ -493,7 +487,7 @@ def rescue_window(
         zones = [(transcript.cds_start or 0, transcript.cds_end or 0, "the variant's exon")]
     else:
         zones = _zones(transcript, exon, cover)
-    polya = str(elements["bGH_polyA"])
+    polya = (str(elements["bGH_polyA"]), part_label(elements, "bGH_polyA"), elements)
     rejections: dict[str, int] = {}
     designs: list[KnockinDesign] = []
     n_raw = 0
@@ -513,42 +507,41 @@ def rescue_window(
             + ", ".join(z[2] for z in zones) + "; "
             + "; ".join(f"{k}: {v}" for k, v in sorted(rejections.items())) + ")",
             hint="try another scaffold or exon, or a later --rescue-from")
+    # the donor jobs' off-target evidence: per-design calls (clean / second cut), tiers
     scanned = genome is not None
-    if scanned:
-        from taleforge.design.ranking import rank
-        from taleforge.design.specificity import specificity_for_pairs
-
-        summ = specificity_for_pairs(genome, [d.pair for d in designs], scaffold=sc, model=md,
-                                     backend=backend, progress=progress)
-        scored = [(d, s) for d, s in zip(designs, summ, strict=True)]
-        idx = rank({"spec": [float(s.score) for _, s in scored],
-                    "row": list(range(len(scored)))}, ("-spec", "row"))
-        designs = [_with(scored[i][0], specificity=round(float(scored[i][1].score), 6) + 0.0,
-                         rules=(*scored[i][0].rules, *scored[i][1].rule_evals()))
-                   for i in idx]
-    else:
-        warns.append(DesignWarning(
-            "no-genome-scanned",
-            "no genome was scanned for off-targets (none given with --genome, or "
-            "--no-specificity): second cuts elsewhere in the genome were not checked and the "
-            "rescue designs are ranked on the target alone"))
-    designs = [_with(d, rank=r) for r, d in enumerate(designs[:n_designs], 1)]
+    summaries = _specificity(genome, [d.pair for d in designs], sc, md, progress, backend)
+    calls = offtarget_calls(summaries, [d.pair for d in designs], seq=seq, offset=offset,
+                            genome=genome, local_coordinates=local_coordinates,
+                            annotation=annotation)
+    if scanned:  # clean first, then most specific; the on-target order otherwise
+        idx = rank({"tier": [c.tier for c in calls],
+                    "specificity": [c.score or 0.0 for c in calls],
+                    "order": list(range(len(designs)))}, ("tier", "-specificity", "order"))
+        designs, calls = [designs[i] for i in idx], [calls[i] for i in idx]
+        summaries = [summaries[i] for i in idx]
+    designs = [
+        _with(d, rank=r, specificity=c.score, offtarget=c,
+              rules=(*d.rules, _spec_rule(c.score, scanned, "rank key 1 (with a genome)", c),
+                     *(sm.rule_evals() if sm is not None else ())))
+        for r, (d, c, sm) in enumerate(zip(designs, calls, summaries, strict=True), 1)
+        if r <= n_designs
+    ]
+    warns.extend(scan_warnings(calls[:n_designs], genome=genome,
+                               local_coordinates=local_coordinates))
+    for c in calls[:n_designs]:
+        warns.extend(c.warnings)
     warns.extend(_allele_statement(designs, allele_specific, variant, contig))
-    if str(elements.get("bGH_polyA").evidence) == "U":
-        warns.append(DesignWarning("placeholder-part", "the bGH polyA is a placeholder [U] "
-                                   "sequence: verify it against your backbone before ordering"))
-    record = _record(reference if reference is not None else genome, seq, contig, annotation,
+    warns.extend(placeholder_warnings(elements, {f.label for d in designs for f in d.features}))
+    record = _record(reference if reference is not None else
+                     (None if local_coordinates else genome), seq, contig, annotation,
                      md, scanned, ("donor", "donor_elements", "genotyping_primers", "rescue",
                                    *(("allele_specific",) if allele_specific else ())),
                      (params, elements, primer_params, rescue_params))
-    # a KnockinResult whose warnings are typed keeps DesignWarnings; else their messages
-    if "DesignWarning" not in str(KnockinResult.__dataclass_fields__["warnings"].type):
-        warns = [w if isinstance(w, str) else f"{w.code}: {w.message}" for w in warns]
     return KnockinResult(
         contig=contig, offset=offset, transcript=transcript.id, gene=transcript.gene_name,
         strand=transcript.strand, mode="rescue", target=f"{label} (rescue to the stop codon)",
         designs=tuple(designs), n_candidates=n_raw, rejections=rejections, scaffold=sc.name,
-        model=md.name, warnings=cast(Any, tuple(warns)), record=record,
+        model=md.name, warnings=tuple(warns), record=record, offtarget_genome=_genome_id(genome),
     )
 
 
@@ -589,7 +582,7 @@ def _design_zone(
     wt_protein: str, zlo: int, zhi: int, zlabel: str, cover: int | None, vlocal: int | None,
     allele_specific: bool, cis: Sequence[tuple[int, str]], sc: Scaffold, md: BindingModel,
     la_nt: int, ra_nt: int, n_designs: int, params: ParamTable, rparams: ParamTable,
-    primer_params: ParamTable, polya: str, rejections: dict[str, int],
+    primer_params: ParamTable, polya: tuple[str, str, ParamTable], rejections: dict[str, int],
     progress: ProgressCallback | None, scan: bool,
 ) -> tuple[list[KnockinDesign], int]:
     from taleforge.design.allele_specific import (
@@ -709,12 +702,15 @@ def _design_zone(
 def _build(
     pair: TalenPair, k: int, up: str, offset: int, contig: str, tx: Transcript, cds_tx: str,
     wt_protein: str, tt: int, minus: bool, sc: Scaffold, md: BindingModel, la_nt: int,
-    ra_nt: int, params: ParamTable, rparams: ParamTable, primer_params: ParamTable, polya: str,
+    ra_nt: int, params: ParamTable, rparams: ParamTable, primer_params: ParamTable,
+    polya_part: tuple[str, str, ParamTable],
     rejections: dict[str, int], filter_evals: Sequence[RuleEval], quality: float,
 ) -> KnockinDesign | None:
     """One rescue donor for the cut of ``pair`` (``k`` CDS bases 5' of the insertion)."""
     def rej(why: str) -> None:
         rejections[why] = rejections.get(why, 0) + 1
+
+    polya, polya_label, elements = polya_part
 
     c = pair.cut
     cl = c - offset
@@ -771,7 +767,7 @@ def _build(
     segs = [("filler", "codon completion", tail, ""),
             ("cargo", f"recoded wild-type CDS c.{c_first}-c.{c_last}", recoded,
              f"{check.codons_changed}/{check.codons_total} codons changed (synonymous)"),
-            ("polyA", "bGH polyA", polya, "")]
+            ("polyA", polya_label, polya, placeholder_note(elements, polya_label))]
     pos = 0
     for kind, lab, s, note in segs:
         if not s:
@@ -876,6 +872,7 @@ def design_rescue(
     from taleforge.genome.variants import parse_variant
 
     g = _open(genome, progress)
+    local = isinstance(target, LocusSequence)
     if isinstance(target, LocusSequence):
         seq, tx, contig, off = target.seq, target.transcript, target.contig or \
             target.transcript.contig, target.offset
@@ -915,7 +912,8 @@ def design_rescue(
         n_designs=params.n_designs, params=params.donor_params, elements=params.elements,
         primer_params=params.primer_params, rescue_params=params.rescue_params,
         genome=g if params.specificity else None,
-        progress=progress, backend=backend, reference=g, annotation=ann,
+        progress=progress, backend=backend, reference=None if local else g, annotation=ann,
+        local_coordinates=local,
     )
 
 
