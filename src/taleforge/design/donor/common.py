@@ -283,6 +283,8 @@ def offtarget_calls(
     from taleforge.design.second_cut import offtarget_breakdown, second_cut_warnings
 
     out: list[OffTargetCall] = []
+    scan_ann = (_annotation(None, genome) if local_coordinates and genome is not None
+                and any(x is not None for x in summaries) else None)
     for s, pr in zip(summaries, pairs, strict=True):
         if s is None:
             out.append(NOT_CHECKED)
@@ -293,7 +295,10 @@ def offtarget_calls(
             s, on = locate_ontarget(s, pr, seq, offset, genome, ignore=ignore, params=params)
             if on is not None:
                 tcontig, tcut = on["contig"], on["cut"]
-        ann = annotation if (not local_coordinates or on is not None) else None
+        # the design's annotation describes its own coordinates; in a genome scanned for a
+        # given sequence, genes are named from that genome's packaged annotation (if any)
+        ann = annotation if not local_coordinates else (
+            scan_ann if on is not None else None)
         known = not local_coordinates or on is not None
         bd = offtarget_breakdown(s, target_contig=tcontig if known else None,
                                  target_cut=tcut if known else None, annotation=ann)
