@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -234,3 +235,54 @@ def test_ecoli_tufa_designs_carry_second_cut_at_tufb() -> None:
     for d in res.designs:  # every reported design with a second cut says so
         if _cls(d) == HAS_OFFTARGET:
             assert any(w.design == f"#{d.rank} {d.pair.pair_id()}" for w in res.typed_warnings())
+
+
+def _cli(args: list[str]) -> None:
+    from taleforge.cli import main
+
+    try:
+        main(args)
+    except SystemExit as exc:
+        assert exc.code in (0, None)
+
+
+def test_cli_banner_second_cut_and_nuclear_genome(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    fa = tmp_path / "dup.fa"
+    g = _genome("other")
+    fa.write_text("".join(f">{c}\n{g.fetch(c, 0, g.packed.contig_length(c))}\n"
+                          for c in g.packed.names))
+    _cli(["design", "--genome", str(fa), "--region", REGION, "--top", "2",
+          "--specificity-candidates", "25", "--model", "tale-nt", "--enzymes", "none",
+          "-o", str(tmp_path / "r.tsv"), "--json", str(tmp_path / "r.json")])
+    err = capsys.readouterr().err
+    assert "WARNING (second-cut) [#1 " in err and "translocation" in err
+    assert "WARNING (no-clean-design)" in err
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert {"second-cut", "no-clean-design"} <= {w["code"] for w in doc["warnings"]}
+    # mtDNA: the banner says NUMTs were not checked, unless --nuclear-genome is given
+    nuc = tmp_path / "nuc.fa"
+    nuc.write_text(f">chr1\n{g.fetch('c2', 0, 20000)}\n")
+    base = ["design", "MT-ND4", "--top", "1", "--specificity-candidates", "2", "--model",
+            "tale-nt", "--enzymes", "none"]
+    _cli([*base, "-o", str(tmp_path / "m.tsv")])
+    assert "WARNING (numt-not-checked)" in capsys.readouterr().err
+    _cli([*base, "--nuclear-genome", str(nuc), "-o", str(tmp_path / "m2.json")])
+    assert "numt-not-checked" not in capsys.readouterr().err
+    doc = json.loads((tmp_path / "m2.json").read_text())
+    assert "offtarget_nuclear" in doc["designs"][0]
+    _cli([*base, "--no-specificity", "-o", str(tmp_path / "m3.tsv")])
+    assert "WARNING (no-genome-scanned)" in capsys.readouterr().err
+
+
+def test_unchecked_order_is_a_prefix_whatever_top() -> None:
+    """Without a scan every design is unchecked and ranked by full score (the restriction
+    term included): the list for a smaller --top is a prefix of the longer one."""
+    g = _genome("none")
+    lists = [[d.pair.pair_id() for d in _design(g, top=t, specificity=False,
+                                                enzymes="commercial").designs]
+             for t in (1, 4, 12)]
+    assert lists[2][:4] == lists[1] and lists[1][:1] == lists[0]
+    res = _design(g, top=12, specificity=False, enzymes="commercial")
+    scores = [d.score for d in res.designs]
+    assert scores == sorted(scores, reverse=True)

@@ -50,6 +50,7 @@ def design_cmd(
     model: Annotated[str, typer.Option(help="Binding model: positional or tale-nt")] = "positional",
     methylation: Annotated[str, typer.Option(help="5-methyl-C context penalised where HD reads it: auto (from the genome: mtDNA/yeast none, E. coli K-12 dcm, else cpg assuming vertebrate nuclear DNA), cpg, dcm (CCWGG) or none")] = "auto",
     offtarget_genome: Annotated[str | None, typer.Option(help="Genome scanned for off-targets (default: --genome)")] = None,
+    nuclear_genome: Annotated[str | None, typer.Option("--nuclear-genome", help="Also scan the pairs on this nuclear genome (an mtDNA target's nuclear copies, NUMTs); a path or a registered name")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (.tsv, .json, .bed, .gff3)")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write JSON here")] = None,
     bed_out: Annotated[Path | None, typer.Option("--bed", help="Also write a BED12 track here")] = None,
@@ -116,6 +117,7 @@ def design_cmd(
             sequence=sequence,
             variants=variants,
             offtarget_genome=offtarget_genome,
+            nuclear_genome=nuclear_genome,
             params=params,
             progress=progress,
         )
@@ -141,7 +143,10 @@ def design_cmd(
             sys.stdout.write(ko.to_tsv_text(res))
     for d in res.designs[:explain]:
         info(d.explain())
-    report_tail(res.notes, written)
+    from taleforge.cli.common import warnings_banner
+
+    warnings_banner(res.typed_warnings())  # second cuts, no clean design, nothing scanned
+    report_tail([*res.notes, *(w.message for w in res.typed if w.severity == "note")], written)
 
 
 def _allele_specific(
@@ -194,12 +199,15 @@ def _print_table(res: object) -> None:
 
     designs = res.designs  # type: ignore[attr-defined]
     cols = ["rank", "score", "left_start", "left_site", "spacer_len", "right_site", "cut",
-            "exon", "codon", "cds_pct", "offtarget_pairs", "enzymes"]
+            "exon", "codon", "cds_pct", "checked", "offtarget_pairs", "second_cut", "enzymes"]
     rows = []
     for d in designs:
         r = design_row(d)
         if isinstance(r["enzymes"], list):
             r["enzymes"] = ",".join(r["enzymes"][:3])
+        r["checked"] = "yes" if r["checked"] else "NO"
+        if r["second_cut"]:  # the consequence and where: "deletion or inversion ... (+705 kb)"
+            r["second_cut"] = f"{r['second_cut']} at {r['closest_offtarget_pair']}"
         rows.append([r[c] for c in cols])
     t = res.target  # type: ignore[attr-defined]
     print_table(rich_table(f"TALEN pairs for {t.label}", cols, rows))

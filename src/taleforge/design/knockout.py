@@ -1014,14 +1014,18 @@ def _knockout_result(plan: KnockoutPlan) -> KnockoutResult:
                 design=f"#{d.rank} {d.pair.pair_id()}", details=det))
     unchecked = [d.rank for d in designs if d.annotations.get("checked") is False]
     if unchecked and plan.scans:
+        n_bad = n_scanned - n_clean
+        mostly_bad = 2 * n_bad > n_scanned  # the scanned evidence says unchecked ones may cut twice
         typed.append(DesignWarning(
             "not-checked",
             f"{len(unchecked)} of {len(designs)} designs were not checked genome-wide "
             f"(ranks {_ranks(unchecked)}; checked: false): ranked after the "
             + ("checked designs" if no_clean else
-               "clean designs and before designs with a known off-target pair"),
-            severity="note",
-            details={"ranks": unchecked}))
+               "clean designs and before designs with a known off-target pair")
+            + (f"; {n_bad} of the {n_scanned} scanned designs cut elsewhere too, so these may "
+               "as well: raise --specificity-candidates to check them" if mostly_bad else ""),
+            severity="warning" if mostly_bad else "note",
+            details={"ranks": unchecked, "n_scanned": n_scanned, "n_clean": n_clean}))
     mito = any(is_mito_contig(w.contig) for w in tgt.windows)
     if mito and p.specificity and not any(tag == "nuclear" for tag, _ in plan.scans):
         typed.append(DesignWarning(
