@@ -302,3 +302,19 @@ def test_rescue_offtarget_evidence_as_every_donor(tmp_path: Path) -> None:
                                                    specificity=False), genome=fa, annotation=gff)
     assert "no-genome-scanned" in {w.code for w in unscanned.typed_warnings()}
     assert not unscanned.designs[0].offtarget.checked
+
+
+def test_rescue_sequence_scanned_against_a_genome(tmp_path: Path) -> None:
+    import random
+
+    seq, tx = make_gene(11, "+")
+    rng = random.Random(2)
+    pad = "".join(rng.choice("ACGT") for _ in range(300))
+    fa = tmp_path / "g.fa"  # the locus inside another contig, 300 bp in
+    fa.write_text(f">chrZ\n{pad}{seq}{pad}\n")
+    res = design_rescue(LocusSequence(seq, tx, CONTIG),
+                        RescueParams(exon=2, arm_nt=400, n_designs=1), offtarget_genome=fa)
+    d = res.designs[0]
+    call = d.offtarget
+    assert call.checked and call.ontarget_in_genome is not None  # its own site located
+    assert call.ontarget_in_genome["cut"] == d.pair.cut + 300 and call.clean

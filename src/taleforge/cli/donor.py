@@ -170,7 +170,8 @@ def correct_cmd(
     with cli_progress() as prog:
         if allele_specific:
             res = _allele_specific_correct(variant, sequence, position, to, exons, cds, genome,
-                                           annotation, cis_variants, params, prog)
+                                           annotation, cis_variants, params, prog,
+                                           offtarget_genome)
         elif variant is not None:
             if genome is None or sequence is not None:
                 raise ParameterError("--variant needs --genome (and no --sequence)",
@@ -265,7 +266,8 @@ def knockin_cmd(
     if rescue or rescue_from is not None:
         _rescue_cmd(cargo, genome, annotation, gene, transcript, sequence, exons, cds, exon,
                     rescue_from, variant, allele_specific, cis_variants, arm, arms, aav_capacity,
-                    scaffold, model, designs, specificity, explain, out, force, html_out)
+                    scaffold, model, designs, specificity, explain, out, force, html_out,
+                    offtarget_genome)
         return
     if cargo is None:
         raise ParameterError("knockin needs --cargo", hint="give the cargo (GenBank or FASTA), "
@@ -351,7 +353,7 @@ def knockin_cmd(
 def _allele_specific_correct(
     variant: str | None, sequence: str | None, position: int | None, to: str | None,
     exons: str | None, cds: str | None, genome: str | None, annotation: Path | None,
-    cis_variants: Path | None, params: Any, prog: Any,
+    cis_variants: Path | None, params: Any, prog: Any, offtarget_genome: str | None = None,
 ) -> Any:
     """``correct --allele-specific``: the correction cut restricted to pairs with the variant
     in a half-site (taleforge.design.allele_specific.allele_specific_correction)."""
@@ -364,18 +366,19 @@ def _allele_specific_correct(
             raise ParameterError("--variant needs --genome (and no --sequence)",
                                  hint="or use --sequence with --position and --to")
         g = open_genome(genome, progress=prog)
+        og = open_genome(offtarget_genome, progress=prog) if offtarget_genome else None
         return allele_specific_correction(variant, params, cis_variants=cis_variants, genome=g,
                                           annotation=_annotation_for(g, annotation),
-                                          progress=prog)
+                                          progress=prog, offtarget_genome=og)
     if sequence is None or position is None or to is None:
         raise ParameterError("--allele-specific needs --variant (with --genome) or --sequence "
                              "with --position and --to", hint="see taleforge correct --help")
     name, seq = _read_sequence(sequence)
-    txs = _local_transcript(name, exons, cds)
-    sg = open_genome(genome, progress=prog) if genome is not None else None
+    txs = _local_transcript(name, exons, cds, len(seq))
     return allele_specific_correction(
         SequenceEdit(seq, position - 1, to, contig=name, transcripts=tuple(txs)), params,
-        cis_variants=cis_variants, genome=sg, progress=prog)
+        cis_variants=cis_variants, progress=prog,
+        offtarget_genome=_scan_genome(genome, offtarget_genome, prog))
 
 
 def _rescue_cmd(
@@ -384,7 +387,7 @@ def _rescue_cmd(
     exon: int | None, rescue_from: int | None, variant: str | None, allele_specific: bool,
     cis_variants: Path | None, arm: int, arms: str | None, aav_capacity: int, scaffold: str,
     model: str, designs: int, specificity: bool, explain: int, out: Path | None, force: bool,
-    html_out: Path | None,
+    html_out: Path | None, offtarget_genome: str | None = None,
 ) -> None:
     """``knockin --rescue``: corrective coding-sequence insertion
     (taleforge.design.donor.rescue.design_rescue); written as a knock-in folder."""
@@ -415,20 +418,22 @@ def _rescue_cmd(
     with cli_progress() as prog:
         if sequence is not None:
             name, seq = _read_sequence(sequence)
-            txs = _local_transcript(name, exons, cds)
+            txs = _local_transcript(name, exons, cds, len(seq))
             if not txs:
                 raise ParameterError("--sequence needs --exons and --cds for a rescue",
                                      hint="e.g. --exons 501-642,773-995,1846-2108 --cds 551..1974")
-            sg = open_genome(genome, progress=prog) if genome is not None else None
             res = design_rescue(LocusSequence(seq, txs[0], contig=txs[0].contig), params,
-                                genome=sg, progress=prog)
+                                progress=prog,
+                                offtarget_genome=_scan_genome(genome, offtarget_genome, prog))
         else:
             if genome is None or gene is None:
                 raise ParameterError("give --genome and --gene (or --sequence)",
                                      hint="see taleforge knockin --help")
             g = open_genome(genome, progress=prog)
+            og = open_genome(offtarget_genome, progress=prog) if offtarget_genome else None
             res = design_rescue(gene, params, genome=g,
-                                annotation=_annotation_for(g, annotation), progress=prog)
+                                annotation=_annotation_for(g, annotation), progress=prog,
+                                offtarget_genome=og)
     outs = route_folder(folder, "knockin", res, command=command_line())
     if html_out is not None:
         from taleforge.io.registry import render

@@ -748,6 +748,7 @@ def allele_specific_correction(
     progress: ProgressCallback | None = None,
     backend: str = "auto",
     allele_params: ParamTable = ALLELE_PARAMS,
+    offtarget_genome: Any = None,
 ) -> Any:
     """The correction designer (:func:`taleforge.design.donor.correct_window`) restricted to
     pairs with the variant inside a half-site (or at position 0), re-ranked by the allele keys
@@ -755,14 +756,17 @@ def allele_specific_correction(
     ``target``: ``CONTIG:POS:REF>ALT`` on the reference + strand (the cells carry ALT on the
     mutant allele; needs ``genome``) or a :class:`~taleforge.design.donor.SequenceEdit` (its
     ``seq`` is the mutant allele, ``to_base`` the wild-type base); ``params`` a
-    ``CorrectionParams``; ``cis_variants`` as :class:`AlleleSpecificParams`. Returns a
-    ``CorrectionResult`` (the ``correction`` writers apply)."""
+    ``CorrectionParams``; ``cis_variants`` as :class:`AlleleSpecificParams`;
+    ``offtarget_genome`` as for ``design_correction``. Returns a ``CorrectionResult`` (the
+    ``correction`` writers apply)."""
     from taleforge.design.donor.common import _annotation, _open
     from taleforge.design.donor.correction import CorrectionParams, SequenceEdit, correct_window
     from taleforge.genome.variants import parse_variant
 
     p = params or CorrectionParams()
     g = _open(genome, progress)
+    og = _open(offtarget_genome, progress)
+    scan = og if og is not None else g
     sc = get_scaffold(p.scaffold) if isinstance(p.scaffold, str) else p.scaffold.validate()
     md = get_model(p.model) if isinstance(p.model, str) else p.model
     ann: Any = annotation
@@ -787,11 +791,15 @@ def allele_specific_correction(
         txs = tuple(t for t in ann.transcripts_overlapping(contig, pos, pos + 1)
                     if t.is_coding) if ann is not None else ()
         edit = SequenceEdit(mut, pos, ref, contig, s, txs)
+        local = og is not None and og is not g
     else:
         if not isinstance(target, SequenceEdit):
             raise ParameterError("target must be a variant string or a SequenceEdit",
                                  hint="e.g. chr11:5227002:T>A")
+        from taleforge.design.donor.common import check_local_transcripts
+
         edit = target
+        check_local_transcripts(edit.transcripts, edit.offset, len(edit.seq))
         mut = edit.seq.upper()
         v0 = edit.position - edit.offset
         if not 0 <= v0 < len(mut):
@@ -810,6 +818,8 @@ def allele_specific_correction(
                 wl[q - edit.offset] = r
         wt = "".join(wl)
         contig, pos = edit.contig, edit.position
+        local = True
+        ann = _annotation(annotation, None)
     label = f"{contig}:{pos + 1}"
     frac = float(allele_params["n_terminal_fraction"])
 
@@ -826,8 +836,10 @@ def allele_specific_correction(
     kw["n_designs"] = max(p.n_designs * 2, 6)
     res = correct_window(edit.seq, edit.position, edit.to_base, contig=edit.contig,
                          offset=edit.offset, transcripts=edit.transcripts,
-                         genome=g if p.specificity else None, reference=g, annotation=ann,
-                         progress=progress, backend=backend, pair_filter=pair_filter, **kw)
+                         genome=scan if p.specificity else None,
+                         reference=None if local and isinstance(target, SequenceEdit) else g,
+                         annotation=ann, progress=progress, backend=backend,
+                         local_coordinates=local, pair_filter=pair_filter, **kw)
     rows = []
     for d in res.designs:
         sc_ = allele_scores(d.pair, mut, wt, edit.offset, md, sc)
@@ -864,15 +876,12 @@ def allele_specific_correction(
     warns: list[Any] = list(res.warnings)
     if designs and all(rows[i][1].wt_cuts for i in order):
         best = rows[order[0]]
-        aw = DesignWarning(
+        warns.append(DesignWarning(
             "allele-specificity",
             f"the best correction cut only prefers the mutant allele (allele margin "
             f"{best[1].margin:.3f} under {md.name}); the wild-type allele may be cut too",
             design=best[0].pair.pair_id(),
-            details={"allele_margin": round(best[1].margin, 6)})
-        # a result whose warnings are typed keeps the DesignWarning; else its message
-        typed_ok = "DesignWarning" in str(type(res).__dataclass_fields__["warnings"].type)
-        warns.append(aw if typed_ok else f"{aw.code}: {aw.message}")
+            details={"allele_margin": round(best[1].margin, 6)}))
     return replace(res, designs=tuple(designs), warnings=tuple(warns))
 
 

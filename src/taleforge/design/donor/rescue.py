@@ -863,16 +863,20 @@ def design_rescue(
     annotation: Any = None,
     progress: ProgressCallback | None = None,
     backend: str = "auto",
+    offtarget_genome: Any = None,
 ) -> KnockinResult:
     """Design corrective coding-sequence insertions. ``target``: a gene symbol or ID (needs
     ``genome`` and an annotation, given or built in) or a
     :class:`~taleforge.design.donor.LocusSequence`. ``genome``, when given and
-    ``params.specificity``, is scanned for off-targets."""
+    ``params.specificity``, is scanned for off-targets (or ``offtarget_genome`` instead, as
+    for ``design_knockin``)."""
     from taleforge.design.allele_specific import _cis_from
     from taleforge.genome.variants import parse_variant
 
     g = _open(genome, progress)
-    local = isinstance(target, LocusSequence)
+    og = _open(offtarget_genome, progress)
+    scan = og if og is not None else g
+    local = isinstance(target, LocusSequence) or (og is not None and og is not g)
     if isinstance(target, LocusSequence):
         seq, tx, contig, off = target.seq, target.transcript, target.contig or \
             target.transcript.contig, target.offset
@@ -911,7 +915,7 @@ def design_rescue(
         arms_nt=params.arms_nt, scaffold=params.scaffold, model=params.model,
         n_designs=params.n_designs, params=params.donor_params, elements=params.elements,
         primer_params=params.primer_params, rescue_params=params.rescue_params,
-        genome=g if params.specificity else None,
+        genome=scan if params.specificity else None,
         progress=progress, backend=backend, reference=None if local else g, annotation=ann,
         local_coordinates=local,
     )
