@@ -403,3 +403,33 @@ def test_hbb_sickle_correction_cuts_hbd_too(hbb_cluster: tuple[str, Path]) -> No
     region = g.fetch("U01317.1", det["cut"] - 150, det["cut"] + 150)
     frames = [str(Seq(region[f : f + 297]).translate()) for f in range(3)]
     assert any("MVHLTPEEKTAV" in p for p in frames)  # delta-globin, not beta
+
+
+def test_hbb_knockin_ranks_a_clean_design_before_the_hbd_cutter(
+        hbb_cluster: tuple[str, Path]) -> None:
+    """Real data: the best exon-1 knock-in pair on the target alone forms passing off-target
+    pairs elsewhere in the beta-globin cluster (L/L pairs with 11 mismatches under tale-nt);
+    scanned against the cluster, a clean pair ranks first."""
+    from taleforge.design.donor.common import locate_ontarget
+    from taleforge.design.specificity import specificity_for_pairs
+
+    seq, cluster = hbb_cluster
+    c = "HBB_locus"
+    tx = Transcript("HBB-local", "HBB", "HBB", c, "+",
+                    (Interval(c, 500, 642), Interval(c, 772, 995), Interval(c, 1845, 2108)),
+                    (Interval(c, 550, 642), Interval(c, 772, 995), Interval(c, 1845, 1974)))
+    g = open_genome(str(cluster))
+    kw = {"exon": 1, "arm_nt": 400, "model": "tale-nt", "n_designs": 1}
+    plain = knockin_window(seq, tx, egfp_like(), **kw)  # type: ignore[arg-type]
+    res = knockin_window(seq, tx, egfp_like(), genome=g, local_coordinates=True,
+                         params=DONOR_PARAMS.override({"specificity_rounds": 1}),
+                         **kw)  # type: ignore[arg-type]
+    top = res.designs[0]
+    assert top.offtarget.clean is True and top.offtarget.ontarget_in_genome is not None
+    assert top.offtarget.ontarget_in_genome["contig"] == "U01317.1"
+    first = plain.designs[0].pair
+    assert first.pair_id() != top.pair.pair_id()
+    (summ,) = specificity_for_pairs(g, [first], scaffold="tale-nt", model="tale-nt")
+    summ, on = locate_ontarget(summ, first, seq, 0, g)
+    assert on is not None and summ.n_offtarget_pairs >= 1
+    assert summ.top_pairs[0].contig == "U01317.1"
