@@ -279,6 +279,8 @@ def test_genome_mode_with_specificity(tmp_path: Path, capsys: pytest.CaptureFixt
     data = json.loads(js.read_text())
     assert data["transcripts"] == ["TX1"] and data["provenance"]["genome"]["sha256"]
     assert all(d["offtarget"] is not None for d in data["designs"])  # scanned genome-wide
+    assert all(d["checked"] is True and d["clean"] is not None for d in data["designs"])
+    assert "second_cut_tier" in {r["rule"] for r in data["designs"][0]["rules"]}
     assert any("scanned genome-wide" in n for n in data["notes"])
     cut_rule = next(r for r in data["designs"][0]["rules"] if r["rule"] == "cut_in_transcript")
     assert cut_rule["reason"].startswith("TX1: the cut is in exon")

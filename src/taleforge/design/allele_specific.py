@@ -127,6 +127,7 @@ class AlleleSpecificDesign:
     scores: AlleleScores
     quality: float
     specificity: Any = None  # SpecificitySummary | None
+    offtarget: Any = None  # donor.common.OffTargetCall | None (None = not scanned)
     verdict: str = ""  # "wild type fails" | "prefers mutant"
     rules: tuple[RuleEval, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -161,7 +162,10 @@ class AlleleSpecificDesign:
             "allele_margin": round(s.margin, 6),
             "verdict": self.verdict,
             "pair_quality": round(self.quality, 6),
+            "checked": self.offtarget is not None and self.offtarget.checked,
+            "clean": None if self.offtarget is None else self.offtarget.clean,
             "offtarget": None if spec is None else {
+                **((self.offtarget.breakdown or {}) if self.offtarget is not None else {}),
                 "offtarget_pairs": spec.n_offtarget_pairs,
                 "pair_counts": list(spec.pair_counts),
                 "left_site_counts": list(spec.left_site_counts),
@@ -559,8 +563,8 @@ def _design(r: int, pair: TalenPair, side: str, idx: int, nterm: bool, cis_other
     if s.wt_cuts:
         warns = (f"{pair.pair_id()} only prefers the mutant allele: the wild type still passes "
                  f"{md.name} (allele margin {s.margin:.3f}); both alleles may be cut",)
-    return AlleleSpecificDesign(r, pair, side, idx, nterm, cis_other, s, q, None, verdict,
-                                tuple(rules), warns)
+    return AlleleSpecificDesign(r, pair, side, idx, nterm, cis_other, s, q, verdict=verdict,
+                                rules=tuple(rules), warnings=warns)
 
 
 # --------------------------------------------------------------------------- the job
@@ -674,15 +678,30 @@ def design_allele_specific(
         summ = specificity_for_pairs(g, [d.pair for d in designs], scaffold=sc, model=md,
                                      max_mismatches=p.max_mismatches, backend=backend,
                                      progress=progress)
-        designs = [replace(d, specificity=sm, rules=(*d.rules, *sm.rule_evals()))
-                   for d, sm in zip(designs, summ, strict=True)]
-        # the allele keys stay first; fewer off-target pairs breaks ties between equal margins
-        idx = rank({"wt_fails": [d.wt_fails for d in designs],
+        from taleforge.design.donor.common import offtarget_calls
+
+        # the donor jobs' calls: clean / second cut (with its consequence), breakdown
+        calls = offtarget_calls(list(summ), [d.pair for d in designs], seq=tgt.seq,
+                                offset=tgt.offset, genome=g, local_coordinates=False,
+                                annotation=ann)
+        designs = [replace(d, specificity=sm, offtarget=cl, rules=(
+            *d.rules, RuleEval(
+                "second_cut_tier", "rank", bool(cl.clean), cl.tier, 0.0,
+                "rank key 0: " + ("no passing off-target pair in the scanned genome (clean "
+                                  "designs rank first)" if cl.clean else
+                                  "a passing off-target pair elsewhere (second cut): ranks "
+                                  "after every clean design")),
+            *sm.rule_evals()))
+            for d, sm, cl in zip(designs, summ, calls, strict=True)]
+        # clean first (a second cut is worse than a weak allele preference), then the allele
+        # keys; fewer off-target sites breaks ties between equal margins
+        idx = rank({"tier": [c.tier for c in calls],
+                    "wt_fails": [d.wt_fails for d in designs],
                     "margin": [round(d.scores.margin, 9) for d in designs],
                     "n_terminal": [d.n_terminal for d in designs],
                     "spec": [float(d.specificity.score) for d in designs],
                     "row": list(range(len(designs)))},
-                   ("-wt_fails", "-margin", "-n_terminal", "-spec", "row"))
+                   ("tier", "-wt_fails", "-margin", "-n_terminal", "-spec", "row"))
         designs = [designs[i] for i in idx]
         notes.append(f"{len(designs)} candidate(s) scanned genome-wide for off-targets "
                      f"({g.name}); the wild-type allele at the target itself is not an "
@@ -709,6 +728,15 @@ def design_allele_specific(
     if not scanned:
         typed.append(DesignWarning("not-checked", "designs listed without a genome-wide "
                                    "off-target check", "note"))
+    else:
+        for d in designs:
+            typed.extend(d.offtarget.warnings if d.offtarget is not None else ())
+        if designs and all(d.offtarget is not None and d.offtarget.clean is False
+                           for d in designs):
+            typed.append(DesignWarning(
+                "no-clean-design", "every allele-specific design forms a passing off-target "
+                "pair in the scanned genome: the best available are shown, each with its "
+                "second cut"))
     tables = ("allele_specific", "rvd_code", "talen_filters",
               *(("offtarget_specificity", "scored_scan", "halfsite_scan") if scanned else ()))
     record = _record(g, tgt.seq, tgt.contig, ann, md, False, tables, (p.params,))
