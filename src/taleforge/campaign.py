@@ -6,7 +6,8 @@ Target file (TSV, ``#`` lines and blank lines ignored, a header row)::
     nd4     knockout   MT-ND4               --scaffold cellectis-like --no-specificity
     m3243   base-edit  chrM:3243:A>G        --editor DdCBE --candidates 3
 
-``job``: ``knockout`` (``target`` = gene, or a region ``contig:start-end``), ``base-edit``
+``job``: ``multiplex`` (``target`` = genes joined by ``+``, options as ``taleforge multiplex``),
+``knockout`` (``target`` = gene, or a region ``contig:start-end``), ``base-edit``
 (``target`` = ``contig:pos:REF>ALT``, or a gene to knock out by a base edit), ``correct``
 (``target`` = ``contig:pos:REF>ALT``, the cells carry ALT) or ``knockin`` (``target`` = a gene,
 ``--cargo FILE`` and ``--exon N --in-frame`` or ``--intron N`` in the options). ``options`` are the job's CLI
@@ -33,6 +34,14 @@ changed row is recomputed alone. Targets run as tasks (:func:`compute_target`, p
 in, file texts out), in this process or on Dask workers (``workers=N`` starts a
 ``LocalCluster``, ``scheduler=`` connects to a running one; workers open the genome by its
 name or path); the main process writes every file, so the folder is the same either way.
+
+One genome pass for the list: knockout targets are planned first
+(:func:`~taleforge.design.knockout.plan_knockout`) and the pending specificity pairs of
+every plan with the same ``spec_key`` are searched in one ``specificity_for_pairs`` call per
+round (:func:`run_plans`; on Dask stateless :func:`advance_target` steps and pooled
+:func:`shared_scan` tasks); summaries do not depend on the other pairs of a call, so the
+files equal a per-target run's (``shared=False``). ``index.html`` and each target's
+``report.html`` are written with the summary and the target's files.
 """
 
 from __future__ import annotations
