@@ -25,7 +25,7 @@ pytest.importorskip("selenium", reason="selenium is not installed (pip install '
 
 import uvicorn
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import JavascriptException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
@@ -107,11 +107,26 @@ def untick(drv: Any, name: str) -> None:
         el.click()
 
 
-def wait_for_result(drv: Any) -> None:
+#: the job page's state in one script call (the page reloads itself when the job is done, so
+#: element handles can go stale between two calls)
+STATE_JS = """var dl=document.getElementById('downloads');if(dl)return 'done';
+var e=document.getElementById('error');return e&&e.textContent?'error: '+e.textContent:'';"""
+
+
+def page_state(drv: Any) -> str:
+    return str(drv.execute_script(STATE_JS) or "")
+
+
+def wait_until_finished(drv: Any) -> str:
     WebDriverWait(drv, 30).until(ec.url_contains("/jobs/"))
-    WebDriverWait(drv, JOB_TIMEOUT_S, poll_frequency=0.5).until(
-        lambda d: d.find_elements(By.ID, "downloads") or d.find_element(By.ID, "error").text)
-    assert drv.find_elements(By.ID, "downloads"), drv.find_element(By.ID, "error").text
+    WebDriverWait(drv, JOB_TIMEOUT_S, poll_frequency=0.5,
+                  ignored_exceptions=(StaleElementReferenceException, JavascriptException)).until(page_state)
+    return page_state(drv)
+
+
+def wait_for_result(drv: Any) -> None:
+    state = wait_until_finished(drv)
+    assert state == "done", state
 
 
 RANKED = """var ts=Array.from(document.querySelectorAll('table.sortable')).filter(function(t){
@@ -178,8 +193,8 @@ def test_bad_gene_shows_the_one_line_error(server: str, browser: Any) -> None:
     fill(drv, "target", "MT-ND44")
     untick(drv, "specificity")
     drv.find_element(By.ID, "submit").click()
-    WebDriverWait(drv, 30).until(ec.url_contains("/jobs/"))
-    WebDriverWait(drv, JOB_TIMEOUT_S, poll_frequency=0.5).until(lambda d: d.find_element(By.ID, "error").text)
+    state = wait_until_finished(drv)
+    assert state.startswith("error: "), state
     msg = drv.find_element(By.ID, "error").text
     assert "MT-ND4" in msg and "Traceback" not in msg
     assert drv.find_element(By.ID, "status").text.startswith("failed")
