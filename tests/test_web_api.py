@@ -345,6 +345,13 @@ def test_uploads_are_limited_and_validated(client: TestClient) -> None:
     r = client.post("/api/jobs", content=b"x" * 10, headers={"content-type": "application/json",
                                                              "content-length": str(10**9)})
     assert r.status_code == 413
+    # ... and so is one streamed without a Content-Length (chunked)
+    def chunks() -> Iterator[bytes]:
+        for _ in range(20):
+            yield b"x" * 50_000
+
+    r = client.post("/api/jobs", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
 
 
 @pytest.fixture(scope="module")

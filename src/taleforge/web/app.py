@@ -192,9 +192,14 @@ def create_app(config: ServerConfig, *, store: JobStore | None = None) -> Any:
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype != "application/json":
             return err(415, "send the job as JSON (Content-Type: application/json).")
-        body = await request.body()
-        if len(body) > config.max_body_bytes:
-            return err(413, f"request body over {config.max_body_bytes:,} bytes. Upload smaller files.")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():  # read at most the cap, even without Content-Length
+            size += len(chunk)
+            if size > config.max_body_bytes:
+                return err(413, f"request body over {config.max_body_bytes:,} bytes. Upload smaller files.")
+            chunks.append(chunk)
+        body = b"".join(chunks)
         try:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
