@@ -513,3 +513,20 @@ def test_taleforge_serve_starts_and_serves(tmp_path: Path) -> None:
             proc.wait()
     err = proc.stderr.read() if proc.stderr else ""
     assert f"open http://127.0.0.1:{port}/" in err and "Traceback" not in err
+
+
+def test_registered_genomes_are_offered(tmp_path: Path, genomes_dir: tuple[Path, str, str]) -> None:
+    """A genome added with `taleforge genome add` is offered by name and designs like the CLI's."""
+    from taleforge.genome import registry
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TALEFORGE_CACHE", str(tmp_path / "cache"))
+        registry.add_genome("synreg", genomes_dir[0] / "syn.fa", annotation=genomes_dir[0] / "syn.gff3")
+        cfg = ServerConfig(state_dir=tmp_path / "state", workers=1, genomes=GenomeSet())
+        with TestClient(create_app(cfg), base_url=BASE) as c:
+            listed = {g["id"]: g["kind"] for g in c.get("/api/genomes").json()["genomes"]}
+            assert listed.get("synreg") == "registry"
+            st = run(c, job="knockout", target="SYN1", genome="synreg", options={"top": 2, "specificity": False})
+            assert "--genome synreg" in st["command"]
+            data = c.get(f"/api/jobs/{st['id']}/result.json").json()
+            assert data["target"]["gene"] == "SYN1" and len(data["designs"]) == 2
