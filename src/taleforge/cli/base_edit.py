@@ -44,7 +44,7 @@ def base_edit_cmd(
     top: Annotated[int, typer.Option(help="Number of designs to report")] = 20,
     all_arms: Annotated[bool, typer.Option("--all-arms", help="Report every arm-length variant (default: best per window geometry)")] = False,
     offtarget: Annotated[bool, typer.Option("--offtarget/--no-offtarget", help="Genome-wide half-site and pair off-target scan")] = True,
-    max_mismatches: Annotated[int | None, typer.Option(help="Off-target mismatches per half-site (default 3)")] = None,
+    max_mismatches: Annotated[int | None, typer.Option(help="Mismatch mode: count off-target sites with <= N mismatches per half-site (default: every site passing the binding model, score-defined)")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (.tsv, .json, .bed, .gff3, .html)")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write JSON here")] = None,
     bed_out: Annotated[Path | None, typer.Option("--bed", help="Also write a BED12 track here")] = None,
