@@ -239,7 +239,12 @@ def test_queue_cancel_restart_and_expiry(env: None, tmp_path: Path) -> None:
         sa, sb = wait(c, a), wait(c, b)
         assert sa["status"] == sb["status"] == "done"
         assert sb["started"] >= sa["finished"]  # one worker: b ran after a
-        assert c.get(f"/api/jobs/{a}/files/designs.tsv").text == c.get(f"/api/jobs/{b}/files/designs.tsv").text
+        # identical requests give byte-identical files (the provenance command names no job id)
+        assert sa["files"] == sb["files"]
+        for name in sa["files"]:
+            assert c.get(f"/api/jobs/{a}/files/{name}").content == c.get(f"/api/jobs/{b}/files/{name}").content, name
+        report = c.get(f"/api/jobs/{a}/files/report.html").text
+        assert "http://" not in report and "https://" not in report  # nothing from the network
         # cancelling a running job terminates its worker; the next job gets a fresh one
         y = submit(c, job="knockout", target="MT-ND4", genome=MITO, options={"top": 2})
         c.delete(f"/api/jobs/{y}")
