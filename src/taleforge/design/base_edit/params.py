@@ -47,9 +47,6 @@ RANKING = register_table(
                   "activity drops up to 10-fold", "U",
                   "penalty per TALE whose position 0 is not T (allowed only as a fallback "
                   "or when asked)"),
-            Param("default_max_mismatches", 3, "mismatches", "placeholder; Juillerat 2014: "
-                  "64% of TALENs needed >= 4 mismatches for any off-site", "U",
-                  "half-site off-target scan mismatch limit"),
             Param("knockout_max_cds_fraction", 0.6, "fraction", "placeholder", "U",
                   "knockout mode: only stops in the first part of the CDS"),
             Param("knockout_max_edits", 12, "edits", "placeholder", "U",
