@@ -151,3 +151,57 @@ def test_n_in_spacer_does_not_reject_a_pair_and_rcrs_note() -> None:
     assert f"real spacer is {n - 1} bp, 1 bp shorter than the {n} bp numbered" in note
     clean = next(q for q in pairs if not q.spacer.start <= 3106 < q.spacer.end)
     assert placeholder_spacer_note(g, clean) is None
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from taleforge.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    cap = capsys.readouterr()
+    return (exc.value.code if isinstance(exc.value.code, int) else 1), cap.out, cap.err
+
+
+def test_cli_design_with_forgotten_genome(capsys: pytest.CaptureFixture[str],
+                                          tmp_path: Path) -> None:
+    """`taleforge design TRAC --annotation gencode.gff3` without --genome: one line naming
+    the annotation and the built-in genome, exit 2, no output file."""
+    gff = shared("human-grch38-annotation", "target_loci_GRCh38_gencode.gff3")
+    out = tmp_path / "x.tsv"
+    code, _, err = _run(["design", "TRAC", "--annotation", str(gff), "--no-specificity",
+                         "--out", str(out)], capsys)
+    assert code == 2 and "Traceback" not in err
+    lines = [ln for ln in err.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1, err
+    assert "target_loci_GRCh38_gencode.gff3" in err and "builtin:hg38-chrM" in err
+    assert "--genome" in err and "unknown contig" not in err
+    assert not out.exists()
+
+
+def test_cli_design_vcf_mismatches_are_counted(capsys: pytest.CaptureFixture[str],
+                                               tmp_path: Path) -> None:
+    g = open_genome("builtin:hg38-chrM")
+    b = g.fetch("chrM", 10949, 10950)
+    alt = "A" if b != "A" else "G"
+    wrong = "C" if b != "C" else "T"
+    vcf = tmp_path / "v.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                   f"MT\t10950\tok\t{b}\t{alt}\t.\t.\t.\n"
+                   f"MT\t10950\tbad\t{wrong}\t{alt}\t.\t.\t.\n"
+                   "MT\t10951\tsv\tA\t<DEL>\t.\t.\t.\n"
+                   "chr1\t5\tnuc\tA\tG\t.\t.\t.\n")
+    out = tmp_path / "ko.json"
+    code, _, err = _run(["design", "MT-ND4", "--top", "2", "--no-specificity", "--variants",
+                         str(vcf), "--out", str(out)], capsys)
+    assert code == 0, err
+    import json
+
+    res = json.loads(out.read_text())
+    (w,) = [w for w in res["warnings"] if w["code"] == "input-mismatch"]
+    assert w["details"]["skipped"] == {"unknown-contig": 1, "ref-mismatch": 1,
+                                       "symbolic-allele": 1}
+    assert w["details"]["renamed"] == {"MT": "chrM"}
+    assert "3 of 4 VCF alleles" in w["message"]
+    d = res["designs"][0]
+    assert d["genotyping"]["sanger"]["primers"]["product_bp"] >= 400
+    assert d["genotyping"]["sanger"]["unique"] is None  # --no-specificity: not checked

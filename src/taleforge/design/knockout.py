@@ -586,7 +586,10 @@ def plan_knockout(
     else:
         g = _open(genome, progress)
     ann = _load_annotation(annotation, g)
-    var = _load_variants(variants)
+    inputs: list[DesignWarning] = []  # H6: records of --annotation/--variants not fitting g
+    var = _load_variants(variants, g, inputs)
+    if getattr(ann, "input_match", None) is not None:
+        inputs.insert(0, ann.input_match.warning())  # type: ignore[union-attr]
     report(progress, "target", 0, 1)
     tgt = resolve_target(
         g,
@@ -664,7 +667,7 @@ def plan_knockout(
     return KnockoutPlan(
         params=p, scaffold=scaffold, genome=g, annotation=ann, target=tgt, scored=scored,
         pool=pool, n_candidates=n_cand, n_passing=n_pass, rejections=rejections,
-        notes=notes, scans=scans, budget=budget, backend=backend,
+        notes=notes, scans=scans, budget=budget, backend=backend, input_warnings=inputs,
     )
 
 
@@ -786,6 +789,7 @@ class KnockoutPlan:
     scans: list[tuple[str, Genome]]  # (tag, genome) scanned in each round, in order
     budget: int
     backend: str = "auto"
+    input_warnings: list[DesignWarning] = field(default_factory=list)  # annotation/VCF misfits
     # state
     summaries: dict[str, dict[int, Any]] = field(default_factory=dict)  # tag -> pool i -> sum
     round_of: dict[int, int] = field(default_factory=dict)  # pool index -> round (0-based)
@@ -970,6 +974,13 @@ def _knockout_result(plan: KnockoutPlan) -> KnockoutResult:
         Design(rank_, built[k][1], round(built[k][3], 6), tuple(built[k][2]), built[k][4])
         for rank_, k in enumerate(final, start=1)
     ]
+    # H6: genotyping primers (Sanger + NGS, uniqueness in one pass over the scanned genome;
+    # not checked without a scan) and the rCRS placeholder-N spacer note (design/genotyping.py)
+    from taleforge.design.genotyping import annotate_designs
+
+    typed += plan.input_warnings
+    typed += annotate_designs(g, designs, scan_genome=og, check_uniqueness=bool(plan.scans),
+                              backend=plan.backend)
 
     n_scanned = len(scanned)
     if not plan.scans:
@@ -1079,7 +1090,8 @@ def _second_cut_text(ann_d: dict[str, Any]) -> str | None:
     return f"{cp['consequence']} ({'other contig' if d is None else f'{d:+d} bp'})"
 
 
-_TABLES = ("knockout_ranking", "talen_filters", "rvd_code")
+_TABLES = ("knockout_ranking", "talen_filters", "rvd_code", "restriction_enzymes",
+           "knockout_genotyping", "genotyping_primers")
 _SPEC_TABLES = ("offtarget_specificity", "scored_scan", "halfsite_scan", "knockout_shortlist",
                 "second_cut")
 
@@ -1148,7 +1160,9 @@ def _annotate(
     evals.append(
         RuleEval(
             "restriction_site", "score", bool(enz), ",".join(enz[:5]) or None, bonus,
-            f"enzymes with a site in the spacer unique within +-{w} bp: "
+            f"usable enzymes (one per isoschizomer group; modification-dependent enzymes "
+            f"excluded: they do not cut PCR products) with a site in the spacer unique within "
+            f"+-{w} bp: "
             + (", ".join(enz) if enz else "none"),
         )
     )
@@ -1198,17 +1212,27 @@ def _load_annotation(
         path = getattr(g, "default_annotation", None)
         return load_annotation(path) if path is not None else None
     if isinstance(annotation, (str, os.PathLike)):
-        return load_annotation(annotation)
+        return load_annotation(annotation, genome=g)  # aliases; misfits counted; one error
     return annotation
 
 
-def _load_variants(variants: Sequence[Variant] | str | os.PathLike[str] | None) -> list[Variant]:
+def _load_variants(
+    variants: Sequence[Variant] | str | os.PathLike[str] | None,
+    g: Genome,
+    warnings: list[DesignWarning],
+) -> list[Variant]:
+    """Variants to avoid; a VCF is matched to ``g`` (genome/vcf.py load_vcf: aliases, REF
+    checked, records that do not fit counted in an input-mismatch warning)."""
     if variants is None:
         return []
     if isinstance(variants, (str, os.PathLike)):
-        from taleforge.genome.vcf import read_vcf
+        from taleforge.genome.vcf import load_vcf
 
-        return list(read_vcf(Path(variants)))
+        res = load_vcf(Path(variants), g)
+        w = res.warning()
+        if w is not None:
+            warnings.append(w)
+        return list(res.variants)
     return list(variants)
 
 

@@ -20,7 +20,7 @@ COLUMNS = (
     "cut", "transcript", "exon", "codon", "cds_pct", "all_isoforms",
     "enzymes", "repeat_fraction", "cpg_left", "cpg_right", "variants", "strong_rvd_pct",
     "checked", "offtarget_pairs", "offtarget_sites", "closest_offtarget_pair", "second_cut",
-    "specificity", "why",
+    "specificity", "genotyping", "why",
 )
 
 
@@ -53,6 +53,7 @@ def design_row(d: Design) -> dict[str, Any]:
         "closest_offtarget_pair": _closest(a),
         "second_cut": a.get("second_cut"),
         "specificity": _score(spec),
+        "genotyping": a.get("genotyping_summary"),  # Sanger / NGS primers (design/genotyping.py)
         "why": why,
     }
 
@@ -125,6 +126,8 @@ def knockout_json(res: KnockoutResult, *, command: str | None = None, **_: Any) 
                     **({"offtarget_nuclear": d.annotations["offtarget_nuclear"]}
                        if "offtarget_nuclear" in d.annotations else {}),
                     "offtarget_top_sites": d.annotations.get("offtarget_top_sites", []),
+                    "genotyping": d.annotations.get("genotyping"),
+                    "reference_note": d.annotations.get("reference_note"),
                     "explanation": d.explain(),
                 }
                 for d in res.designs
