@@ -198,16 +198,18 @@ def _print_table(res: object) -> None:
     from taleforge.io.knockout_out import design_row
 
     designs = res.designs  # type: ignore[attr-defined]
-    cols = ["rank", "score", "left_start", "left_site", "spacer_len", "right_site", "cut",
-            "exon", "codon", "cds_pct", "checked", "offtarget_pairs", "second_cut", "enzymes"]
+    # the off-target evidence first: narrow terminals drop columns from the right
+    cols = ["rank", "score", "checked", "second_cut", "left_start", "left_site", "spacer_len",
+            "right_site", "cut", "exon", "codon", "cds_pct", "offtarget_pairs", "enzymes"]
     rows = []
     for d in designs:
         r = design_row(d)
         if isinstance(r["enzymes"], list):
             r["enzymes"] = ",".join(r["enzymes"][:3])
         r["checked"] = "yes" if r["checked"] else "NO"
-        if r["second_cut"]:  # the consequence and where: "deletion or inversion ... (+705 kb)"
-            r["second_cut"] = f"{r['second_cut']} at {r['closest_offtarget_pair']}"
+        if r["second_cut"]:  # the consequence and the distance; the banner says where
+            r["second_cut"] = str(r["second_cut"]).replace(
+                "deletion or inversion between the two cuts", "deletion/inversion")
         rows.append([r[c] for c in cols])
     t = res.target  # type: ignore[attr-defined]
     print_table(rich_table(f"TALEN pairs for {t.label}", cols, rows))
