@@ -331,6 +331,23 @@ def test_signal_during_index_build_cleans_up(big_genome: Path, tmp_path: Path, s
     assert sorted(p.name for p in cache.iterdir() if "tfidx" in p.name) == []
 
 
+def _wait_until_mapped(proc: subprocess.Popen[bytes], needle: str, timeout: float) -> None:
+    """Wait until the process has memory-mapped a file whose path contains ``needle`` (read
+    from /proc; a fixed wait where /proc is absent) or has exited."""
+    maps = Path(f"/proc/{proc.pid}/maps")
+    if not maps.parent.exists():
+        time.sleep(1.5)
+        return
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            if needle in maps.read_text():
+                return
+        except OSError:
+            return
+        time.sleep(0.01)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_signal_during_scan_writes_nothing(big_genome: Path, tmp_path: Path, sig: int) -> None:
     cache = tmp_path / "cache"
@@ -341,7 +358,8 @@ def test_signal_during_scan_writes_nothing(big_genome: Path, tmp_path: Path, sig
                        "--right", "HD NG NI NN HD NG NI NN HD NG NI NN HD NG NI NN",
                        "--genome", str(big_genome), "--max-mismatches", "4", "-o", str(out)],
                       env, tmp_path)
-    time.sleep(1.5)  # imports, index opened; scanning (or compiling the scan kernels)
+    _wait_until_mapped(proc, ".tfidx", 120)  # imports done, index opened: scanning or compiling
+    time.sleep(0.2)
     if proc.poll() is not None:
         pytest.skip("the scan finished before the signal (machine too fast for this genome)")
     proc.send_signal(sig)

@@ -87,8 +87,6 @@ def main(argv: list[str] | None = None) -> int:
     SIGINT and 143 on SIGTERM."""
     from taleforge.io.atomic import committed_paths
 
-    _default_numba_cache()
-    _register()
     n_written = len(committed_paths())
     received: list[int] = []
 
@@ -104,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         with _signals_interrupt(received):
+            # registration imports every command (numpy, numba...): a signal during it is
+            # handled like one during the run
+            _default_numba_cache()
+            _register()
             # standalone mode: typer/click print usage errors themselves and exit 2
             app(args=argv, prog_name="taleforge")
     except TaleforgeError as exc:
