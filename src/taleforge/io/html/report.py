@@ -405,11 +405,16 @@ def _base_edit_extra(result: Any, genome: Any) -> tuple[Callable[[int, Mapping[s
         if genome is None or i >= len(ds):
             return ""
         eff = d.get("efficiency")
+        # probabilities only with a measured window table; placeholder shapes are relative [U]
+        cal = bool(getattr(result, "calibrated", False))
+        pc, ph = ("P(clean)", "P(harmful bystander)") if cal else (
+            "clean score (relative [U])", "bystander risk (relative [U])")
         return ("<h4>Editing window (target and bystanders)</h4>"
                 + efficiency_profile(ds[i], getattr(result, "window_table", None), d)
-                + f'<p class="meta">efficiency {esc(eff)} ({esc(d.get("efficiency_source"))}); '
-                f"P(clean) {esc(d.get('p_clean'))}; "
-                f"P(harmful bystander) {esc(d.get('p_harmful_bystander'))}</p>"
+                + f'<p class="meta">efficiency{"" if cal else " (relative [U])"} {esc(eff)} '
+                f'({esc(d.get("efficiency_source"))}); '
+                f"{pc} {esc(d.get('p_clean'))}; "
+                f"{ph} {esc(d.get('p_harmful_bystander'))}</p>"
                 + wv.design_html(ds[i], genome)
                 + (dict_table(list(d.get("bystanders") or ())) if d.get("bystanders") else ""))
 
