@@ -62,8 +62,10 @@ def _brute_pairs(seq: str, sc: object) -> set[tuple[int, int, int, int]]:
                     end = p + L + S + R + 1
                     if end >= n:
                         break
-                    window = seq[p : end + 1]
-                    if "N" in window:
+                    # N fails in position 0 and the bound bases; an N in the spacer is allowed
+                    # (as in TALE-NT 2.0)
+                    bound = seq[p : p + L + 1] + seq[p + L + S + 1 : end + 1]
+                    if "N" in bound:
                         continue
                     if seq[p] in sc.pos0_bases and reverse_complement(seq[end]) in sc.pos0_bases:  # type: ignore[attr-defined]
                         out.add((p, L, S, R))
