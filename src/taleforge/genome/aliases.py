@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from taleforge.genome.annotation_model import ANNOTATION_PARAMS
+
 if TYPE_CHECKING:
     from taleforge.genome.index import Genome
     from taleforge.model.talen import TalenPair
@@ -40,8 +42,10 @@ __all__ = [
     "placeholder_spacer_note",
 ]
 
-#: The human mitochondrial genome (rCRS) under UCSC hg38 / Ensembl / RefSeq / GenBank names.
-MITO_ALIASES: tuple[str, ...] = ("chrM", "MT", "chrMT", "M", "NC_012920.1", "J01415.2")
+#: The human mitochondrial genome (rCRS) under UCSC hg38 / Ensembl / RefSeq / GenBank names:
+#: the annotation table's ``mito_contigs`` (one list; the parsers' model imports no other
+#: genome module).
+MITO_ALIASES: tuple[str, ...] = tuple(ANNOTATION_PARAMS["mito_contigs"])
 
 _HUMAN = (*tuple(str(i) for i in range(1, 23)), "X", "Y")
 # RefSeq accessions of the GRCh38 / GRCh37 primary chromosomes (NCBI assembly reports

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Literal
 
 from taleforge.errors import FormatError, RegionError
-from taleforge.genome.aliases import MITO_ALIASES
 from taleforge.model.interval import Interval, Strand, reverse_complement
 from taleforge.model.params import Param, ParamTable, register_table
 
@@ -48,7 +47,7 @@ ANNOTATION_PARAMS = register_table(
             Param("mito_transl_table", 2, "NCBI genetic code id",
                   "NCBI Genetic Codes: 2 = vertebrate mitochondrial; NC_012920.1 /transl_table=2",
                   "V", "default on the contigs in mito_contigs when the file gives none"),
-            Param("mito_contigs", MITO_ALIASES,
+            Param("mito_contigs", ("chrM", "MT", "chrMT", "M", "NC_012920.1", "J01415.2"),
                   "contig names (case-insensitive)", "UCSC hg38 / Ensembl / RefSeq naming", "K",
                   "contigs treated as vertebrate mitochondrial"),
             Param("canonical_priority",

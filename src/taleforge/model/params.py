@@ -131,6 +131,8 @@ TABLE_MODULES: tuple[str, ...] = (
     "taleforge.design.ssodn",
     "taleforge.design.blocking",
     "taleforge.design.primers",
+    "taleforge.design.restriction",
+    "taleforge.design.genotyping",
     "taleforge.design.multiplex",
     "taleforge.assembly.parts",
     "taleforge.assembly.dna",
