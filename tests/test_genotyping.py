@@ -194,3 +194,26 @@ def test_annotate_designs_fills_annotations_and_notes() -> None:
     assert "1 bp shorter" in ds[1].annotations["reference_note"]
     assert [n.design for n in notes] == [over_n.pair_id()]
     assert notes[0].severity == "note"
+
+
+def test_annotate_designs_stops_at_max_designs() -> None:
+    """Primers for the first knockout_genotyping.max_designs designs; the rest say so, and
+    one note counts them."""
+    from dataclasses import dataclass, field
+    from typing import Any
+
+    from taleforge.design.genotyping import GENOTYPING_PARAMS, annotate_designs
+
+    @dataclass
+    class D:
+        pair: TalenPair
+        annotations: dict[str, Any] = field(default_factory=dict)
+
+    g = open_genome("builtin:hg38-chrM")
+    cap = int(GENOTYPING_PARAMS["max_designs"])
+    ds = [D(_pair_at(g, "chrM", 10950 + 7 * i)) for i in range(cap + 2)]
+    notes = annotate_designs(g, ds, check_uniqueness=False)
+    assert all("genotyping" in d.annotations for d in ds[:cap])
+    assert all("genotyping" not in d.annotations for d in ds[cap:])
+    assert all(d.annotations["genotyping_summary"].startswith("not designed") for d in ds[cap:])
+    assert any(n.details and n.details.get("designed") == cap for n in notes)

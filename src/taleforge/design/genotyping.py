@@ -55,7 +55,7 @@ Purpose = Literal["sanger", "ngs"]
 GENOTYPING_PARAMS = register_table(
     ParamTable(
         name="knockout_genotyping",
-        version="1",
+        version="2",
         params=(
             Param("sanger_product_min", 400, "bp",
                   "ICE (Conant et al. 2022 CRISPR J) / Synthego guidance: 400-800 bp amplicon",
@@ -79,6 +79,10 @@ GENOTYPING_PARAMS = register_table(
             Param("unique_max_product_bp", 4000, "bp", "UCSC In-Silico PCR (isPcr) "
                   "maxSize=4000", "V",
                   "facing priming sites closer than this make a predicted product"),
+            Param("max_designs", 25, "designs", "design choice (cost: Primer3 + one scan per "
+                  "run)", "U", "genotyping primers are designed for the first this many "
+                  "ranked designs; the rest say so (ask for them with a smaller --top or "
+                  "by running the job on that design's region)"),
         ),
     )
 )
@@ -455,6 +459,15 @@ def annotate_designs(
     notes: list[Any] = []
     if not designs:
         return notes
+    cap = int(GENOTYPING_PARAMS["max_designs"])
+    if len(designs) > cap:
+        for d in designs[cap:]:
+            d.annotations["genotyping_summary"] = f"not designed (beyond the first {cap})"
+        notes.append(DesignWarning(
+            "note", f"genotyping primers designed for the first {cap} of {len(designs)} "
+            "designs (knockout_genotyping.max_designs)", "note", None,
+            {"designed": cap, "designs": len(designs)}))
+        designs = designs[:cap]
     gts = genotyping_for_pairs(genome, designs, scan_genome=scan_genome,
                                check_uniqueness=check_uniqueness, backend=backend,
                                progress=progress)
