@@ -135,6 +135,7 @@ def test_a_failing_row_fails_alone(tmp_path: Path, capsys: pytest.CaptureFixture
         (HEADER, "a/b\tknockout\tMT-ND4\t\n", ["row 3", "invalid id"]),
         (HEADER, "", ["no targets"]),
         (HEADER, "a\tmultiplex\tMT-ND4+\t\n", ["row 3", "empty gene"]),
+        (HEADER, "a\tknockout\tMT-ND4\t--methylation none\n", ["row 3", "--methylation is not supported"]),
         (HEADER, "a\tmultiplex\tMT-ND4+MT-ND4\t\n", ["row 3", "given twice"]),
         (HEADER, "a\tmultiplex\tMT-ND4\t--gene MT-CO1\n", ["row 3", "--gene is not allowed"]),
         (HEADER, "a\tmultiplex\tMT-ND4+MT-CO1\t--fok1 nope\n", ["row 3", "FokI"]),
