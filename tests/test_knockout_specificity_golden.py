@@ -29,12 +29,13 @@ def _spec_terms(d: object) -> float:
 
 def _order_key(res: KnockoutResult, d: object) -> tuple[int, int, float]:
     a = d.annotations  # type: ignore[attr-defined]
-    no_clean = not any(x.checked and x.annotations["offtarget"]["n_pairs"] == 0
+    # clean = no second-cut pair (<= second_cut.max_mismatches total mismatches)
+    no_clean = not any(x.checked and x.annotations["offtarget"]["n_second_cut_pairs"] == 0
                        for x in res.designs)
     if not a["checked"]:
         cls = 2 if no_clean else 1
     else:
-        cls = 0 if a["offtarget"]["n_pairs"] == 0 else (1 if no_clean else 2)
+        cls = 0 if a["offtarget"]["n_second_cut_pairs"] == 0 else (1 if no_clean else 2)
     return cls, a["shortlist_round"] or 0, -d.score  # type: ignore[attr-defined]
 
 

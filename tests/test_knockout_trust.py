@@ -62,7 +62,7 @@ def _cls(d: object) -> int:
     a = d.annotations  # type: ignore[attr-defined]
     if not a["checked"]:
         return NOT_CHECKED
-    return CLEAN if a["offtarget"]["n_pairs"] == 0 else HAS_OFFTARGET
+    return CLEAN if a["offtarget"]["n_second_cut_pairs"] == 0 else HAS_OFFTARGET
 
 
 def _codes(res: KnockoutResult) -> list[str]:

@@ -870,9 +870,10 @@ class KnockoutPlan:
         return len(self.round_of)
 
     def _is_clean(self, i: int) -> bool:
-        """Scanned on every genome of the plan, with no passing off-target pair."""
+        """Scanned on every genome of the plan, with no second-cut pair (a passing
+        off-target pair with <= second_cut.max_mismatches mismatches)."""
         sums = [self.summaries.get(tag, {}).get(i) for tag, _ in self.scans]
-        return all(s is not None and s.n_offtarget_pairs == 0 for s in sums)
+        return all(s is not None and s.clean for s in sums)
 
     def n_clean(self) -> int:
         return sum(1 for i in self.round_of if self._is_clean(i))
@@ -1013,14 +1014,14 @@ def _knockout_result(plan: KnockoutPlan) -> KnockoutResult:
                                          target_contig=d.pair.contig, target_cut=d.pair.cut,
                                          annotation=og_ann)
         nuc = plan.summaries.get("nuclear", {}).get(i)
-        if nuc is not None and nuc.n_offtarget_pairs:
+        if nuc is not None and nuc.n_second_cut_pairs:
             det = pair_details(nuc.top_pairs[0]) if nuc.top_pairs else {}
-            det["n_pairs"] = nuc.n_offtarget_pairs
+            det["n_pairs"] = nuc.n_second_cut_pairs
             det["consequence"] = "double-strand break in nuclear DNA"
             at = f" at {det['contig']}:{det['start']}-{det['end']}" if nuc.top_pairs else ""
             typed.append(DesignWarning(
                 "second-cut",
-                f"TALENs also form {nuc.n_offtarget_pairs} passing pair(s) in the nuclear "
+                f"TALENs also form {nuc.n_second_cut_pairs} passing pair(s) in the nuclear "
                 f"genome{at} (a NUMT or other nuclear site): a nuclear double-strand break",
                 design=f"#{d.rank} {d.pair.pair_id()}", details=det))
     unchecked = [d.rank for d in designs if d.annotations.get("checked") is False]

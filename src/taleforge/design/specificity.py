@@ -137,6 +137,19 @@ class SpecificitySummary:
     def n_offtarget_pairs(self) -> int:
         return sum(self.pair_counts)
 
+    @property
+    def n_second_cut_pairs(self) -> int:
+        """Passing off-target pairs with <= ``second_cut.max_mismatches`` total mismatches:
+        the ones treated as a second cut (warning, not clean)."""
+        from taleforge.design.second_cut import SECOND_CUT_PARAMS
+
+        return sum(self.pair_counts[: int(SECOND_CUT_PARAMS["max_mismatches"]) + 1])
+
+    @property
+    def clean(self) -> bool:
+        """No second-cut pair (see :attr:`n_second_cut_pairs`)."""
+        return self.n_second_cut_pairs == 0
+
     def _weighted(self, counts: Sequence[int]) -> float:
         decay = float(self.params["decay"])
         return sum(c * decay**m for m, c in enumerate(counts))

@@ -77,7 +77,8 @@ def _counts(sm: SpecificitySummary | None, strong: int) -> tuple[int, int, str, 
     top = ", ".join(f"{t.label()} ({t.mismatches} mm)" for t in sm.top_sites[:3])
     n_strong = int(sum(sm.left_site_counts[: strong + 1])
                    + sum(sm.right_site_counts[: strong + 1]))
-    return half, int(sm.n_offtarget_pairs), top, n_strong
+    # pairs that count: passing pairs with <= second_cut.max_mismatches total mismatches
+    return half, int(sm.n_second_cut_pairs), top, n_strong
 
 
 def _spec_engine(designs: list[Candidate], gen: Genome, k: int | None,

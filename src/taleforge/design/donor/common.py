@@ -305,20 +305,20 @@ def offtarget_calls(
         if known:
             warns = second_cut_warnings(s, design_id=pr.pair_id(), target_contig=tcontig,
                                         target_cut=tcut, annotation=ann)
-        elif s.n_offtarget_pairs:
+        elif s.n_second_cut_pairs:
             cp = bd.get("closest_pair") or {}
             where = (f" (closest {cp['contig']}:{cp['start']}-{cp['end']}, "
                      f"{cp['orientation']})" if cp else "")
             warns = [DesignWarning(
                 "second-cut",
-                f"TALENs form {s.n_offtarget_pairs} passing pair(s) in the scanned genome"
+                f"TALENs form {s.n_second_cut_pairs} passing pair(s) in the scanned genome"
                 f"{where}; the target sequence itself was not found there, so the "
                 "consequence of a second cut (deletion or translocation) is unknown",
-                design=pr.pair_id(), details={"n_pairs": s.n_offtarget_pairs,
+                design=pr.pair_id(), details={"n_pairs": s.n_second_cut_pairs,
                                               "closest_pair": cp or None})]
         else:
             warns = []
-        out.append(OffTargetCall(True, s.n_offtarget_pairs == 0, _spec_score(s), bd,
+        out.append(OffTargetCall(True, s.clean, _spec_score(s), bd,
                                  tuple(warns), on))
     return out
 
