@@ -279,10 +279,8 @@ def knockin_cmd(
     from taleforge.design.donor import (
         DONOR_PARAMS,
         KnockinParams,
-        LocusSequence,
         design_knockin,
     )
-    from taleforge.genome.index import open_genome
 
     if exon is not None and not in_frame:
         raise ParameterError("--exon insertion needs --in-frame",
@@ -308,32 +306,10 @@ def knockin_cmd(
         donor_params=DONOR_PARAMS.override({"aav_capacity_bp": aav_capacity}),
         elements=elements,
     )
-    with cli_progress() as prog:
-        if sequence is not None:
-            name, seq = _read_sequence(sequence)
-            txs = _local_transcript(name, exons, cds, len(seq))
-            if not txs:
-                raise ParameterError("--sequence needs --exons and --cds for a knock-in",
-                                     hint="e.g. --exons 501-642,773-995,1846-2108 --cds 551..1974")
-            res = design_knockin(LocusSequence(seq, txs[0], contig=txs[0].contig), params,
-                                 progress=prog,
-                                 offtarget_genome=_scan_genome(genome, offtarget_genome, prog))
-        else:
-            if genome is None or gene is None:
-                raise ParameterError("give --genome and --gene (or --sequence)",
-                                     hint="see taleforge knockin --help")
-            g = open_genome(genome, progress=prog)
-            og = open_genome(offtarget_genome, progress=prog) if offtarget_genome else None
-            res = design_knockin(gene, params, genome=g,
-                                 annotation=_annotation_for(g, annotation), progress=prog,
-                                 offtarget_genome=og)
-    outs = route_folder(folder, "knockin", res, command=command_line())
-    if html_out is not None:
-        from taleforge.io.registry import render
-
-        outs.add(html_out, render("knockin", "html", res, command=command_line(),
-                                  annotation=annotation))
-    written = outs.commit()
+    res, written = _run_knockin(
+        design_knockin, "knock-in", params, sequence=sequence, exons=exons, cds=cds,
+        genome=genome, gene=gene, offtarget_genome=offtarget_genome, annotation=annotation,
+        folder=folder, html_out=html_out)
     _print_warnings(res)
     for d in res.designs:
         out_console.print(
@@ -392,9 +368,8 @@ def _rescue_cmd(
     """``knockin --rescue``: corrective coding-sequence insertion
     (taleforge.design.donor.rescue.design_rescue); written as a knock-in folder."""
     from taleforge.cli.common import warnings_banner
-    from taleforge.design.donor import DONOR_PARAMS, LocusSequence
+    from taleforge.design.donor import DONOR_PARAMS
     from taleforge.design.donor.rescue import RescueParams, design_rescue
-    from taleforge.genome.index import open_genome
 
     if cargo is not None:
         raise ParameterError("--rescue inserts the gene's own recoded CDS, not a --cargo",
@@ -415,32 +390,10 @@ def _rescue_cmd(
         scaffold=scaffold, model=model, n_designs=designs, specificity=specificity,
         donor_params=DONOR_PARAMS.override({"aav_capacity_bp": aav_capacity}),
     )
-    with cli_progress() as prog:
-        if sequence is not None:
-            name, seq = _read_sequence(sequence)
-            txs = _local_transcript(name, exons, cds, len(seq))
-            if not txs:
-                raise ParameterError("--sequence needs --exons and --cds for a rescue",
-                                     hint="e.g. --exons 501-642,773-995,1846-2108 --cds 551..1974")
-            res = design_rescue(LocusSequence(seq, txs[0], contig=txs[0].contig), params,
-                                progress=prog,
-                                offtarget_genome=_scan_genome(genome, offtarget_genome, prog))
-        else:
-            if genome is None or gene is None:
-                raise ParameterError("give --genome and --gene (or --sequence)",
-                                     hint="see taleforge knockin --help")
-            g = open_genome(genome, progress=prog)
-            og = open_genome(offtarget_genome, progress=prog) if offtarget_genome else None
-            res = design_rescue(gene, params, genome=g,
-                                annotation=_annotation_for(g, annotation), progress=prog,
-                                offtarget_genome=og)
-    outs = route_folder(folder, "knockin", res, command=command_line())
-    if html_out is not None:
-        from taleforge.io.registry import render
-
-        outs.add(html_out, render("knockin", "html", res, command=command_line(),
-                                  annotation=annotation))
-    written = outs.commit()
+    res, written = _run_knockin(
+        design_rescue, "rescue", params, sequence=sequence, exons=exons, cds=cds,
+        genome=genome, gene=gene, offtarget_genome=offtarget_genome, annotation=annotation,
+        folder=folder, html_out=html_out)
     warnings_banner(res.typed_warnings())
     for d in res.designs:
         out_console.print(
@@ -458,6 +411,43 @@ def _rescue_cmd(
     for d in res.designs[:explain]:
         info(d.explain())
     report_tail([], written)
+
+
+def _run_knockin(designer: Any, what: str, params: Any, *, sequence: Any, exons: Any,
+                 cds: Any, genome: Any, gene: Any, offtarget_genome: Any, annotation: Any,
+                 folder: Path, html_out: Path | None) -> tuple[Any, list[Path]]:
+    """A knock-in-shaped job (``design_knockin`` or ``design_rescue``) from the CLI's
+    options: the locus from ``--sequence`` (with ``--exons/--cds``) or ``--genome`` and
+    ``--gene``, the scan genome, the folder outputs and the HTML report. Returns the result
+    and the files written."""
+    from taleforge.design.donor import LocusSequence
+    from taleforge.genome.index import open_genome
+
+    with cli_progress() as prog:
+        if sequence is not None:
+            name, seq = _read_sequence(sequence)
+            txs = _local_transcript(name, exons, cds, len(seq))
+            if not txs:
+                raise ParameterError(f"--sequence needs --exons and --cds for a {what}",
+                                     hint="e.g. --exons 501-642,773-995,1846-2108 --cds 551..1974")
+            res = designer(LocusSequence(seq, txs[0], contig=txs[0].contig), params,
+                           progress=prog,
+                           offtarget_genome=_scan_genome(genome, offtarget_genome, prog))
+        else:
+            if genome is None or gene is None:
+                raise ParameterError("give --genome and --gene (or --sequence)",
+                                     hint="see taleforge knockin --help")
+            g = open_genome(genome, progress=prog)
+            og = open_genome(offtarget_genome, progress=prog) if offtarget_genome else None
+            res = designer(gene, params, genome=g, annotation=_annotation_for(g, annotation),
+                           progress=prog, offtarget_genome=og)
+    outs = route_folder(folder, "knockin", res, command=command_line())
+    if html_out is not None:
+        from taleforge.io.registry import render
+
+        outs.add(html_out, render("knockin", "html", res, command=command_line(),
+                                  annotation=annotation))
+    return res, list(outs.commit())
 
 
 def _annotation_for(g: Any, annotation: Path | None) -> Any:
