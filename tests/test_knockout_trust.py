@@ -100,6 +100,12 @@ def test_other_contig_duplicate_is_a_translocation_and_in_outputs() -> None:
                    .split("\t"), strict=True))
     assert row["checked"] == "yes" and row["second_cut"].startswith(TRANSLOCATION)
     assert row["closest_offtarget_pair"].startswith("c2:")
+    # the HTML report shows the breakdown's closest pair and its consequence per design
+    from taleforge.io.registry import render
+
+    page = render("knockout", "html", res, command="test")
+    assert 'class="meta closest-pair">closest off-target pair: c2:' in page
+    assert f"risks {TRANSLOCATION}" in page
 
 
 def test_partial_duplicate_clean_designs_rank_first_and_top_invariant() -> None:

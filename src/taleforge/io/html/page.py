@@ -173,6 +173,25 @@ def offtarget_block(d: Mapping[str, Any], doc: Mapping[str, Any] | None = None) 
     """Pairs and sites by class as small bar charts, and the closest sites (location, gene)."""
     charts: list[str] = []
     ot = d.get("offtarget")
+    closest = ""
+    bd = ot.get("breakdown") if isinstance(ot, Mapping) else None
+    bd = bd if isinstance(bd, Mapping) else ot
+    if isinstance(bd, Mapping) and "pairs_by_mismatches" in bd:
+        # the per-design breakdown (design/second_cut.py): pairs by class, the closest pair
+        pbm = [(f"{c.get('mismatches')} mm", float(c.get("count", 0)))
+               for c in bd.get("pairs_by_mismatches") or ()]
+        if pbm:
+            charts.append(bar_chart("off-target pairs by total mismatches", pbm))
+        cp = bd.get("closest_pair")
+        if isinstance(cp, Mapping):
+            mm = cp.get("mismatches") or {}
+            gene = f" near {cp['nearest_gene']}" if cp.get("nearest_gene") else ""
+            cons = f"; a second cut there risks {cp['consequence']}" if cp.get("consequence") else ""
+            closest = (f'<p class="meta closest-pair">closest off-target pair: '
+                       f"{esc(cp.get('contig'))}:{esc(cp.get('start'))}-{esc(cp.get('end'))} "
+                       f"({esc(cp.get('orientation'))}, {esc(mm.get('up'))}+{esc(mm.get('down'))} "
+                       f"mismatches){esc(gene)}{esc(cons)}; {esc(bd.get('n_second_cut_pairs', '?'))}"
+                       f" second-cut pair(s) of {esc(bd.get('n_pairs'))} passing</p>")
     if isinstance(ot, Mapping):
         pairs = [(k.removesuffix("_hits").replace("_", " "), float(v)) for k, v in ot.items()
                  if k.endswith("_hits") and isinstance(v, (int, float)) and not isinstance(v, bool)]
@@ -197,11 +216,11 @@ def offtarget_block(d: Mapping[str, Any], doc: Mapping[str, Any] | None = None) 
                            ("sites_by_mismatches", "sites by class (all mismatches)")):
             if key in c:
                 charts.append(bar_chart(title, _counts(c[key], key)))
-    if not charts and not top:
+    if not charts and not top and not closest:
         spec = d.get("specificity")
         return ("" if spec is None else
                 f'<p class="meta">specificity score {esc(spec)} (no site list in this job\'s output)</p>')
-    out = '<div class="charts offtarget">' + "".join(charts) + "</div>"
+    out = '<div class="charts offtarget">' + "".join(charts) + "</div>" + closest
     if top:
         out += "<p>Closest off-target sites (location and gene from the annotation):</p>"
         out += dict_table([_site_row(s) for s in top])

@@ -233,9 +233,11 @@ def _table_columns(designs: Sequence[Mapping[str, Any]]) -> list[str]:
         for k, v in d.items():
             if k not in cols and k not in _TABLE_SKIP and not isinstance(v, (Mapping, list)):
                 cols.append(k)
-    if "rank" in cols:
-        cols.remove("rank")
-        cols.insert(0, "rank")
+    # rank first, then the evidence a scientist orders on (checked genome-wide, second cut)
+    for k in ("second_cut", "checked", "rank"):
+        if k in cols:
+            cols.remove(k)
+            cols.insert(0, k)
     return cols[:16]
 
 
