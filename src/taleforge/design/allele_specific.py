@@ -613,6 +613,24 @@ def _cis_from(spec: Any, contig: str, ref_at: Any) -> tuple[tuple[int, str, str]
     return tuple(sorted(set(out)))
 
 
+def _variant_window(g: Any, target: str, w: int) -> tuple[str, int, str, str, int, int, str]:
+    """``CONTIG:POS:REF>ALT`` checked against the genome: (contig, 0-based pos, REF, ALT,
+    window start, window end, the reference window of +-``w`` bp, upper case)."""
+    from taleforge.genome.variants import parse_variant
+
+    contig, pos, ref, alt = parse_variant(target)
+    n = g.contig_length(contig)
+    if pos >= n:
+        raise RegionError(f"{contig}:{pos + 1} is past the end of {contig} ({n:,} bp)",
+                          hint=f"give a position within {contig}:1-{n}")
+    s, e = max(0, pos - w), min(n, pos + w + 1)
+    seq = g.fetch(contig, s, e).upper()
+    if seq[pos - s] != ref:
+        raise InputError(f"the reference has {seq[pos - s]} at {contig}:{pos + 1}, not {ref}",
+                         hint="write REF>ALT on the + strand of the reference")
+    return contig, pos, ref, alt, s, e, seq
+
+
 def design_allele_specific(
     target: str | AlleleTarget,
     params: AlleleSpecificParams | None = None,
@@ -628,7 +646,6 @@ def design_allele_specific(
     are scanned genome-wide (``params.specificity`` with a genome); the result says per design
     the score on each allele, the margin and whether the wild type fails outright."""
     from taleforge.design.donor.common import _annotation, _open, _record
-    from taleforge.genome.variants import parse_variant
 
     p = params or AlleleSpecificParams()
     g = _open(genome, progress)
@@ -637,17 +654,7 @@ def design_allele_specific(
         if g is None:
             raise ParameterError("a variant target needs a genome",
                                  hint="pass genome= (--genome), or give an AlleleTarget")
-        contig, pos, ref, alt = parse_variant(target)
-        n = g.contig_length(contig)
-        if pos >= n:
-            raise RegionError(f"{contig}:{pos + 1} is past the end of {contig} ({n:,} bp)",
-                              hint=f"give a position within {contig}:1-{n}")
-        w = int(p.params["window_bp"])
-        s, e = max(0, pos - w), min(n, pos + w + 1)
-        seq = g.fetch(contig, s, e).upper()
-        if seq[pos - s] != ref:
-            raise InputError(f"the reference has {seq[pos - s]} at {contig}:{pos + 1}, not {ref}",
-                             hint="write REF>ALT on the + strand of the reference")
+        contig, pos, _ref, alt, s, e, seq = _variant_window(g, target, int(p.params["window_bp"]))
         cis = tuple((q, a) for q, _, a in _cis_from(
             p.cis_variants, contig, lambda q: seq[q - s] if s <= q < e else None))
         ann = _annotation(annotation, g)
@@ -789,7 +796,6 @@ def allele_specific_correction(
     ``correction`` writers apply)."""
     from taleforge.design.donor.common import _annotation, _open
     from taleforge.design.donor.correction import CorrectionParams, SequenceEdit, correct_window
-    from taleforge.genome.variants import parse_variant
 
     p = params or CorrectionParams()
     g = _open(genome, progress)
@@ -802,17 +808,8 @@ def allele_specific_correction(
         if g is None:
             raise ParameterError("a variant target needs a genome",
                                  hint="pass genome= (--genome), or give a SequenceEdit")
-        contig, pos, ref, alt = parse_variant(target)
-        n = g.contig_length(contig)
-        if pos >= n:
-            raise RegionError(f"{contig}:{pos + 1} is past the end of {contig} ({n:,} bp)",
-                              hint=f"give a position within {contig}:1-{n}")
-        w = int(p.donor_params["window_bp"])
-        s, e = max(0, pos - w), min(n, pos + w + 1)
-        wt = g.fetch(contig, s, e).upper()
-        if wt[pos - s] != ref:
-            raise InputError(f"the reference has {wt[pos - s]} at {contig}:{pos + 1}, not {ref}",
-                             hint="write REF>ALT on the + strand of the reference")
+        contig, pos, ref, alt, s, e, wt = _variant_window(g, target,
+                                                          int(p.donor_params["window_bp"]))
         cis = _cis_from(cis_variants, contig, lambda q: wt[q - s] if s <= q < e else None)
         mut, _ = _alleles(wt, s, pos, alt, [(q, a) for q, _, a in cis])
         ann = _annotation(annotation, g)
