@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -21,6 +21,22 @@ from taleforge.cli.common import (
 from taleforge.cli.progress import cli_progress
 
 
+def _sequence_gene(sequence: str, exons: str | None, cds: str | None) -> tuple[Any, Any]:
+    """The --sequence as a genome and an annotation with one gene "local" whose transcript
+    is --exons/--cds (checked as for `taleforge correct`)."""
+    from taleforge.cli.donor import _local_transcript
+    from taleforge.genome.annotation import Annotation
+    from taleforge.genome.annotation_model import Gene
+    from taleforge.genome.index import genome_from_sequence
+
+    g = genome_from_sequence(sequence)
+    contig = g.contig_names[0]
+    tx = _local_transcript(contig, exons, cds, g.contig_length(contig))[0]
+    gene = Gene("local", "local", contig, tx.exons[0].start, tx.exons[-1].end, "+",
+                "protein_coding", (tx,))
+    return g, Annotation([gene], source="--exons/--cds")
+
+
 @app.command("design")
 def design_cmd(
     gene: Annotated[str | None, typer.Argument(help="Gene symbol, gene ID or transcript ID")] = None,
@@ -28,6 +44,8 @@ def design_cmd(
     annotation: Annotated[Path | None, typer.Option(help="GTF, GFF3 or GenBank annotation")] = None,
     region: Annotated[str | None, typer.Option(help="Region chr:start-end (1-based, inclusive)")] = None,
     sequence: Annotated[str | None, typer.Option(help="FASTA file (or raw sequence) to design on instead of a genome")] = None,
+    exons: Annotated[str | None, typer.Option(help="With --sequence: exons as 1-based ranges, e.g. 501-642,773-995 (with --cds: cuts ranked by CDS position)")] = None,
+    cds: Annotated[str | None, typer.Option(help="With --sequence and --exons: the CDS as START..END (1-based), a whole number of codons")] = None,
     transcript: Annotated[str | None, typer.Option(help="Transcript to target (default: canonical)")] = None,
     flank: Annotated[int, typer.Option(help="bp added on each side of each coding exon")] = 0,
     include_utr: Annotated[bool, typer.Option("--include-utr", help="Target whole exons, not just CDS")] = False,
@@ -109,10 +127,17 @@ def design_cmd(
         g = None if sequence is not None else open_genome(
             genome, rebuild=rebuild_index, progress=progress  # type: ignore[arg-type]
         )
+        seq_ann: Any = None
+        if exons is not None or cds is not None:
+            if sequence is None:
+                raise ParameterError("--exons/--cds describe a --sequence",
+                                     hint="with --genome, use --annotation and a gene name")
+            g, seq_ann = _sequence_gene(sequence, exons, cds)
+            gene, sequence = "local", None
         res = design_knockout(
             gene,
             genome=g if g is not None else genome,
-            annotation=annotation,
+            annotation=seq_ann if seq_ann is not None else annotation,
             region=region,
             sequence=sequence,
             variants=variants,

@@ -603,6 +603,11 @@ def plan_knockout(
     if tgt.kind == "sequence":
         seq = g.fetch(tgt.windows[0].contig, 0, len(tgt.windows[0]))
         check_acgt(seq, name=f"sequence {tgt.label}")
+        inputs.append(DesignWarning(
+            "no-transcript-model",
+            "cuts in the --sequence were ranked without a CDS: promoter and UTR cuts can rank "
+            "first (give --exons and --cds to rank by coding position)",
+            details={"target": tgt.label}))
     masked = _masked_fraction(g, tgt.windows)
     if masked > SOFTMASK_WARN_FRACTION:
         notes.append(
