@@ -81,7 +81,8 @@ def base_edit_cmd(
         ng = open_genome(
             nuclear_genome, rebuild=rebuild_index, progress=progress  # type: ignore[arg-type]
         ) if nuclear_genome else None
-        ann = load_annotation(annotation, progress=progress) if annotation is not None else None
+        ann = (load_annotation(annotation, progress=progress, genome=g)  # matched to the genome
+               if annotation is not None else None)
         res = design_base_edit(
             BaseEditTarget(position=position, to=to, contig=contig, variant=variant,
                            knockout_gene=knockout),

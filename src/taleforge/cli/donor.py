@@ -455,6 +455,6 @@ def _annotation_for(g: Any, annotation: Path | None) -> Any:
     from taleforge.genome.annotation import load_annotation
 
     if annotation is not None:
-        return load_annotation(annotation)
+        return load_annotation(annotation, genome=g)  # aliases; one error if none fits
     default = getattr(g, "default_annotation", None)
     return load_annotation(default) if default is not None else None

@@ -557,7 +557,8 @@ def design_multiplex(
     warns: list[str] = []
     check_loci(loci, p, notes)
     g = open_genome(genome, progress=progress) if isinstance(genome, (str, os.PathLike)) else genome
-    ann = load_annotation(annotation) if isinstance(annotation, (str, os.PathLike)) else annotation
+    ann = (load_annotation(annotation, genome=g)  # matched: aliases; one error if none fits
+           if isinstance(annotation, (str, os.PathLike)) else annotation)
     default_ann = getattr(g, "default_annotation", None)
     if ann is None and default_ann is not None:
         ann = load_annotation(default_ann)  # a built-in genome's own annotation

@@ -90,7 +90,7 @@ def design_base_edit(
     if isinstance(annotation, (str, os.PathLike)):
         from taleforge.genome.annotation import load_annotation
 
-        annotation = load_annotation(annotation)
+        annotation = load_annotation(annotation, genome=genome)  # aliases; one error if none fits
     if annotation is None and genome.default_annotation is not None:
         from taleforge.genome.annotation import load_annotation
 

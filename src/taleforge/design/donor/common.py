@@ -449,7 +449,8 @@ def _annotation(annotation: Any, genome: Any) -> Any:
     from taleforge.genome.annotation import load_annotation
 
     if isinstance(annotation, (str, os.PathLike)):
-        return load_annotation(annotation)
+        # matched to the genome: contig aliases, misfits dropped, one error when none fits
+        return load_annotation(annotation, genome=genome)
     if annotation is None and genome is not None:
         default = getattr(genome, "default_annotation", None)
         return load_annotation(default) if default is not None else None
