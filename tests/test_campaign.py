@@ -179,6 +179,10 @@ import os, signal, sys
 from pathlib import Path
 from taleforge.campaign import run_campaign
 
+# a child inherits an ignored SIGINT (e.g. from a test worker that ignores it): Python then
+# installs no KeyboardInterrupt handler, so set the default one explicitly
+signal.signal(signal.SIGINT, signal.default_int_handler)
+
 def on_target(rid, status):
     if status == "done":
         os.kill(os.getpid(), signal.SIGINT)
