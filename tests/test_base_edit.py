@@ -1,4 +1,4 @@
-"""TALE base-editor designer (design/base_editor.py).
+"""TALE base-editor designer (design/base_edit/).
 
 * MitoEdit's documented window rules reproduced on the rCRS: every window MitoEdit would list
   for a target (rule-derived spacer, TALE-NT flanks with position-0 T / A and 15-20 RVDs) is
@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from taleforge.design.base_editor import (
+from taleforge.design.base_edit import (
     BaseEditParams,
     BaseEditResult,
     BaseEditTarget,
@@ -53,7 +53,7 @@ _CALL_KEYS = ("annotation", "nuclear_genome", "progress", "backend")
 def design_base_edit(genome: Genome, **kw: object) -> BaseEditResult:
     """The old keyword form of these tests, mapped onto the job shape
     ``design_base_edit(target, params, *, genome, ...)`` (test-only compatibility)."""
-    from taleforge.design.base_editor import design_base_edit as job
+    from taleforge.design.base_edit import design_base_edit as job
 
     target = BaseEditTarget(**{k: kw.pop(k) for k in _TARGET_KEYS if k in kw})  # type: ignore[arg-type]
     call = {k: kw.pop(k) for k in _CALL_KEYS if k in kw}

@@ -9,7 +9,7 @@ import dataclasses
 import pytest
 
 import taleforge
-from taleforge.design.base_editor import BaseEditParams, BaseEditTarget, design_base_edit
+from taleforge.design.base_edit import BaseEditParams, BaseEditTarget, design_base_edit
 from taleforge.design.donor import (
     CorrectionParams,
     KnockinParams,

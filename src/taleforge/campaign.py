@@ -496,7 +496,7 @@ def _design(job: str, r: Mapping[str, Any], g: Any, variants: str | None,
         cp["ssodn_arms_nt"] = tuple(cp["ssodn_arms_nt"]) if cp["ssodn_arms_nt"] else None
         params = CorrectionParams(**cp, ssodn_params=SSODN_PARAMS.override(r["ssodn"]))
         return design_correction(r["variant"], params, genome=g, annotation=ann, progress=progress)
-    from taleforge.design.base_editor import BaseEditParams, BaseEditTarget, design_base_edit
+    from taleforge.design.base_edit import BaseEditParams, BaseEditTarget, design_base_edit
     from taleforge.model.editors import load_window_table
 
     p = dict(r["params"])

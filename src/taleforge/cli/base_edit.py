@@ -22,7 +22,7 @@ from taleforge.cli.common import (
 from taleforge.cli.progress import cli_progress
 
 if TYPE_CHECKING:
-    from taleforge.design.base_editor import BaseEditResult
+    from taleforge.design.base_edit import BaseEditResult
 
 
 @app.command("base-edit")
@@ -60,7 +60,7 @@ def base_edit_cmd(
 
     Examples: --genome builtin-mito --position 3243 --to G;
     --variant chr11:5227002:T>A --genome hg38.fa; --knockout PDCD1 --annotation gencode.gtf."""
-    from taleforge.design.base_editor import BaseEditParams, BaseEditTarget, design_base_edit
+    from taleforge.design.base_edit import BaseEditParams, BaseEditTarget, design_base_edit
     from taleforge.errors import ParameterError
     from taleforge.genome.annotation import load_annotation
     from taleforge.genome.index import open_genome

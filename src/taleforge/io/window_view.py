@@ -1,4 +1,4 @@
-"""Render a :class:`~taleforge.design.base_editor.BaseEditResult`: TSV, JSON, BED12, GFF3
+"""Render a :class:`~taleforge.design.base_edit.BaseEditResult`: TSV, JSON, BED12, GFF3
 and a text / HTML view of each design's editing window on both strands.
 
 Coordinates: TSV/JSON/GFF3 and the views are 1-based inclusive; BED is 0-based half-open.
@@ -15,7 +15,7 @@ import html
 from typing import Any
 
 from taleforge import __version__
-from taleforge.design.base_editor import BaseEditDesign, BaseEditResult
+from taleforge.design.base_edit import BaseEditDesign, BaseEditResult
 from taleforge.io.registry import register
 from taleforge.io.tables import _gff_attr, pair_bed12, pair_columns, to_json, to_tsv
 from taleforge.model.dna import complement

@@ -23,7 +23,6 @@ Parts: :mod:`.params` (the ``base_edit_ranking`` table, target and params), :mod
 (records and the result), :mod:`.windows` (editors, contexts, windows, bystanders),
 :mod:`.consequences` (knockout edits), :mod:`.offtarget` (specificity service calls),
 :mod:`.ranking` (rule-by-rule scoring and rank keys) and :mod:`.job` (the entry point).
-``taleforge.design.base_editor`` re-exports the same names (the import path before the split).
 """
 
 from __future__ import annotations
