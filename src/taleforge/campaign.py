@@ -614,16 +614,20 @@ def run_plans(plans: Mapping[str, Any], *, batch_size: int = SHARED_BATCH_PAIRS,
     pairs of all plans with equal ``spec_key`` go to one :func:`shared_scan`, each plan is
     fed its own summaries; repeated until every plan is done. Returns id -> result (or the
     exception that failed that target alone); ``on_done(id, result)`` as each finishes.
-    The results are those of ``design_knockout`` (summaries do not depend on the other
-    pairs of a call)."""
+    Plans finished in the same round share one genotyping-primer uniqueness pass per
+    scanned genome (:func:`pooled_primer_sites`). The results are those of
+    ``design_knockout`` (summaries and primer sites do not depend on the other pairs or
+    primers of a call)."""
     out: dict[str, Any] = {}
     live = dict(plans)
 
-    def settle(rid: str, plan: Any) -> None:
-        try:
-            res: Any = plan.result()
-        except Exception as exc:
-            res = exc
+    def settle(rid: str, plan: Any, sites: Any, failed: BaseException | None) -> None:
+        res: Any = failed
+        if failed is None:
+            try:
+                res = plan.result(sites) if sites is not None else plan.result()
+            except Exception as exc:
+                res = exc
         out[rid] = res
         live.pop(rid, None)
         if on_done:
@@ -631,8 +635,10 @@ def run_plans(plans: Mapping[str, Any], *, batch_size: int = SHARED_BATCH_PAIRS,
 
     rnd = 0
     while True:
-        for rid in [k for k, pl in live.items() if pl.done]:
-            settle(rid, live[rid])
+        done = {k: pl for k, pl in live.items() if pl.done}
+        sites, failed = pooled_primer_sites(done, rnd=rnd, progress=progress, log=log)
+        for rid, pl in done.items():
+            settle(rid, pl, sites.get(rid), failed.get(rid))
         if not live:
             return out
         rnd += 1
@@ -666,6 +672,47 @@ def run_plans(plans: Mapping[str, Any], *, batch_size: int = SHARED_BATCH_PAIRS,
                     if on_done:
                         on_done(rid, exc)
                 k += len(ps)
+
+
+def pooled_primer_sites(plans: Mapping[str, Any], *, rnd: int = 0,
+                        progress: ProgressCallback | None = None,
+                        log: Callable[[str], None] | None = None,
+                        ) -> tuple[dict[str, Any], dict[str, BaseException]]:
+    """Genotyping primers of knockout plans finished together: each plan's Primer3 step
+    (``plan.genotyping()``), then ONE :func:`~taleforge.design.genotyping.scan_primer_tails`
+    pass per scanned genome (and backend) for the union of their 15-mer tails, instead of
+    one pass per target. Returns id -> sites for ``plan.result(sites)`` (absent: the plan
+    needs no scan, or the pooled pass failed and it scans on its own) and id -> the
+    exception of a target whose primer design failed (it fails alone)."""
+    from taleforge.design.genotyping import scan_primer_tails
+
+    groups: dict[Any, list[tuple[str, Any]]] = {}
+    failed: dict[str, BaseException] = {}
+    for rid, pl in plans.items():
+        if not hasattr(pl, "genotyping"):  # a plan of another kind: result() alone
+            continue
+        try:
+            job = pl.genotyping()
+        except Exception as exc:
+            failed[rid] = exc
+            continue
+        if job.tails:
+            groups.setdefault((job.scan_key, pl.backend), []).append((rid, job))
+    out: dict[str, Any] = {}
+    for (_, backend), members in groups.items():
+        tails = sorted({t for _, job in members for t in job.tails})
+        t0 = time.perf_counter()
+        try:
+            sites = scan_primer_tails(members[0][1].prep.scan_genome, tails, backend=backend,
+                                      progress=progress)
+        except Exception:  # each target then scans on its own (and fails alone)
+            continue
+        if log:
+            log(f"primer uniqueness scan\tround {rnd}\t{len(members)} targets\t{len(tails)} "
+                f"15-mers\t{time.perf_counter() - t0:.2f} s")
+        for rid, _ in members:
+            out[rid] = sites
+    return out, failed
 
 
 # --------------------------------------------------------------------------------------

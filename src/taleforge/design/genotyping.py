@@ -5,6 +5,9 @@ usable RFLP enzymes that cut the amplicon once, in the spacer.
 ``genotyping_primers(genome, design_or_pair)`` does one design;
 ``genotyping_for_pairs(genome, pairs)`` does many with **one** engine pass over the genome
 (every candidate primer of every design in one batch), which is what the knockout uses.
+Split in two (``prepare_genotyping`` = Primer3, ``GenotypingPrep.finish(sites)`` = judging),
+a campaign pools the 15-mer tails of many knockout targets into one ``scan_primer_tails``
+pass per scanned genome; the results are the same as each target's own pass.
 
 Amplicons (table ``knockout_genotyping``)
     * **Sanger** (TIDE, Brinkman et al. 2014 Nucleic Acids Res 42:e168; ICE, Conant et al.
@@ -357,33 +360,119 @@ def genotyping_for_pairs(
     """Genotyping for each design (a :class:`TalenPair` or anything with ``.pair``), in
     order. Primers come from ``genome``; their uniqueness is checked against
     ``scan_genome`` (default ``genome``) in one engine pass for all designs. With
-    ``check_uniqueness=False`` the best Primer3 pair is reported, ``unique: null``."""
+    ``check_uniqueness=False`` the best Primer3 pair is reported, ``unique: null``.
+    The same as :func:`prepare_genotyping` then :meth:`GenotypingPrep.finish`."""
+    prep = prepare_genotyping(genome, designs, scan_genome=scan_genome,
+                              check_uniqueness=check_uniqueness, enzymes=enzymes,
+                              params=params, primer_params=primer_params, progress=progress)
+    return prep.finish(None, backend=backend, progress=progress)
+
+
+@dataclass(frozen=True)
+class PrimerSites:
+    """Genome priming sites of a set of 3'-terminal 15-mers (:func:`scan_primer_tails`) on
+    one genome: what judges the uniqueness of any primer pair whose tails are among them
+    (the sites of a tail do not depend on the other tails scanned with it)."""
+
+    genome_key: tuple[Any, ...]  # (name, sha256, tail length) of the scanned genome
+    tails: frozenset[str]
+    sites: _Sites
+
+
+def scan_key(scan_genome: Genome, params: ParamTable = GENOTYPING_PARAMS) -> tuple[Any, ...]:
+    """Which primer scans can be pooled: the scanned genome's identity and the tail length."""
+    return (getattr(scan_genome, "name", None), getattr(scan_genome, "checksum", None),
+            int(params["unique_3p_bp"]))
+
+
+def scan_primer_tails(
+    scan_genome: Genome, tails: Sequence[str], *, backend: str = "auto",
+    params: ParamTable = GENOTYPING_PARAMS, progress: ProgressCallback | None = None,
+) -> PrimerSites:
+    """One engine pass for the priming sites of ``tails`` (the union of several jobs'
+    :attr:`GenotypingPrep.tails` on the same :func:`scan_key`)."""
+    uniq = sorted(set(tails))
+    return PrimerSites(scan_key(scan_genome, params), frozenset(uniq),
+                       _scan_tails(scan_genome, uniq, backend, progress))
+
+
+@dataclass
+class GenotypingPrep:
+    """Genotyping of some designs between Primer3 and the uniqueness scan
+    (:func:`prepare_genotyping`): the candidate pairs, and the 15-mer ``tails`` whose
+    genome sites judge them; :meth:`finish` judges them with those sites (scanned here, or
+    pooled with other jobs' tails by :func:`scan_primer_tails`)."""
+
+    genome: Genome
+    pairs: list[TalenPair]
+    cands: list[dict[Purpose, tuple[list[PrimerPair], str]]]
+    scan_genome: Genome
+    same: bool
+    check_uniqueness: bool
+    enzymes: EnzymeSet
+    params: ParamTable
+    tails: tuple[str, ...]  # sorted, unique; empty without a uniqueness check
+
+    @property
+    def scan_key(self) -> tuple[Any, ...]:
+        return scan_key(self.scan_genome, self.params)
+
+    def finish(self, sites: PrimerSites | None = None, *, backend: str = "auto",
+               progress: ProgressCallback | None = None) -> list[Genotyping]:
+        """The genotyping of each design, with ``sites`` (of the same genome, for a superset
+        of ``tails``) or, without them, one engine pass of its own."""
+        purposes: tuple[Purpose, Purpose] = ("sanger", "ngs")
+        found = _Sites({}, {})
+        if self.check_uniqueness:
+            if sites is None:
+                found = _scan_tails(self.scan_genome, list(self.tails), backend, progress)
+            else:
+                if sites.genome_key != self.scan_key or not sites.tails.issuperset(self.tails):
+                    raise ValueError("primer sites of another genome or missing tails "
+                                     "passed to GenotypingPrep.finish")
+                found = sites.sites
+        params, sg, check = self.params, self.scan_genome, self.check_uniqueness
+        out = []
+        for pr, c in zip(self.pairs, self.cands, strict=True):
+            amps = {pu: _choose(self.genome, sg, pr, pu, *c[pu], found, params, check,
+                                self.same, self.enzymes) for pu in purposes}
+            notes = []
+            if check and not (amps["sanger"].unique or amps["ngs"].unique):
+                notes.append("no genome-unique genotyping primers: check the products listed "
+                             "before ordering, or design primers by hand")
+            out.append(Genotyping(pr.pair_id(), amps["sanger"], amps["ngs"],
+                                  getattr(sg, "name", None) if check else None,
+                                  tuple(notes)))
+        return out
+
+
+def prepare_genotyping(
+    genome: Genome,
+    designs: Sequence[Any],
+    *,
+    scan_genome: Genome | None = None,
+    check_uniqueness: bool = True,
+    enzymes: EnzymeSet = "commercial",
+    params: ParamTable = GENOTYPING_PARAMS,
+    primer_params: ParamTable = PRIMER_PARAMS,
+    progress: ProgressCallback | None = None,
+) -> GenotypingPrep:
+    """The Primer3 step of :func:`genotyping_for_pairs` (no engine pass)."""
     pairs = [_pair_of(d) for d in designs]
     purposes: tuple[Purpose, Purpose] = ("sanger", "ngs")
-    cands: list[dict[str, tuple[list[PrimerPair], str]]] = []
+    cands: list[dict[Purpose, tuple[list[PrimerPair], str]]] = []
     for i, pr in enumerate(pairs):
         cands.append({pu: _candidates(genome, pr, pu, params, primer_params) for pu in purposes})
         report(progress, "genotyping primers", i + 1, len(pairs))
     sg = scan_genome if scan_genome is not None else genome
     same = scan_genome is None or scan_genome is genome
     n = int(params["unique_3p_bp"])
-    sites = _Sites({}, {})
+    tails: tuple[str, ...] = ()
     if check_uniqueness:
-        tails = sorted({_tail(s, n) for c in cands for lst, _ in c.values() for pp in lst
-                        for s in (pp.left_seq, pp.right_seq)})
-        sites = _scan_tails(sg, tails, backend, progress)
-    out = []
-    for pr, c in zip(pairs, cands, strict=True):
-        amps = {pu: _choose(genome, sg, pr, pu, *c[pu], sites, params, check_uniqueness,
-                            same, enzymes) for pu in purposes}
-        notes = []
-        if check_uniqueness and not (amps["sanger"].unique or amps["ngs"].unique):
-            notes.append("no genome-unique genotyping primers: check the products listed "
-                         "before ordering, or design primers by hand")
-        out.append(Genotyping(pr.pair_id(), amps["sanger"], amps["ngs"],
-                              getattr(sg, "name", None) if check_uniqueness else None,
-                              tuple(notes)))
-    return out
+        tails = tuple(sorted({_tail(s, n) for c in cands for lst, _ in c.values() for pp in lst
+                              for s in (pp.left_seq, pp.right_seq)}))
+    return GenotypingPrep(genome, pairs, cands, sg, same, check_uniqueness, enzymes, params,
+                          tails)
 
 
 def _choose(
@@ -452,48 +541,102 @@ def annotate_designs(
     design's ``annotations`` as ``genotyping`` (JSON-ready) and ``genotyping_summary`` (one
     TSV cell), plus ``reference_note`` where the spacer spans a placeholder N (rCRS 3107).
     Returns the run's notes (:class:`~taleforge.design.result.DesignWarning`, severity
-    "note": designs without genome-unique primers, placeholder spacers)."""
-    from taleforge.design.result import DesignWarning
-    from taleforge.genome.aliases import placeholder_spacer_note
+    "note": designs without genome-unique primers, placeholder spacers). The same as
+    :func:`prepare_annotation` then :meth:`DesignGenotyping.annotate`."""
+    job = prepare_annotation(genome, designs, scan_genome=scan_genome,
+                             check_uniqueness=check_uniqueness, progress=progress)
+    return job.annotate(None, backend=backend, progress=progress)
 
-    notes: list[Any] = []
-    if not designs:
-        return notes
-    cap = int(GENOTYPING_PARAMS["max_designs"])
-    if len(designs) > cap:
-        for d in designs[cap:]:
-            d.annotations["genotyping_summary"] = f"not designed (beyond the first {cap})"
-        notes.append(DesignWarning(
-            "note", f"genotyping primers designed for the first {cap} of {len(designs)} "
-            "designs (knockout_genotyping.max_designs)", "note", None,
-            {"designed": cap, "designs": len(designs)}))
-        designs = designs[:cap]
-    gts = genotyping_for_pairs(genome, designs, scan_genome=scan_genome,
-                               check_uniqueness=check_uniqueness, backend=backend,
-                               progress=progress)
-    for d, gt in zip(designs, gts, strict=True):
-        d.annotations["genotyping"] = gt.as_dict()
-        d.annotations["genotyping_summary"] = gt.summary()
-        pid = gt.design
-        if check_uniqueness and not gt.has_unique:
+
+@dataclass
+class DesignGenotyping:
+    """:func:`annotate_designs` between Primer3 and the uniqueness scan: ``prep`` is the
+    genotyping of the first ``max_designs`` designs (None: no designs)."""
+
+    genome: Genome
+    designs: list[Any]
+    check_uniqueness: bool
+    prep: GenotypingPrep | None
+
+    @property
+    def tails(self) -> tuple[str, ...]:
+        return self.prep.tails if self.prep is not None else ()
+
+    @property
+    def scan_key(self) -> tuple[Any, ...] | None:
+        return self.prep.scan_key if self.prep is not None else None
+
+    def annotate(self, sites: PrimerSites | None = None, *, backend: str = "auto",
+                 progress: ProgressCallback | None = None) -> list[Any]:
+        """Fill the designs' annotations (see :func:`annotate_designs`), judging the primers
+        with ``sites`` (see :meth:`GenotypingPrep.finish`) or one engine pass of its own."""
+        from taleforge.design.result import DesignWarning
+        from taleforge.genome.aliases import placeholder_spacer_note
+
+        notes: list[Any] = []
+        designs = self.designs
+        if self.prep is None:
+            return notes
+        cap = int(GENOTYPING_PARAMS["max_designs"])
+        if len(designs) > cap:
+            for d in designs[cap:]:
+                d.annotations["genotyping_summary"] = f"not designed (beyond the first {cap})"
             notes.append(DesignWarning(
-                "note", f"design {pid}: no genome-unique genotyping primers (Sanger: "
-                f"{gt.sanger.products} predicted products, NGS: {gt.ngs.products}); check the "
-                "products listed before ordering", "note", pid,
-                {"sanger_products": gt.sanger.products, "ngs_products": gt.ngs.products}))
-        ref = placeholder_spacer_note(genome, _pair_of(d))
-        if ref is not None:
-            d.annotations["reference_note"] = ref
-            notes.append(DesignWarning("note", f"design {pid}: {ref}", "note", pid))
-    return notes
+                "note", f"genotyping primers designed for the first {cap} of {len(designs)} "
+                "designs (knockout_genotyping.max_designs)", "note", None,
+                {"designed": cap, "designs": len(designs)}))
+            designs = designs[:cap]
+        check_uniqueness = self.check_uniqueness
+        gts = self.prep.finish(sites, backend=backend, progress=progress)
+        for d, gt in zip(designs, gts, strict=True):
+            d.annotations["genotyping"] = gt.as_dict()
+            d.annotations["genotyping_summary"] = gt.summary()
+            pid = gt.design
+            if check_uniqueness and not gt.has_unique:
+                notes.append(DesignWarning(
+                    "note", f"design {pid}: no genome-unique genotyping primers (Sanger: "
+                    f"{gt.sanger.products} predicted products, NGS: {gt.ngs.products}); check "
+                    "the products listed before ordering", "note", pid,
+                    {"sanger_products": gt.sanger.products, "ngs_products": gt.ngs.products}))
+            ref = placeholder_spacer_note(self.genome, _pair_of(d))
+            if ref is not None:
+                d.annotations["reference_note"] = ref
+                notes.append(DesignWarning("note", f"design {pid}: {ref}", "note", pid))
+        return notes
+
+
+def prepare_annotation(
+    genome: Genome,
+    designs: Sequence[Any],
+    *,
+    scan_genome: Genome | None = None,
+    check_uniqueness: bool = True,
+    progress: ProgressCallback | None = None,
+) -> DesignGenotyping:
+    """The Primer3 step of :func:`annotate_designs` for the first ``max_designs`` designs
+    (no engine pass, no annotation written yet)."""
+    ds = list(designs)
+    if not ds:
+        return DesignGenotyping(genome, ds, check_uniqueness, None)
+    cap = int(GENOTYPING_PARAMS["max_designs"])
+    prep = prepare_genotyping(genome, ds[:cap], scan_genome=scan_genome,
+                              check_uniqueness=check_uniqueness, progress=progress)
+    return DesignGenotyping(genome, ds, check_uniqueness, prep)
 
 
 __all__ = [
     "GENOTYPING_PARAMS",
     "Amplicon",
+    "DesignGenotyping",
     "Genotyping",
+    "GenotypingPrep",
     "OtherProduct",
+    "PrimerSites",
     "annotate_designs",
     "genotyping_for_pairs",
     "genotyping_primers",
+    "prepare_annotation",
+    "prepare_genotyping",
+    "scan_key",
+    "scan_primer_tails",
 ]

@@ -48,6 +48,7 @@ from taleforge.model.talen import TalenPair
 from taleforge.progress import ProgressCallback, report
 
 if TYPE_CHECKING:
+    from taleforge.design.genotyping import DesignGenotyping, PrimerSites
     from taleforge.genome.annotation import Annotation, Gene, Transcript
     from taleforge.genome.index import Genome
     from taleforge.genome.vcf import Variant
@@ -802,6 +803,7 @@ class KnockoutPlan:
     _phase: int = 0  # index into scans
     _n_rounds: int = 0
     _pairs: dict[int, TalenPair] = field(default_factory=dict)
+    _ranked: _Ranked | None = None  # genotyping() before result(): the ranked designs
 
     def __post_init__(self) -> None:
         self._next_round()
@@ -900,11 +902,26 @@ class KnockoutPlan:
             self._n_rounds += 1
 
     # -- result
-    def result(self) -> KnockoutResult:
+    def genotyping(self) -> DesignGenotyping:
+        """The finished plan's ranked designs with their genotyping-primer candidates
+        (Primer3 done, uniqueness scan not): a campaign pools the ``tails`` of plans with
+        equal ``scan_key`` into one :func:`~taleforge.design.genotyping.scan_primer_tails`
+        pass and passes the sites to :meth:`result`. Kept for the next ``result()``."""
+        if not self.done:
+            raise ParameterError("knockout plan asked for its genotyping before it was done",
+                                 hint="feed every pending() round first")
+        if self._ranked is None:
+            self._ranked = _rank_designs(self)
+        return self._ranked.genotyping
+
+    def result(self, primer_sites: PrimerSites | None = None) -> KnockoutResult:
+        """The knockout result; ``primer_sites`` (of the scanned genome, for a superset of
+        ``genotyping().tails``) replace the genotyping uniqueness pass of its own."""
         if not self.done:
             raise ParameterError("knockout plan asked for its result before it was done",
                                  hint="feed every pending() round first")
-        return _knockout_result(self)
+        ranked, self._ranked = self._ranked or _rank_designs(self), None
+        return _knockout_result(self, ranked, primer_sites)
 
 
 def _renamed(e: RuleEval, prefix: str, what: str) -> RuleEval:
@@ -913,19 +930,30 @@ def _renamed(e: RuleEval, prefix: str, what: str) -> RuleEval:
     return replace(e, rule=prefix + e.rule, reason=f"{what}: {e.reason}")
 
 
-def _knockout_result(plan: KnockoutPlan) -> KnockoutResult:
+@dataclass
+class _Ranked:
+    """A finished plan's ranked designs before their genotyping uniqueness scan."""
+
+    designs: list[Design]
+    built: list[tuple[int, TalenPair, list[RuleEval], float, dict[str, Any], int, int]]
+    scanned: list[int]
+    og: Genome | None
+    og_ann: Annotation | None
+    n_clean: int
+    no_clean: bool
+    genotyping: DesignGenotyping
+
+
+def _rank_designs(plan: KnockoutPlan) -> _Ranked:
     """Materialise the designs of a finished plan: the scanned shortlist plus enough
     unscanned candidates to fill --top, ranked by class (checked and clean, not checked,
     checked with a passing off-target pair), then the shortlist round (scanned designs), then
     the full score and the explicit tie-breaks. When
     no scanned design is clean (a duplicated target), the best available are the checked
     designs, each with its second cut listed: they rank before the unchecked ones."""
-    from taleforge.design.second_cut import offtarget_breakdown, pair_details, second_cut_warnings
-    from taleforge.genome.annotation_model import is_mito_contig
+    from taleforge.design.second_cut import offtarget_breakdown
 
     p, g, ann, tgt = plan.params, plan.genome, plan.annotation, plan.target
-    notes = list(plan.notes)
-    typed: list[DesignWarning] = []
     scanned = sorted(plan.round_of)
     unscanned = [i for i in range(len(plan.pool)) if i not in plan.round_of]
     if len(unscanned) > p.top:  # the first --top, and any the restriction term could lift
@@ -982,11 +1010,27 @@ def _knockout_result(plan: KnockoutPlan) -> KnockoutResult:
     ]
     # H6: genotyping primers (Sanger + NGS, uniqueness in one pass over the scanned genome;
     # not checked without a scan) and the rCRS placeholder-N spacer note (design/genotyping.py)
-    from taleforge.design.genotyping import annotate_designs
+    from taleforge.design.genotyping import prepare_annotation
 
+    gt = prepare_annotation(g, designs, scan_genome=og, check_uniqueness=bool(plan.scans))
+    return _Ranked(designs, built, scanned, og, og_ann, n_clean, no_clean, gt)
+
+
+def _knockout_result(plan: KnockoutPlan, ranked: _Ranked,
+                     primer_sites: PrimerSites | None = None) -> KnockoutResult:
+    """The result of a finished plan from its ranked designs (:func:`_rank_designs`): the
+    genotyping scan (or ``primer_sites`` pooled by a campaign), warnings, provenance."""
+    from taleforge.design.second_cut import pair_details, second_cut_warnings
+    from taleforge.genome.annotation_model import is_mito_contig
+
+    p, g, ann, tgt = plan.params, plan.genome, plan.annotation, plan.target
+    designs, built, scanned, og, og_ann = (ranked.designs, ranked.built, ranked.scanned,
+                                           ranked.og, ranked.og_ann)
+    n_clean, no_clean = ranked.n_clean, ranked.no_clean
+    notes = list(plan.notes)
+    typed: list[DesignWarning] = []
     typed += plan.input_warnings
-    typed += annotate_designs(g, designs, scan_genome=og, check_uniqueness=bool(plan.scans),
-                              backend=plan.backend)
+    typed += ranked.genotyping.annotate(primer_sites, backend=plan.backend)
 
     n_scanned = len(scanned)
     if not plan.scans:
