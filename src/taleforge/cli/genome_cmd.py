@@ -26,6 +26,7 @@ def genome_add(
     fasta: Annotated[Path, typer.Option("--fasta", help="Genome FASTA (.fa/.fa.gz/bgzip) or 2bit")],
     annotation: Annotated[Path | None, typer.Option(help="GTF, GFF3 or GenBank annotation")] = None,
     variants: Annotated[Path | None, typer.Option(help="VCF of variants to avoid (knockout half-sites)")] = None,
+    organism: Annotated[str | None, typer.Option(help="What the genome is, for --methylation auto: vertebrate, human, mouse (cpg), ecoli-k12 (dcm), yeast, drosophila, c-elegans (none), plant (cpg; CHG/CHH not modelled) or other (none, pass --methylation)")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace a genome of the same name")] = False,
 ) -> None:
     """Register a genome: checksum its files and build its index (once)."""
@@ -33,10 +34,11 @@ def genome_add(
     from taleforge.genome.registry import add_genome
 
     with cli_progress() as progress:
-        e = add_genome(name, fasta, annotation=annotation, variants=variants, force=force,
-                       progress=progress)
+        e = add_genome(name, fasta, annotation=annotation, variants=variants, organism=organism,
+                       force=force, progress=progress)
+    org = f", organism {e['organism']}" if e.get("organism") else ""
     info(f"taleforge: registered {name}: {e['n_contigs']} contigs, {e['genome_size_bp']:,} bp"
-         f" (sha256 {e['fasta']['sha256'][:12]}); use --genome {name}")
+         f" (sha256 {e['fasta']['sha256'][:12]}){org}; use --genome {name}")
 
 
 @genome_app.command("list")
@@ -45,13 +47,14 @@ def genome_list() -> None:
     from taleforge.genome.registry import list_entries, registry_root
 
     cols = ["name", "fasta", "fasta_sha256", "annotation", "annotation_sha256", "variants",
-            "n_contigs", "genome_size_bp"]
+            "n_contigs", "genome_size_bp", "organism"]
     lines = ["\t".join(cols)]
     for e in list_entries():
         ann, var = e.get("annotation") or {}, e.get("variants") or {}
         lines.append("\t".join(str(v) for v in [
             e["name"], e["fasta"]["path"], e["fasta"]["sha256"], ann.get("path", ""),
             ann.get("sha256", ""), var.get("path", ""), e["n_contigs"], e["genome_size_bp"],
+            e.get("organism") or "",
         ]))
     sys.stdout.write("\n".join(lines) + "\n")
     if len(lines) == 1:

@@ -12,9 +12,12 @@ A context is a motif with the index of its methylated C, applied to both strands
   Hong et al. 2013).
 
 :func:`resolve_methylation` turns the user's choice (``auto|cpg|dcm|none``) into a context for
-one contig, with a reason that says why; ``auto`` decides from the genome's contig names
+one contig, with a reason that says why; ``auto`` first uses the organism of a registered
+genome (``taleforge genome add NAME --organism X``; vocabulary and mapping in the table
+``methylation_organisms``, :data:`ORGANISMS`), then decides from the genome's contig names
 (built-in mito / mtDNA contigs -> none; the E. coli K-12 and S. cerevisiae S288C accessions
 and chromosome names -> dcm / none; anything else -> cpg, *assumed* vertebrate nuclear DNA).
+Mitochondrial contigs are unmethylated under a cpg organism too.
 :func:`methylated_c_masks` marks the methylated Cs of a sequence on each strand.
 """
 
@@ -60,6 +63,60 @@ METHYLATION = register_table(
         ),
     )
 )
+
+#: ``--organism`` of ``taleforge genome add``: the word -> the methylation context that
+#: ``--methylation auto`` applies to the genome's nuclear contigs. Aliases (human, mouse) keep
+#: the word the user gave (it is what the registry and the provenance record).
+ORGANISMS = register_table(
+    ParamTable(
+        name="methylation_organisms",
+        version="1",
+        params=(
+            Param("vertebrate", "cpg", "context",
+                  "Bird 2002 Genes Dev 16:6 (DNA methylation patterns)", "K",
+                  "vertebrate nuclear DNA: most CpGs methylated (CpG islands not modelled)"),
+            Param("human", "cpg", "context", "Bird 2002 Genes Dev 16:6", "K",
+                  "alias of vertebrate"),
+            Param("mouse", "cpg", "context", "Bird 2002 Genes Dev 16:6", "K",
+                  "alias of vertebrate"),
+            Param("ecoli-k12", "dcm", "context",
+                  "May & Hattman 1975 J Bacteriol 123:768; Marinus & Morris 1973 J Bacteriol "
+                  "114:1143 (dcm)", "K", "E. coli K-12 (dcm+): the internal C of CCWGG"),
+            Param("yeast", "none", "context",
+                  "Proffitt et al. 1984 Mol Cell Biol 4:985 (5-methyl-C not detectable in "
+                  "S. cerevisiae DNA)", "K", "S. cerevisiae: no 5-methyl-C"),
+            Param("drosophila", "none", "context",
+                  "no CpG methylation system (no Dnmt1/Dnmt3; only trace, non-CpG 5-methyl-C "
+                  "reported, e.g. Capuano et al. 2014 Anal Chem 86:3697)", "U",
+                  "D. melanogaster: treated as unmethylated; use --methylation cpg to be "
+                  "conservative"),
+            Param("c-elegans", "none", "context",
+                  "no CpG methylation system (no Dnmt1/Dnmt3; no 5-methyl-C detected: Simpson "
+                  "et al. 1986 Nucleic Acids Res 14:6711)", "U",
+                  "C. elegans: treated as unmethylated"),
+            Param("plant", "cpg", "context",
+                  "Law & Jacobsen 2010 Nat Rev Genet 11:204 (plants methylate CG, CHG and CHH)",
+                  "U",
+                  "plants: CpG counted; CHG and CHH methylation (partial, lower levels) is not "
+                  "modelled (every C is in one of CG/CHG/CHH, counting all would penalise "
+                  "every HD)"),
+            Param("other", "none", "context", "no assumption (taleforge)", "U",
+                  "any other organism: auto assumes nothing and counts no methylated C; pass "
+                  "--methylation cpg|dcm to count them"),
+        ),
+    )
+)
+ORGANISM_CHOICES: tuple[str, ...] = tuple(p.name for p in ORGANISMS)
+
+
+def check_organism(word: str) -> str:
+    """``word`` as a registered organism (lower case), or a one-line error listing the choices."""
+    w = word.strip().lower()
+    if w not in ORGANISM_CHOICES:
+        raise ParameterError(f"unknown organism {word!r}",
+                             hint="use --organism " + ", ".join(ORGANISM_CHOICES))
+    return w
+
 
 # E. coli K-12 MG1655 (RefSeq / GenBank) and S. cerevisiae S288C (NC_001133..NC_001148,
 # mito NC_001224; NCBI assembly GCF_000146045.2) accessions, matched without the version
@@ -109,15 +166,41 @@ def _organism(names: tuple[str, ...]) -> str | None:
     return None
 
 
-def resolve_methylation(choice: str, genome: Genome | None, contig: str) -> MethylationCall:
-    """The methylation context for ``contig`` of ``genome`` under ``choice``."""
+def _is_mito(contig: str) -> bool:
     from taleforge.genome.annotation_model import is_mito_contig
 
+    return is_mito_contig(contig) or bool(_keys(contig) & {"mito", "nc_001224"})
+
+
+def _registered_call(org: str, contig: str, table: ParamTable = ORGANISMS) -> MethylationCall:
+    """The context of ``contig`` of a genome registered with ``--organism org``."""
+    ctx: MethylationContext = table[org]
+    p = table.get(org)
+    if ctx == "cpg" and _is_mito(contig):
+        return MethylationCall("none", f"methylation context none (auto: registered organism "
+                               f"{org}; {contig} is mitochondrial DNA, CpG methylation "
+                               "minimal/disputed); --methylation cpg to count CpGs anyway")
+    what = {"cpg": "the C of CpG", "dcm": "Dcm methylates the internal C of CCWGG",
+            "none": "no 5-methyl-C"}[ctx]
+    if org == "plant":
+        what += "; CHG/CHH methylation is not modelled"
+    elif org == "other":
+        what = "no methylation assumed; pass --methylation cpg|dcm|none to say which"
+    return MethylationCall(ctx, f"methylation context {ctx} (auto: registered organism {org}): "
+                           f"{what} [{p.evidence}: {p.source}]")
+
+
+def resolve_methylation(choice: str, genome: Genome | None, contig: str) -> MethylationCall:
+    """The methylation context for ``contig`` of ``genome`` under ``choice`` (``auto``: the
+    registered organism of ``genome`` when it has one, else a guess from its contig names)."""
     c = check_methylation_choice(choice)
     if c != "auto":
         what = {"cpg": "CpG (vertebrate nuclear DNA)", "dcm": "Dcm CCWGG (E. coli K-12)",
                 "none": "no 5-methyl-C"}[c]
         return MethylationCall(c, f"methylation context {c}: {what}, as requested")  # type: ignore[arg-type]
+    registered = getattr(genome, "organism", None) if genome is not None else None
+    if registered is not None:
+        return _registered_call(check_organism(registered), contig)
     names = tuple(genome.packed.names) if genome is not None else (contig,)
     org = _organism(names)
     if org == "ecoli-k12":
@@ -126,7 +209,7 @@ def resolve_methylation(choice: str, genome: Genome | None, contig: str) -> Meth
     if org == "yeast":
         return MethylationCall("none", "methylation context none (auto: S. cerevisiae genome, "
                                "no detectable 5-methyl-C)")
-    if is_mito_contig(contig) or _keys(contig) & {"mito", "nc_001224"}:
+    if _is_mito(contig):
         return MethylationCall("none", f"methylation context none (auto: {contig} is "
                                "mitochondrial DNA, CpG methylation minimal/disputed); "
                                "--methylation cpg to count CpGs anyway")

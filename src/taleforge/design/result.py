@@ -118,7 +118,11 @@ def _genome_record(genome: Any) -> dict[str, Any] | None:
         return None
     if isinstance(genome, Mapping):
         return {"name": genome.get("name"), "sha256": genome.get("sha256")}
-    return {"name": getattr(genome, "name", str(genome)), "sha256": getattr(genome, "checksum", None)}
+    rec = {"name": getattr(genome, "name", str(genome)), "sha256": getattr(genome, "checksum", None)}
+    organism = getattr(genome, "organism", None)  # registered genomes with --organism only
+    if organism is not None:
+        rec["organism"] = organism
+    return rec
 
 
 def _model_record(model: Any) -> dict[str, Any] | None:

@@ -88,6 +88,7 @@ class Genome:
     packed: PackedGenome
     default_annotation: Path | None = None  # packaged annotation for builtin genomes
     index_path: Path | None = None  # the .tfidx folder used (None when built in memory)
+    organism: str | None = None  # `genome add --organism` of a registered genome (else unknown)
 
     @property
     def contig_names(self) -> tuple[str, ...]:
@@ -141,6 +142,7 @@ class Genome:
             "n_contigs": len(self.packed.names),
             "genome_size_bp": self.genome_size,
             "index": str(self.index_path) if self.index_path is not None else None,
+            **({"organism": self.organism} if self.organism is not None else {}),
         }
 
 

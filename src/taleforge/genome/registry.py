@@ -1,17 +1,21 @@
-"""Named genomes: ``taleforge genome add NAME --fasta F [--annotation A] [--variants V]``.
+"""Named genomes: ``taleforge genome add NAME --fasta F [--annotation A] [--variants V]
+[--organism X]``.
 
 A registered genome is a folder ``<cache>/genomes/<NAME>/`` (``<cache>`` =
 :func:`taleforge.genome.index.cache_root`, so ``$TALEFORGE_CACHE`` moves it) holding::
 
     genome.json   name, absolute paths, size / mtime / sha256 of the FASTA (or 2bit), the
-                  annotation and the variants file, the index folder, taleforge version
+                  annotation and the variants file, the index folder, taleforge version,
+                  ``organism`` (``--organism``, one word of
+                  :data:`taleforge.design.methylation.ORGANISM_CHOICES`; absent when not given)
     <fasta>.tfidx/  the memory-mapped index of the FASTA (built by ``genome add``)
 
 The source files stay where the user keeps them (only their checksums are stored).
 ``open_genome("NAME")`` resolves a registered name (:func:`open_registered`): the FASTA is
 opened through the registry's index, and a FASTA or annotation whose content changed since
 ``genome add`` is refused (re-add with ``--force``); a file only touched (same sha256) is
-accepted and its new stat recorded.
+accepted and its new stat recorded. The organism is carried by the opened Genome
+(``Genome.organism``, in its provenance) and decides ``--methylation auto``.
 """
 
 from __future__ import annotations
@@ -111,16 +115,22 @@ def add_genome(
     *,
     annotation: Path | None = None,
     variants: Path | None = None,
+    organism: str | None = None,
     force: bool = False,
     progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
     """Register ``name``: checksum the files, build the index into the registry folder,
     check that the annotation can be read. A name already registered is refused unless
-    ``force`` (then replaced)."""
+    ``force`` (then replaced). ``organism`` (see :data:`~taleforge.design.methylation.ORGANISMS`)
+    is checked first and stored only when given."""
     from taleforge import __version__
     from taleforge.genome.index import open_genome
 
     _check_name(name)
+    if organism is not None:
+        from taleforge.design.methylation import check_organism
+
+        organism = check_organism(organism)
     if read_entry(name) is not None and not force:
         raise ParameterError(
             f"genome {name!r} is already registered",
@@ -152,6 +162,8 @@ def add_genome(
             "n_contigs": len(g.contig_names),
             "genome_size_bp": g.genome_size,
         }
+        if organism is not None:
+            entry["organism"] = organism
         _write_entry(name, entry)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -201,7 +213,8 @@ def open_registered(
     name: str, *, rebuild: str = "auto", progress: ProgressCallback | None = None
 ) -> Any:
     """Open the registered genome ``name`` as a :class:`~taleforge.genome.index.Genome`
-    (named ``name``, with the registered annotation as its default annotation)."""
+    (named ``name``, with the registered annotation as its default annotation and the
+    registered organism, if any)."""
     from taleforge.genome.index import open_genome
 
     entry = read_entry(name)
@@ -219,8 +232,26 @@ def open_registered(
                     cache_dir=entry_dir(name), progress=progress)
     ann = entry.get("annotation")
     return dataclasses.replace(
-        g, name=name, default_annotation=Path(ann["path"]) if ann else g.default_annotation
+        g, name=name, default_annotation=Path(ann["path"]) if ann else g.default_annotation,
+        organism=_entry_organism(name, entry),
     )
+
+
+def _entry_organism(name: str, entry: dict[str, Any]) -> str | None:
+    """The stored organism (None for entries without one, e.g. registered before
+    ``--organism``); a word this version does not know is refused with the fix."""
+    org = entry.get("organism")
+    if org is None:
+        return None
+    from taleforge.design.methylation import ORGANISM_CHOICES
+
+    if not isinstance(org, str) or org not in ORGANISM_CHOICES:
+        raise ParameterError(
+            f"genome {name!r}: its registered organism {org!r} is not one of "
+            + ", ".join(ORGANISM_CHOICES),
+            hint=f"re-register it: taleforge genome add {name} --force --fasta ... --organism X",
+        )
+    return org
 
 
 def registered_variants(name: str) -> Path | None:
