@@ -197,3 +197,24 @@ def test_sites_of_a_superset_of_tails_judge_like_the_own_pass() -> None:
         preps[0].finish(scan_primer_tails(other, preps[0].tails))
     with pytest.raises(ValueError, match="missing tails"):
         preps[0].finish(scan_primer_tails(g, preps[1].tails))
+
+
+def test_dask_targets_settled_together_pool_their_primer_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Dask, knockout targets whose plans finish while no step runs share one primer
+    scan task (which ones settle together depends on task timing); the folder is the
+    serial one."""
+    pytest.importorskip("distributed")
+    t = tmp_path / "targets.tsv"
+    t.write_text(ROWS)
+    serial = tmp_path / "serial"
+    run_campaign(t, genome=GENOME, out=serial)
+    calls = count_scans(monkeypatch)  # worker threads (processes=False) share the patch
+    dask = tmp_path / "dask"
+    run_campaign(t, genome=GENOME, out=dask, workers=2, processes=False)
+    assert tree(dask) == tree(serial)
+    tasks = log_lines(dask, "primer uniqueness scan task")
+    assert sum(int(s[2].split()[0]) for s in tasks) == len(KNOCKOUTS)
+    assert 1 <= len(tasks) <= len(KNOCKOUTS)
+    assert len(calls) == len(tasks)  # no target scanned on its own

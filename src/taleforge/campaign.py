@@ -1120,23 +1120,38 @@ DASK_SCAN_PAIRS = 64
 
 
 def advance_target(task: Mapping[str, Any], genome: str, variants: str | None,
-                   fed: Sequence[Sequence[Any]]) -> tuple[Any, ...]:
+                   fed: Sequence[Sequence[Any]], *, pool_primers: bool = False,
+                   primer_sites: Any = None) -> tuple[Any, ...]:
     """A knockout target's step on a Dask worker (stateless: the plan is rebuilt and fed the
     summaries of the rounds so far): ``("done", outcome, seconds)`` or ``("pending", pairs,
-    spec_key, spec_kwargs, scan genome, seconds)``."""
+    spec_key, spec_kwargs, scan genome, seconds)``; with ``pool_primers``, a finished plan
+    whose genotyping primers need a uniqueness scan returns ``("primers", tails, key, scan
+    genome, backend, seconds)`` instead, and is stepped again with the pooled
+    ``primer_sites``."""
     t0 = time.perf_counter()
     try:
         g = _genome(genome)
         plan = plan_target(task, g, variants)
         for sums in fed:
             plan.feed(list(sums))
+
+        def scan_on(sg: Any) -> Any:
+            return genome if getattr(sg, "checksum", None) == g.checksum else task[
+                "resolved"].get("offtarget_genome")
+
         if plan.done:
-            return ("done", target_outcome(task, plan.result(), g), time.perf_counter() - t0)
-        sg = plan.spec_genome
-        scan_on = genome if getattr(sg, "checksum", None) == g.checksum else task["resolved"].get(
-            "offtarget_genome")
-        return ("pending", plan.pending(), plan.spec_key, plan.spec_kwargs, scan_on,
-                time.perf_counter() - t0)
+            if primer_sites is not None:
+                res = plan.result(primer_sites)
+            else:
+                job = plan.genotyping() if pool_primers else None
+                if job is not None and job.tails:
+                    return ("primers", list(job.tails), (job.scan_key, plan.backend),
+                            scan_on(job.prep.scan_genome), plan.backend,
+                            time.perf_counter() - t0)
+                res = plan.result()
+            return ("done", target_outcome(task, res, g), time.perf_counter() - t0)
+        return ("pending", plan.pending(), plan.spec_key, plan.spec_kwargs,
+                scan_on(plan.spec_genome), time.perf_counter() - t0)
     except Exception as exc:
         return ("done", failed_outcome(exc), time.perf_counter() - t0)
 
@@ -1146,6 +1161,17 @@ def _timed_scan(genome: str, pairs: Sequence[Any], kwargs: Mapping[str, Any],
     t0 = time.perf_counter()
     res = shared_scan(genome, pairs, kwargs, batch_size)
     return res, time.perf_counter() - t0
+
+
+def _timed_primer_scan(genome: str, tails: Sequence[str], backend: str,
+                       keep: Sequence[Sequence[str]]) -> tuple[list[Any], float]:
+    """One pooled genotyping-primer uniqueness pass (a Dask task): the sites of each
+    target's own ``keep`` tails (small messages), and the seconds."""
+    from taleforge.design.genotyping import scan_primer_tails
+
+    t0 = time.perf_counter()
+    sites = scan_primer_tails(_genome(genome), tails, backend=backend)
+    return [sites.subset(k) for k in keep], time.perf_counter() - t0
 
 
 def _timed_compute(task: Mapping[str, Any], genome: str,
@@ -1164,7 +1190,9 @@ def _run_dask(todo: list[Row], genome: str, variants: str | None, workers: int |
     """Targets as tasks; with ``shared``, a knockout target is a chain of
     :func:`advance_target` tasks and its scans join the other targets' pending pairs in
     :func:`shared_scan` tasks of ``batch_size`` pairs (flushed whenever no target step is
-    running). The main process writes every file as each target finishes."""
+    running); knockout targets finished by then share one genotyping-primer uniqueness task
+    per scanned genome (:func:`_timed_primer_scan`), then step once more with their sites.
+    The main process writes every file as each target finishes."""
     from taleforge.errors import BackendError
 
     try:
@@ -1196,6 +1224,9 @@ def _run_dask(todo: list[Row], genome: str, variants: str | None, workers: int |
         fed: dict[str, list[list[Any]]] = {}
         spent: dict[str, float] = {}
         waiting: dict[Any, list[tuple[str, list[Any], Mapping[str, Any], Any]]] = {}
+        # finished plans waiting for one pooled genotyping-primer pass: key -> (id, tails)
+        primers: dict[Any, list[tuple[str, list[str]]]] = {}
+        primer_on: dict[Any, tuple[Any, str]] = {}  # key -> (scan genome, backend)
         got: dict[str, dict[int, list[Any]]] = {}
         need: dict[str, int] = {}
         steps = 0
@@ -1203,7 +1234,7 @@ def _run_dask(todo: list[Row], genome: str, variants: str | None, workers: int |
             if shared and _uses_plan(r):
                 fed[r.id], spent[r.id] = [], 0.0
                 fut = client.submit(advance_target, _task(r), genome, variants, [], pure=False,
-                                    key=key(f"step-{r.id}"))
+                                    key=key(f"step-{r.id}"), pool_primers=True)
                 meta[fut.key] = ("step", r)
                 steps += 1
             else:
@@ -1229,6 +1260,23 @@ def _run_dask(todo: list[Row], genome: str, variants: str | None, workers: int |
                     meta[fut.key] = ("scan", [(c[0], c[1]) for c in chunk])
                     ac.add(fut)
                 del waiting[skey]
+            for pkey, members in list(primers.items()):  # targets settled together: one pass
+                tails = sorted({t for _, ts in members for t in ts})
+                scan_on, backend = primer_on.pop(pkey)
+                fut = client.submit(_timed_primer_scan, scan_on, tails, backend,
+                                    [ts for _, ts in members], pure=False, key=key("primers"))
+                meta[fut.key] = ("primers", [rid for rid, _ in members])
+                ac.add(fut)
+                del primers[pkey]
+
+        def step_on(rid: str, sites: Any, pool: bool) -> None:
+            nonlocal steps
+            nf = client.submit(advance_target, _task(byid[rid]), genome, variants, fed[rid],
+                               pure=False, key=key(f"step-{rid}"), pool_primers=pool,
+                               primer_sites=sites)
+            meta[nf.key] = ("step", byid[rid])
+            ac.add(nf)
+            steps += 1
 
         for fut in ac:
             kind, what = meta.pop(fut.key)
@@ -1248,10 +1296,21 @@ def _run_dask(todo: list[Row], genome: str, variants: str | None, workers: int |
                     finish(r, {"status": "failed", "error": err}, spent[r.id])
                 elif res[0] == "done":
                     finish(r, res[1], spent[r.id] + res[2])
+                elif res[0] == "primers":
+                    _, tails, pkey, scan_on, backend, seconds = res
+                    spent[r.id] += seconds
+                    primers.setdefault(pkey, []).append((r.id, tails))
+                    primer_on[pkey] = (scan_on, backend)
                 else:
                     _, prs, skey, kwargs, scan_on, seconds = res
                     spent[r.id] += seconds
                     waiting.setdefault(skey, []).append((r.id, prs, kwargs, scan_on))
+            elif kind == "primers":  # each target finishes with its sites (or its own pass)
+                sites_of, seconds = res if err is None else ([None] * len(what), 0.0)
+                if log and err is None:
+                    log(f"primer uniqueness scan task\t{len(what)} targets\t{seconds:.2f} s")
+                for rid, sites in zip(what, sites_of, strict=True):
+                    step_on(rid, sites, False)
             else:  # a scan: hand each target its summaries; a target with all of them steps on
                 if err is not None:
                     for rid in dict.fromkeys(rid for rid, _ in what):
@@ -1271,12 +1330,8 @@ def _run_dask(todo: list[Row], genome: str, variants: str | None, workers: int |
                             n = need.pop(rid)
                             mine = got.pop(rid)
                             fed[rid].append([mine[i] for i in range(n)])
-                            nf = client.submit(advance_target, _task(byid[rid]), genome, variants,
-                                               fed[rid], pure=False, key=key(f"step-{rid}"))
-                            meta[nf.key] = ("step", byid[rid])
-                            ac.add(nf)
-                            steps += 1
-            if steps == 0 and waiting:
+                            step_on(rid, None, True)
+            if steps == 0 and (waiting or primers):
                 flush()
     finally:
         client.close()

@@ -378,6 +378,15 @@ class PrimerSites:
     tails: frozenset[str]
     sites: _Sites
 
+    def subset(self, tails: Sequence[str]) -> PrimerSites:
+        """The sites of ``tails`` only (all scanned here)."""
+        keep = frozenset(tails)
+        if not keep <= self.tails:
+            raise ValueError("PrimerSites.subset asked for tails that were not scanned")
+        return PrimerSites(self.genome_key, keep, _Sites(
+            {t: v for t, v in self.sites.fwd.items() if t in keep},
+            {t: v for t, v in self.sites.rev.items() if t in keep}))
+
 
 def scan_key(scan_genome: Genome, params: ParamTable = GENOTYPING_PARAMS) -> tuple[Any, ...]:
     """Which primer scans can be pooled: the scanned genome's identity and the tail length."""
