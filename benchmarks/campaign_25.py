@@ -33,6 +33,7 @@ The genome: if absent, make it (about 40 s + the index, 40 s) with::
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import re
@@ -171,6 +172,8 @@ def main() -> None:
     ap.add_argument("--dask-targets", type=int, default=None)
     ap.add_argument("--parts", default="p,a,b,c", help="p: one target's time split; a, b, c: as above")
     ap.add_argument("--results", default=str(RESULTS), help="the Markdown file written")
+    ap.add_argument("--reuse-a", action="store_true",
+                    help="keep --work and take (a) from its a_walls.json (an earlier --parts a run)")
     args = ap.parse_args()
     genome = Path(args.genome)
     if not genome.exists() or not Path(str(genome) + ".tfidx").is_dir():
@@ -181,8 +184,9 @@ def main() -> None:
                  "--no-specificity   # builds the index")
     parts = set(args.parts.split(","))
     work = Path(args.work)
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    if not args.reuse_a:
+        shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
     gtf = work / "genes.gtf"
     names = plant_genes(str(genome), max(args.targets, args.separate), gtf)
     from taleforge.genome.index import open_genome
@@ -223,6 +227,11 @@ def main() -> None:
         Path(args.results).write_text("\n".join(lines + (extra or []) + prof_tail) + "\n")
 
     per_a = None
+    a_json = work / "a_walls.json"
+    if args.reuse_a and a_json.exists():
+        prev = json.loads(a_json.read_text())
+        lines.extend(prev["lines"])
+        per_a = sum(prev["walls"]) / len(prev["walls"])
     if "p" in parts:
         l0 = load()
         d = profile(str(genome), gtf, names[1])
@@ -252,6 +261,7 @@ def main() -> None:
         per_a = sum(walls) / len(walls)
         lines.append(f"| (a) extrapolated: {args.targets} separate runs | {args.targets} | "
                      f"{per_a * args.targets:.0f} | {per_a:.1f} | |")
+        a_json.write_text(json.dumps({"walls": walls, "lines": [ln for ln in lines if ln.startswith("| (a)")]}))
         write()
     for part, n, extra in (("b", args.targets, []), ("c", dask_n, ["--workers", "2"])):
         if part not in parts:

@@ -60,9 +60,24 @@ def _best_bases(rvds: tuple[str, ...], rng: np.random.Generator, n_mut: int) -> 
     st.sampled_from(["T", None, "TC", "model"]),
     st.floats(2.5, 4.5),
     st.sampled_from(["both", "+", "-"]),
+    st.sampled_from([1, 10**9]),
 )
 def test_kernel_equals_reference(seed: int, model: str, pos0: str | None, k: float,
-                                 strands: str) -> None:
+                                 strands: str, anchored_min_rows: int) -> None:
+    """Both kernels (anchored: rows with a position-0 filter over the compacted windows,
+    forced with ``anchored_min_rows`` = 1; plain: never) equal the reference."""
+    import taleforge.engine.scored as scored
+
+    base = scored.SCORED_SCAN_PARAMS
+    scored.SCORED_SCAN_PARAMS = base.override({"anchored_min_rows": anchored_min_rows})
+    try:
+        _kernel_equals_reference(seed, model, pos0, k, strands)
+    finally:
+        scored.SCORED_SCAN_PARAMS = base
+
+
+def _kernel_equals_reference(seed: int, model: str, pos0: str | None, k: float,
+                             strands: str) -> None:
     rng = np.random.default_rng(seed)
     m = get_model(model)
     if model == "tale-nt":
@@ -188,3 +203,32 @@ def test_runaway_query_is_refused_up_front() -> None:
         tuple("NN NG NG HD NN NN NG NI NN NN HD NG HD NG NN NN HD NG".split()))
     seen = len(scan_scored(rnd, [sq2], backend="numba", strands="+")) / 200_000
     assert 0.5 * expected_hit_fraction(sq2) < seen <= 1.2 * expected_hit_fraction(sq2)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([1, 2]))
+def test_anchored_long_arrays_and_mixed_filters(seed: int, min_rows: int) -> None:
+    """Arrays of 25-45 repeats (the 64-bit stretch path beyond 31), queries with different
+    position-0 rules in one call (some rows anchored, others plain): equal to the reference."""
+    import taleforge.engine.scored as scored
+
+    rng = np.random.default_rng(seed)
+    m = get_model("tale-nt").with_cutoff(4.5)  # type: ignore[attr-defined]
+    arrays = [tuple(rng.choice(RVDS[:4], size=int(rng.integers(25, 46)))) for _ in range(3)]
+    seqs = _genome(rng, int(rng.integers(1, 4)), _best_bases(arrays[0], rng, 2))
+    pk = PackedGenome.from_sequences(seqs)
+    qs = [m.score_query(a, p0) for a, p0 in zip(arrays, ("T", "TC", None), strict=True)]
+    qs.append(m.score_query(arrays[1], "T"))
+    base = scored.SCORED_SCAN_PARAMS
+    # a 2-hit result buffer: overflowing chunks are rerun with room for all their hits
+    scored.SCORED_SCAN_PARAMS = base.override({"anchored_min_rows": min_rows,
+                                               "buffer_hits_per_chunk": 2})
+    try:
+        a = scan_scored(pk, qs, backend="numba")
+        c = scan_scored(pk, qs, backend="numba", workers=1)
+    finally:
+        scored.SCORED_SCAN_PARAMS = base
+    b = scan_scored(pk, qs, backend="reference")
+    event(f"hits: {'none' if len(b) == 0 else 'some'}")
+    assert a.hits.equals(b.hits) and np.array_equal(a.cost, b.cost)
+    assert c.hits.equals(b.hits)
