@@ -36,8 +36,9 @@ Anchored kernel (rows with a position-0 filter, e.g. TALE-NT's T rule)
     bit-transposed (Warren, Hacker's Delight, 7-3), so that row ``k`` of the compacted planes
     holds base ``k`` of 64 consecutive anchors' stretches. Every row of the group then runs
     the same two stages on ~4x fewer words; compacted mask planes are made on first use and
-    shared by all rows. Measured on 0.2 Gb, one strand, one thread: ~0.06 s per row plus
-    ~1.6 s of compaction, against ~0.21 s per row for the plain kernel.
+    shared by all rows. Measured on 0.2 Gb, one strand, one thread: ~0.08 s per row plus
+    ~0.6 s of compaction, against ~0.25 s per row for the plain kernel
+    (benchmarks/results/anchored.md).
 
 Reference: :mod:`taleforge.engine.scored_reference` (numpy, every window through the exact
 definition). The tests compare both on random genomes and arrays.
@@ -96,7 +97,7 @@ SCORED_SCAN_PARAMS = register_table(
             Param("buffer_hits_per_chunk", 4096, "hits", "kernel tuning", "U",
                   "initial per-chunk result buffer; overflowing chunks are rerun larger"),
             Param("anchored_min_rows", 4, "(query, strand) rows", "kernel tuning "
-                  "(benchmarks/bench_anchored.py)", "U",
+                  "(benchmarks/results/anchored.md: pays off from ~4 rows)", "U",
                   "rows with a position-0 filter (e.g. TALE-NT's T rule) are scanned over only "
                   "the windows whose position-0 base is allowed, compacted once per chunk and "
                   "shared by every row of the same strand and filter, when at least this many "
@@ -776,9 +777,22 @@ if numba is not None:
                         li = t * 64 + i
                         if li < na:
                             st = anchors[li] if strand == 1 else anchors[li] - top
-                            yl = _stretch(lo, st, ZERO)
-                            yh = _stretch(hi, st, ZERO)
-                            yn = _stretch(nm, st, ONES)
+                            w = st >> 6
+                            if 0 <= w and w + 1 < nwords:  # interior: one funnel shift each
+                                ub = np.uint64(st & 63)
+                                if ub == ZERO:
+                                    yl = lo[w]
+                                    yh = hi[w]
+                                    yn = nm[w]
+                                else:
+                                    vb = np.uint64(64) - ub
+                                    yl = (lo[w] >> ub) | (lo[w + 1] << vb)
+                                    yh = (hi[w] >> ub) | (hi[w + 1] << vb)
+                                    yn = (nm[w] >> ub) | (nm[w + 1] << vb)
+                            else:
+                                yl = _stretch(lo, st, ZERO)
+                                yh = _stretch(hi, st, ZERO)
+                                yn = _stretch(nm, st, ONES)
                         else:
                             yl = ZERO
                             yh = ZERO
