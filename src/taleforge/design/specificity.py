@@ -402,10 +402,12 @@ class _SpecAccumulator:
     def add(self, table: ScoredHits, new: NDArray[np.bool_], pix: PairIndex) -> None:
         h = table.hits
         rows = np.flatnonzero(new)
-        for q in range(len(self.site_mm)):
-            rq = rows[h.query[rows] == q]
-            if rq.size == 0:
-                continue
+        # rows grouped by query in one stable sort (the table is sorted by query already;
+        # one mask per query over every row cost O(queries x hits) per block)
+        rows = rows[np.argsort(h.query[rows], kind="stable")]
+        bounds = np.searchsorted(h.query[rows], np.arange(len(self.site_mm) + 1))
+        for q in np.flatnonzero(np.diff(bounds)).tolist():
+            rq = rows[bounds[q]:bounds[q + 1]]
             mm = h.mismatches[rq].astype(np.int64)
             self.site_mm[q] = self._addhist(self.site_mm[q], mm)
             cand = np.stack([h.gpos[rq].astype(np.float64), h.strand[rq].astype(np.float64),
@@ -421,12 +423,14 @@ class _SpecAccumulator:
         cq = self.combos[pix.combo]
         tot = h.mismatches[pix.up].astype(np.int64) + h.mismatches[pix.down].astype(np.int64)
         gu, gd = h.gpos[pix.up], h.gpos[pix.down]
-        for i in np.unique(pi).tolist():
-            sel = pi == i
+        order = np.argsort(pi, kind="stable")  # pairs' rows grouped, in their own order
+        cuts = np.searchsorted(pi[order], np.arange(len(self.batch) + 1))
+        for i in np.flatnonzero(np.diff(cuts)).tolist():
+            sel = order[cuts[i]:cuts[i + 1]]  # ascending: the rows of pair i in order
             pr = self.batch[i]
             li, ri = self.qindex[tuple(pr.left.rvds)], self.qindex[tuple(pr.right.rvds)]
             gl, gr = self.on_g[i]
-            is_on = np.zeros(int(sel.sum()), np.bool_)
+            is_on = np.zeros(sel.size, np.bool_)
             if gl is not None and gr is not None:
                 is_on = ((gu[sel] == gl) & (gd[sel] == gr) & (cq[sel, 0] == li)
                          & (cq[sel, 1] == ri))
@@ -434,7 +438,7 @@ class _SpecAccumulator:
                 self.found[i] = True
             self.pair_mm[i] = self._addhist(self.pair_mm[i], tot[sel][~is_on])
             if self.npairs > 0:
-                self._keep_pairs(i, table, pix, np.flatnonzero(sel)[~is_on])
+                self._keep_pairs(i, table, pix, sel[~is_on])
 
     def _keep_pairs(self, i: int, table: ScoredHits, pix: PairIndex,
                     rows: NDArray[np.intp]) -> None:
