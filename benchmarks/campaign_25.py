@@ -232,6 +232,8 @@ def main() -> None:
         prev = json.loads(a_json.read_text())
         lines.extend(prev["lines"])
         per_a = sum(prev["walls"]) / len(prev["walls"])
+        if (work / "p_tail.json").exists() and "p" not in parts:
+            prof_tail[:] = json.loads((work / "p_tail.json").read_text())
     if "p" in parts:
         l0 = load()
         d = profile(str(genome), gtf, names[1])
@@ -248,6 +250,7 @@ def main() -> None:
             f"| whole process | {d['process']:.2f} |",
         ]
         prof_tail[:] = tail
+        (work / "p_tail.json").write_text(json.dumps(tail))
         write()
     if "a" in parts:
         walls = []

@@ -222,7 +222,8 @@ def test_anchored_long_arrays_and_mixed_filters(seed: int, min_rows: int) -> Non
     base = scored.SCORED_SCAN_PARAMS
     # a 2-hit result buffer: overflowing chunks are rerun with room for all their hits
     scored.SCORED_SCAN_PARAMS = base.override({"anchored_min_rows": min_rows,
-                                               "buffer_hits_per_chunk": 2})
+                                               "buffer_hits_per_chunk": 2,
+                                               "buffer_expected_factor": 0.0})
     try:
         a = scan_scored(pk, qs, backend="numba")
         c = scan_scored(pk, qs, backend="numba", workers=1)

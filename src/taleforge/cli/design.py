@@ -63,7 +63,7 @@ def design_cmd(
     min_cut_spacing: Annotated[int, typer.Option(help="Skip designs whose cut is within this many bp of a better one (0: report near-duplicates)")] = 5,
     enzymes: Annotated[str, typer.Option(help="Restriction enzymes for genotyping: commercial, all or none")] = "commercial",
     specificity: Annotated[bool, typer.Option("--specificity/--no-specificity", help="Genome-wide off-target scan of the best candidates")] = True,
-    specificity_candidates: Annotated[int, typer.Option(help="How many of the best (diverse) on-target candidates get a genome-wide scan; each costs about 2.5 s on a 3.1-Gb genome")] = 20,
+    specificity_candidates: Annotated[int, typer.Option(help="How many of the best (diverse) on-target candidates get a genome-wide scan; each costs about 3 s on a 3.1-Gb genome (2 cores)")] = 20,
     max_mismatches: Annotated[int | None, typer.Option(help="Specificity in mismatch mode (<= N mismatches per half-site); omit for the default: every off-target site the binding model's score passes, no mismatch cap")] = None,
     model: Annotated[str, typer.Option(help="Binding model: positional or tale-nt")] = "positional",
     methylation: Annotated[str, typer.Option(help="5-methyl-C context penalised where HD reads it: auto (from the genome: mtDNA/yeast none, E. coli K-12 dcm, else cpg assuming vertebrate nuclear DNA), cpg, dcm (CCWGG) or none")] = "auto",

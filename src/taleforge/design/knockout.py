@@ -728,7 +728,7 @@ KNOCKOUT_SHORTLIST = register_table(
                   "free of passing off-target pairs, further rounds of "
                   "--specificity-candidates candidates (next by on-target score) are "
                   "scanned, up to this many in total (or --specificity-candidates if larger); "
-                  "each candidate costs about 2.5 s on a 3.1-Gb genome"),
+                  "each candidate costs about 3 s on a 3.1-Gb genome (2 cores)"),
         ),
     )
 )

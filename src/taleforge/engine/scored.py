@@ -95,7 +95,12 @@ SCORED_SCAN_PARAMS = register_table(
                   "of all windows (uniform bases, estimated from the kernel's lower-bound "
                   "costs); TALE-NT's NN1 pair at k = 3.5 passes ~2.3%"),
             Param("buffer_hits_per_chunk", 4096, "hits", "kernel tuning", "U",
-                  "initial per-chunk result buffer; overflowing chunks are rerun larger"),
+                  "smallest per-chunk result buffer (see buffer_expected_factor); "
+                  "overflowing chunks are rerun larger"),
+            Param("buffer_expected_factor", 1.25, "x expected hits", "kernel tuning", "U",
+                  "per-chunk result buffers hold this times the hits expected in a chunk "
+                  "(the filter's pass fraction of every query and strand, an upper estimate), "
+                  "so pooled passes of many queries do not overflow and rerun"),
             Param("anchored_min_rows", 4, "(query, strand) rows", "kernel tuning "
                   "(benchmarks/results/anchored.md: pays off from ~4 rows)", "U",
                   "rows with a position-0 filter (e.g. TALE-NT's T rule) are scanned over only "
@@ -1142,7 +1147,12 @@ def iter_scored(
     split = _anchor_split(plan, int(SCORED_SCAN_PARAMS["anchored_min_rows"]))
     cw = int(SCORED_SCAN_PARAMS["chunk_words"])
     call_words = max(cw, int(SCORED_SCAN_PARAMS["call_words"]) // cw * cw)
-    cap = int(SCORED_SCAN_PARAMS["buffer_hits_per_chunk"])
+    # per-chunk result buffers sized from the expected hits (the filter's pass fraction, an
+    # upper estimate): a pooled pass of many queries would otherwise overflow every chunk's
+    # buffer and run the whole kernel twice
+    expect = sum(expected_hit_fraction(sq) for sq in queries) * len(strand_list) * cw * WORD_BITS
+    cap = max(int(SCORED_SCAN_PARAMS["buffer_hits_per_chunk"]),
+              int(float(SCORED_SCAN_PARAMS["buffer_expected_factor"]) * expect))
     w_lo, w_hi = r0 // WORD_BITS, -(-r1 // WORD_BITS)
     total = (w_hi - w_lo) * WORD_BITS
     serial = workers == 1
