@@ -448,6 +448,72 @@ if numba is not None:
         for i in range(nw):
             d[i] |= cy[i]
 
+    @njit(nogil=True, cache=True, inline="always")
+    def _add_plane(c: Any, x: Any, cy: Any, nw: int, carry: bool) -> bool:  # pragma: no cover
+        """Add weight-bit plane ``x`` into counter bit row ``c`` (``carry``: CY is live)."""
+        if carry:
+            _add_bit(c, x, cy, nw)
+        else:
+            _add_bit0(c, x, cy, nw)
+        return True
+
+    @njit(nogil=True, cache=True, inline="always")
+    def _set_counters(C: Any, i: int, init: int) -> None:  # pragma: no cover - compiled
+        """Counters of word ``i`` start at ``init`` in every lane."""
+        ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
+        ZERO = np.uint64(0)
+        for b in range(7):
+            C[b, i] = ONES if (init >> b) & 1 else ZERO
+
+    @njit(nogil=True, cache=True, inline="always")
+    def _ripple7(  # pragma: no cover - compiled
+        c0: Any, c1: Any, c2: Any, c3: Any, c4: Any, c5: Any, c6: Any,
+        x0: Any, x1: Any, x2: Any, x3: Any, x4: Any, x5: Any, x6: Any,
+    ) -> Any:
+        """One word's 7-bit counters plus a weight (bit planes ``x0..x6``), ripple carry;
+        returns the new counters and the carry out of bit 6 (lanes now dead)."""
+        cy = c0 & x0
+        c0 ^= x0
+        u = c1 ^ x1
+        cy2 = (c1 & x1) | (cy & u)
+        c1 = u ^ cy
+        u = c2 ^ x2
+        cy = (c2 & x2) | (cy2 & u)
+        c2 = u ^ cy2
+        u = c3 ^ x3
+        cy2 = (c3 & x3) | (cy & u)
+        c3 = u ^ cy
+        u = c4 ^ x4
+        cy = (c4 & x4) | (cy2 & u)
+        c4 = u ^ cy2
+        u = c5 ^ x5
+        cy2 = (c5 & x5) | (cy & u)
+        c5 = u ^ cy
+        u = c6 ^ x6
+        cy = (c6 & x6) | (cy2 & u)
+        c6 = u ^ cy2
+        return c0, c1, c2, c3, c4, c5, c6, cy
+
+    @njit(nogil=True, cache=True, inline="always")
+    def _emit(  # pragma: no cover - compiled
+        lo: Any, hi: Any, nm: Any, g: int, strand: int, q: int, q_L: Any, q_raw: Any,
+        q_pb: Any, q_p0: Any, q_final: Any, q_masks: Any, cap: int, base: int, cnt: int,
+        out_q: Any, out_p: Any, out_s: Any, out_m: Any, out_c: Any,
+    ) -> int:
+        """Exact re-score of a surviving window; a hit goes to the chunk's buffer (counted
+        beyond ``cap`` so that the chunk can be rerun larger). Returns the new count."""
+        ok, cost, mm = _exact(lo, hi, nm, g, strand, q, q_L, q_raw, q_pb, q_p0, q_final,
+                              q_masks)
+        if ok:
+            if cnt < cap:
+                out_q[base + cnt] = q
+                out_p[base + cnt] = g
+                out_s[base + cnt] = strand
+                out_m[base + cnt] = mm
+                out_c[base + cnt] = cost
+            cnt += 1
+        return cnt
+
     @njit(nogil=True, cache=True)
     def _dense_step(  # pragma: no cover - compiled
         P: Any, C: Any, D: Any, X: Any, CY: Any, nw: int, off: int, mrow: Any, k: int
@@ -467,11 +533,7 @@ if numba is not None:
             m = mrow[k, b]
             if m != 0:
                 _shift_row(P[m], X[b], base, nw, uj, uk)
-                if carry:
-                    _add_bit(C[b], X[b], CY, nw)
-                else:
-                    _add_bit0(C[b], X[b], CY, nw)
-                    carry = True
+                carry = _add_plane(C[b], X[b], CY, nw, carry)
             elif carry:
                 _carry_bit(C[b], CY, nw)
         if carry:
@@ -532,13 +594,7 @@ if numba is not None:
                     if p0 != 0:
                         dead |= ~_sh(P, p0, t, p0o)
                     D[t - 1] = dead | NW[oq_lrow[o], t - 1]
-                    C[0, t - 1] = ONES if init & 1 else ZERO
-                    C[1, t - 1] = ONES if init & 2 else ZERO
-                    C[2, t - 1] = ONES if init & 4 else ZERO
-                    C[3, t - 1] = ONES if init & 8 else ZERO
-                    C[4, t - 1] = ONES if init & 16 else ZERO
-                    C[5, t - 1] = ONES if init & 32 else ZERO
-                    C[6, t - 1] = ONES if init & 64 else ZERO
+                    _set_counters(C, t - 1, init)
                 k0 = poff
                 while k0 < poff + npos:
                     _dense_step(P, C, D, X, CY, nw, pos_off[k0], pos_m, k0)
@@ -564,39 +620,21 @@ if numba is not None:
                     for k in range(k0, poff + npos):
                         off = pos_off[k]
                         m = pos_m[k, 0]
-                        x = _sh(P, m, t, off) if m else ZERO
-                        cy = c0 & x
-                        c0 ^= x
+                        x0 = _sh(P, m, t, off) if m else ZERO
                         m = pos_m[k, 1]
-                        x = _sh(P, m, t, off) if m else ZERO
-                        u = c1 ^ x
-                        cy2 = (c1 & x) | (cy & u)
-                        c1 = u ^ cy
+                        x1 = _sh(P, m, t, off) if m else ZERO
                         m = pos_m[k, 2]
-                        x = _sh(P, m, t, off) if m else ZERO
-                        u = c2 ^ x
-                        cy = (c2 & x) | (cy2 & u)
-                        c2 = u ^ cy2
+                        x2 = _sh(P, m, t, off) if m else ZERO
                         m = pos_m[k, 3]
-                        x = _sh(P, m, t, off) if m else ZERO
-                        u = c3 ^ x
-                        cy2 = (c3 & x) | (cy & u)
-                        c3 = u ^ cy
+                        x3 = _sh(P, m, t, off) if m else ZERO
                         m = pos_m[k, 4]
-                        x = _sh(P, m, t, off) if m else ZERO
-                        u = c4 ^ x
-                        cy = (c4 & x) | (cy2 & u)
-                        c4 = u ^ cy2
+                        x4 = _sh(P, m, t, off) if m else ZERO
                         m = pos_m[k, 5]
-                        x = _sh(P, m, t, off) if m else ZERO
-                        u = c5 ^ x
-                        cy2 = (c5 & x) | (cy & u)
-                        c5 = u ^ cy
+                        x5 = _sh(P, m, t, off) if m else ZERO
                         m = pos_m[k, 6]
-                        x = _sh(P, m, t, off) if m else ZERO
-                        u = c6 ^ x
-                        cy = (c6 & x) | (cy2 & u)
-                        c6 = u ^ cy2
+                        x6 = _sh(P, m, t, off) if m else ZERO
+                        c0, c1, c2, c3, c4, c5, c6, cy = _ripple7(
+                            c0, c1, c2, c3, c4, c5, c6, x0, x1, x2, x3, x4, x5, x6)
                         dead |= cy
                         if dead == ONES:
                             break
@@ -605,17 +643,9 @@ if numba is not None:
                     alive = ~dead
                     for b in range(64):
                         if (alive >> np.uint64(b)) & one:
-                            g = gw + b
-                            ok, cost, mm = _exact(lo, hi, nm, g, strand, q, q_L, q_raw, q_pb,
-                                                  q_p0, q_final, q_masks)
-                            if ok:
-                                if cnt < cap:
-                                    out_q[base + cnt] = q
-                                    out_p[base + cnt] = g
-                                    out_s[base + cnt] = strand
-                                    out_m[base + cnt] = mm
-                                    out_c[base + cnt] = cost
-                                cnt += 1
+                            cnt = _emit(lo, hi, nm, gw + b, strand, q, q_L, q_raw, q_pb, q_p0,
+                                        q_final, q_masks, cap, base, cnt, out_q, out_p, out_s,
+                                        out_m, out_c)
             counts[ci] = cnt
 
     _scored_chunks_serial = njit(nogil=True, cache=True)(
@@ -710,11 +740,7 @@ if numba is not None:
                 if not have[u]:
                     _fill_plane(S, u, pos_m[k, b], pos_k[k], LOc, HIc, NNc, nwc)
                     have[u] = True
-                if carry:
-                    _add_bit(C[b], S[u], CY, nwc)
-                else:
-                    _add_bit0(C[b], S[u], CY, nwc)
-                    carry = True
+                carry = _add_plane(C[b], S[u], CY, nwc, carry)
             elif carry:
                 _carry_bit(C[b], CY, nwc)
         if carry:
@@ -862,13 +888,7 @@ if numba is not None:
                         if lane0 + 64 > i1:
                             dead |= ONES if i1 <= lane0 else ONES << np.uint64(i1 - lane0)
                         D[t] = dead
-                        C[0, t] = ONES if init & 1 else ZERO
-                        C[1, t] = ONES if init & 2 else ZERO
-                        C[2, t] = ONES if init & 4 else ZERO
-                        C[3, t] = ONES if init & 8 else ZERO
-                        C[4, t] = ONES if init & 16 else ZERO
-                        C[5, t] = ONES if init & 32 else ZERO
-                        C[6, t] = ONES if init & 64 else ZERO
+                        _set_counters(C, t, init)
                     poff = oq_poff[o]
                     npos = oq_npos[o]
                     k0 = poff
@@ -898,39 +918,21 @@ if numba is not None:
                             hw = HIc[kk, t]
                             nn = NNc[kk, t]
                             m = pos_m[k, 0]
-                            x = _mask_plane(m, lw, hw, nn) if m else ZERO
-                            cy = c0 & x
-                            c0 ^= x
+                            x0 = _mask_plane(m, lw, hw, nn) if m else ZERO
                             m = pos_m[k, 1]
-                            x = _mask_plane(m, lw, hw, nn) if m else ZERO
-                            u = c1 ^ x
-                            cy2 = (c1 & x) | (cy & u)
-                            c1 = u ^ cy
+                            x1 = _mask_plane(m, lw, hw, nn) if m else ZERO
                             m = pos_m[k, 2]
-                            x = _mask_plane(m, lw, hw, nn) if m else ZERO
-                            u = c2 ^ x
-                            cy = (c2 & x) | (cy2 & u)
-                            c2 = u ^ cy2
+                            x2 = _mask_plane(m, lw, hw, nn) if m else ZERO
                             m = pos_m[k, 3]
-                            x = _mask_plane(m, lw, hw, nn) if m else ZERO
-                            u = c3 ^ x
-                            cy2 = (c3 & x) | (cy & u)
-                            c3 = u ^ cy
+                            x3 = _mask_plane(m, lw, hw, nn) if m else ZERO
                             m = pos_m[k, 4]
-                            x = _mask_plane(m, lw, hw, nn) if m else ZERO
-                            u = c4 ^ x
-                            cy = (c4 & x) | (cy2 & u)
-                            c4 = u ^ cy2
+                            x4 = _mask_plane(m, lw, hw, nn) if m else ZERO
                             m = pos_m[k, 5]
-                            x = _mask_plane(m, lw, hw, nn) if m else ZERO
-                            u = c5 ^ x
-                            cy2 = (c5 & x) | (cy & u)
-                            c5 = u ^ cy
+                            x5 = _mask_plane(m, lw, hw, nn) if m else ZERO
                             m = pos_m[k, 6]
-                            x = _mask_plane(m, lw, hw, nn) if m else ZERO
-                            u = c6 ^ x
-                            cy = (c6 & x) | (cy2 & u)
-                            c6 = u ^ cy2
+                            x6 = _mask_plane(m, lw, hw, nn) if m else ZERO
+                            c0, c1, c2, c3, c4, c5, c6, cy = _ripple7(
+                                c0, c1, c2, c3, c4, c5, c6, x0, x1, x2, x3, x4, x5, x6)
                             dead |= cy
                             if dead == ONES:
                                 break
@@ -939,17 +941,9 @@ if numba is not None:
                         alive = ~dead
                         for b in range(64):
                             if (alive >> np.uint64(b)) & one:
-                                g = anchors[t * 64 + b] - d
-                                ok, cost, mm = _exact(lo, hi, nm, g, strand, q, q_L, q_raw,
-                                                      q_pb, q_p0, q_final, q_masks)
-                                if ok:
-                                    if cnt < cap:
-                                        out_q[base + cnt] = q
-                                        out_p[base + cnt] = g
-                                        out_s[base + cnt] = strand
-                                        out_m[base + cnt] = mm
-                                        out_c[base + cnt] = cost
-                                    cnt += 1
+                                cnt = _emit(lo, hi, nm, anchors[t * 64 + b] - d, strand, q,
+                                            q_L, q_raw, q_pb, q_p0, q_final, q_masks, cap,
+                                            base, cnt, out_q, out_p, out_s, out_m, out_c)
             counts[ci] = cnt
 
     _anchored_chunks_serial = njit(nogil=True, cache=True)(
