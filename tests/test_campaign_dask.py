@@ -131,3 +131,37 @@ def test_shared_scans_on_dask_equal_serial(tmp_path: Path) -> None:
     assert tree(tmp_path / "serial") == tree(tmp_path / "dask")
     log = (tmp_path / "dask" / "campaign.log").read_text()
     assert log.count("shared scan task\t8 pairs") == 3 and "shared scan task\t1 pairs" in log
+
+
+def _task_threads() -> tuple[str | None, int]:
+    import os
+
+    from taleforge.campaign import WORKER_THREADS_ENV, _pin_threads
+    from taleforge.engine.kernel_util import numba
+
+    _pin_threads()
+    return os.environ.get(WORKER_THREADS_ENV), (numba.get_num_threads() if numba else 1)
+
+
+def test_local_cluster_workers_get_their_share_of_the_cores() -> None:
+    """Each of n single-threaded worker processes runs numba on cores // n threads (not one
+    per core each, which oversubscribed a 2-worker campaign on 2 cores)."""
+    import os
+
+    from distributed import Client, LocalCluster
+
+    from taleforge.campaign import _local_cluster
+
+    share = max(1, (os.cpu_count() or 1) // 2)
+    with _local_cluster(LocalCluster, 2, True) as cluster, Client(cluster) as client:
+        got = client.gather([client.submit(_task_threads, pure=False) for _ in range(2)])
+    assert got == [(str(share), share)] * 2
+
+
+def test_pin_threads_is_a_no_op_without_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from taleforge.campaign import WORKER_THREADS_ENV
+    from taleforge.engine.kernel_util import numba
+
+    monkeypatch.delenv(WORKER_THREADS_ENV, raising=False)
+    before = numba.get_num_threads() if numba else 1
+    assert _task_threads() == (None, before)

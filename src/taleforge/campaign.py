@@ -1121,6 +1121,24 @@ def _run_serial_shared(todo: list[Row], g: Any, variants: str | None,
 DASK_SCAN_PAIRS = 128
 
 
+#: environment variable: numba threads per Dask task (set for LocalCluster workers to their
+#: share of the cores; set it on a remote cluster's workers the same way)
+WORKER_THREADS_ENV = "TALEFORGE_WORKER_THREADS"
+
+
+def _pin_threads() -> None:
+    """On a Dask worker, run the numba kernels on the worker's share of the cores: without
+    it every single-threaded worker of a LocalCluster also starts one numba thread per core
+    (measured: load 3.8 on 2 cores, benchmarks/results/campaign_25.md)."""
+    n = os.environ.get(WORKER_THREADS_ENV)
+    if not n:
+        return
+    from taleforge.engine.kernel_util import numba
+
+    if numba is not None:
+        numba.set_num_threads(max(1, min(int(n), int(numba.config.NUMBA_NUM_THREADS))))  # type: ignore[attr-defined]
+
+
 def advance_target(task: Mapping[str, Any], genome: str, variants: str | None,
                    fed: Sequence[Sequence[Any]], *, pool_primers: bool = False,
                    primer_sites: Any = None) -> tuple[Any, ...]:
@@ -1130,6 +1148,7 @@ def advance_target(task: Mapping[str, Any], genome: str, variants: str | None,
     whose genotyping primers need a uniqueness scan returns ``("primers", tails, key, scan
     genome, backend, seconds)`` instead, and is stepped again with the pooled
     ``primer_sites``."""
+    _pin_threads()
     t0 = time.perf_counter()
     try:
         g = _genome(genome)
@@ -1160,6 +1179,7 @@ def advance_target(task: Mapping[str, Any], genome: str, variants: str | None,
 
 def _timed_scan(genome: str, pairs: Sequence[Any], kwargs: Mapping[str, Any],
                 batch_size: int) -> tuple[list[Any], float]:
+    _pin_threads()
     t0 = time.perf_counter()
     res = shared_scan(genome, pairs, kwargs, batch_size)
     return res, time.perf_counter() - t0
@@ -1171,6 +1191,7 @@ def _timed_primer_scan(genome: str, tails: Sequence[str], backend: str,
     target's own ``keep`` tails (small messages), and the seconds."""
     from taleforge.design.genotyping import scan_primer_tails
 
+    _pin_threads()
     t0 = time.perf_counter()
     sites = scan_primer_tails(_genome(genome), tails, backend=backend)
     return [sites.subset(k) for k in keep], time.perf_counter() - t0
@@ -1178,9 +1199,20 @@ def _timed_primer_scan(genome: str, tails: Sequence[str], backend: str,
 
 def _timed_compute(task: Mapping[str, Any], genome: str,
                    variants: str | None) -> tuple[dict[str, Any], float]:
+    _pin_threads()
     t0 = time.perf_counter()
     res = compute_target(task, genome, variants)
     return res, time.perf_counter() - t0
+
+
+def _local_cluster(factory: Any, n_workers: int, processes: bool) -> Any:
+    """A LocalCluster of single-threaded workers; worker processes each get their share of
+    the cores for numba (:data:`WORKER_THREADS_ENV`, ``NUMBA_NUM_THREADS``)."""
+    share = str(max(1, (os.cpu_count() or 1) // n_workers))
+    extra: dict[str, Any] = (
+        {"env": {WORKER_THREADS_ENV: share, "NUMBA_NUM_THREADS": share}} if processes else {})
+    return factory(n_workers=n_workers, threads_per_worker=1, processes=processes,
+                   dashboard_address=None, **extra)
 
 
 def _run_dask(todo: list[Row], genome: str, variants: str | None, workers: int | None,
@@ -1204,8 +1236,7 @@ def _run_dask(todo: list[Row], genome: str, variants: str | None, workers: int |
                            hint="pip install 'taleforge[dask]'") from None
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=processes,
-                               dashboard_address=None)
+        cluster = _local_cluster(LocalCluster, workers or 2, processes)
         client = Client(cluster)
     else:
         from taleforge.engine.distributed import _connect

@@ -80,6 +80,19 @@ def contig_of(offsets: NDArray[np.int64], gpos: NDArray[np.int64]) -> NDArray[np
     return (np.searchsorted(offsets, gpos, side="right") - 1).astype(np.int64)
 
 
+def _in_table_order(hits: HitTable) -> bool:
+    """Is the table sorted by (query, gpos, strand) with no repeated row?"""
+    dq = np.diff(hits.query.astype(np.int64))
+    if (dq < 0).any():
+        return False
+    dg = np.diff(hits.gpos)
+    same_q = dq == 0
+    if (same_q & (dg < 0)).any():
+        return False
+    ds = np.diff(hits.strand.astype(np.int64))
+    return not (same_q & (dg == 0) & (ds <= 0)).any()
+
+
 def assemble_pairs(
     hits: HitTable,
     query_lengths: Sequence[int] | NDArray[np.int64],
@@ -103,7 +116,12 @@ def assemble_pairs(
     ok = np.ones(n, dtype=np.bool_) if hit_ok is None else np.asarray(hit_ok, dtype=np.bool_)
     # stable sort by (strand, query, gpos) so each (query, strand) group is contiguous and
     # sorted by position (HitTable is already sorted by query, gpos, strand)
-    order = np.lexsort((rows, hits.gpos, hits.query, hits.strand))
+    # (when the table is in HitTable order already, one stable radix sort of the int8 strand
+    # gives the same permutation as the four-key lexsort, several times faster)
+    if n > 1 and _in_table_order(hits):
+        order = np.argsort(hits.strand, kind="stable").astype(np.int64)
+    else:
+        order = np.lexsort((rows, hits.gpos, hits.query, hits.strand))
     s_strand = hits.strand[order]
     s_query = hits.query[order]
     keys = s_strand.astype(np.int64) * (1 << 32) + s_query.astype(np.int64)
