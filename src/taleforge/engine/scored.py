@@ -125,16 +125,35 @@ def _sorted_hits(
     q: NDArray[np.int32], g: NDArray[np.int64], s: NDArray[np.int8], m: NDArray[np.int8],
     c: NDArray[np.float64],
 ) -> tuple[HitTable, NDArray[np.float64]]:
-    """Hits in (query, gpos, strand) order. One argsort of a packed int64 key (query, then
-    gpos, then strand as one bit) replaces the three-key lexsort, ~3x faster on the millions
-    of hits of a pooled pass; (query, gpos, strand) is unique per hit, so the order is the
-    same. Falls back to the lexsort when a field does not fit the key."""
-    if q.size and (int(g.min()) < 0 or int(g.max()) >= 1 << 34 or int(q.min()) < 0
-                   or int(q.max()) >= 1 << 28):
-        order = np.lexsort((s, g, q))
+    """Hits in (query, gpos, strand) order, as ``np.lexsort((s, g, q))`` would put them.
+
+    (query, gpos - min gpos, strand, row index) are packed into one int64 key and sorted by
+    value (numpy's SIMD sort; the row comes back from the low bits): ~5x faster than an
+    argsort and ~15x faster than the three-key lexsort on the millions of hits of a pooled
+    pass. (query, gpos, strand) is unique per hit, so the order is the same. When the fields
+    do not fit in 63 bits, one argsort of (query, gpos, strand) or the lexsort is used."""
+    n = q.size
+    if n == 0:
+        order = np.zeros(0, np.int64)
     else:
-        key = (q.astype(np.int64) << np.int64(35)) | (g << np.int64(1)) | (s > 0)
-        order = np.argsort(key)
+        g0 = int(g.min())
+        qmin = int(q.min())
+        bq = int(q.max()).bit_length()
+        bg = (int(g.max()) - g0).bit_length()
+        bi = (n - 1).bit_length()
+        if qmin >= 0 and bq + bg + 1 + bi <= 63:
+            key = q.astype(np.int64) << np.int64(bg + 1 + bi)
+            key |= (g - g0) << np.int64(1 + bi)
+            key |= (s > 0).astype(np.int64) << np.int64(bi)
+            key |= np.arange(n, dtype=np.int64)
+            key.sort()
+            order = key & np.int64((1 << bi) - 1)
+        elif qmin >= 0 and g0 >= 0 and bq + (int(g.max())).bit_length() + 1 <= 63:
+            bg = int(g.max()).bit_length()
+            key = (q.astype(np.int64) << np.int64(bg + 1)) | (g << np.int64(1)) | (s > 0)
+            order = np.argsort(key)
+        else:
+            order = np.lexsort((s, g, q))
     return HitTable(q[order], g[order], s[order], m[order]), c[order]
 
 
