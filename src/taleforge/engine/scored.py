@@ -411,6 +411,31 @@ if numba is not None:
             return np.int64(4)
         return np.int64((lo[w] >> b) & one) | (np.int64((hi[w] >> b) & one) << np.int64(1))
 
+    @njit(nogil=True, cache=True, inline="always")
+    def _step(  # pragma: no cover - compiled
+        s: float, mm: int, q: int, j: int, c: Any, q_raw: Any, q_pb: Any, q_masks: Any
+    ) -> Any:
+        """Repeat ``j`` reads base ``c``: (within the running bound, new sum, mismatches)."""
+        s = s + q_raw[q, j, c]
+        if s > q_pb[q, j]:
+            return False, s, mm
+        if not ((q_masks[q, j] >> c) & 1):
+            mm += 1
+        return True, s, mm
+
+    @njit(nogil=True, cache=True, inline="always")
+    def _close(  # pragma: no cover - compiled
+        s: float, mm: int, c0: Any, q: int, q_p0: Any, q_final: Any
+    ) -> Any:
+        """Add the position-0 term for base ``c0`` and apply the final bound."""
+        p = q_p0[q, c0]
+        if p == np.inf:
+            return False, 0.0, 0
+        t = s + p
+        if t > q_final[q]:
+            return False, 0.0, 0
+        return True, t, mm
+
     @njit(nogil=True, cache=True)
     def _exact_slow(  # pragma: no cover - compiled
         lo: Any, hi: Any, nm: Any, g: int, strand: int, q: int,
@@ -429,24 +454,16 @@ if numba is not None:
                     c = 3 - c
             if c == 4:
                 return False, 0.0, 0
-            s = s + q_raw[q, j, c]
-            if s > q_pb[q, j]:
+            ok, s, mm = _step(s, mm, q, j, c, q_raw, q_pb, q_masks)
+            if not ok:
                 return False, 0.0, 0
-            if not ((q_masks[q, j] >> c) & 1):
-                mm += 1
         if strand == 1:
             c0 = _code_at(lo, hi, nm, g - 1)
         else:
             c0 = _code_at(lo, hi, nm, g + L)
             if c0 < 4:
                 c0 = 3 - c0
-        p = q_p0[q, c0]
-        if p == np.inf:
-            return False, 0.0, 0
-        t = s + p
-        if t > q_final[q]:
-            return False, 0.0, 0
-        return True, t, mm
+        return _close(s, mm, c0, q, q_p0, q_final)
 
     # dense phase: one repeat over every word of a chunk, written as short single-purpose
     # loops over 1-D rows (few arrays per loop, so LLVM vectorises each one: ~3x faster
@@ -778,22 +795,14 @@ if numba is not None:
             c = np.int64((yl >> ub) & one) | (np.int64((yh >> ub) & one) << np.int64(1))
             if strand != 1:
                 c = 3 - c
-            s = s + q_raw[q, j, c]
-            if s > q_pb[q, j]:
+            ok, s, mm = _step(s, mm, q, j, c, q_raw, q_pb, q_masks)
+            if not ok:
                 return False, 0.0, 0
-            if not ((q_masks[q, j] >> c) & 1):
-                mm += 1
         ub = np.uint64(0) if strand == 1 else np.uint64(L)
         c0 = np.int64((yl >> ub) & one) | (np.int64((yh >> ub) & one) << np.int64(1))
         if strand != 1:
             c0 = 3 - c0
-        p = q_p0[q, c0]
-        if p == np.inf:
-            return False, 0.0, 0
-        t = s + p
-        if t > q_final[q]:
-            return False, 0.0, 0
-        return True, t, mm
+        return _close(s, mm, c0, q, q_p0, q_final)
 
     @njit(nogil=True, cache=True, inline="always")
     def _anf(T: Any, k: int, b: int, lw: Any, hw: Any, lh: Any) -> Any:  # pragma: no cover
